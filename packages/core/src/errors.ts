@@ -1,0 +1,36 @@
+/**
+ * `KvmError`: what the typed API throws. It carries the Linux errno name and number.
+ * @packageDocumentation
+ */
+import { errnoName } from './uapi/errno.js';
+
+const BRAND = Symbol.for('@kvmdev/core/KvmError');
+
+/** An error with a Linux errno, thrown by the typed API (and by `host.mem` on a bad address). */
+export class KvmError extends Error {
+  /** Positive errno number, e.g. 6 for ENXIO. */
+  readonly errno: number;
+  /** errno name, e.g. `'ENXIO'`. */
+  readonly code: string;
+  /** Brand checked by {@link isKvmError}; works across duplicate copies of this package. */
+  readonly [BRAND] = true;
+
+  constructor(errno: number, message?: string) {
+    const code = errnoName(errno);
+    super(message ? `${code}: ${message}` : code);
+    this.name = 'KvmError';
+    this.errno = errno;
+    this.code = code;
+  }
+}
+
+/** True for a {@link KvmError} from any copy of `@kvmdev/core`. */
+export function isKvmError(e: unknown): e is KvmError {
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Throws a KvmError when `ret` is a negative errno, else returns it. */
+export function check(ret: number, what?: string): number {
+  if (ret < 0) throw new KvmError(-ret, what);
+  return ret;
+}

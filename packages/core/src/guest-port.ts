@@ -1,0 +1,148 @@
+/**
+ * The guest side of a vCPU: what the guest's instructions do. MMIO goes to the VM's bus,
+ * hypercalls and system registers to the plugins' handlers, and the vCPU's output lines are
+ * readable. Guest execution itself is driven by the embedding VMM through this port.
+ * @packageDocumentation
+ */
+import { KvmError } from './errors.js';
+import { KVM_HOOK_PASS } from './plugin.js';
+import { EINVAL, EIO } from './uapi/errno.js';
+import type { LineName, Vcpu } from './vcpu.js';
+
+/** The result of a hypercall. The object is reused by the port: copy what you keep. */
+export interface HypercallResult {
+  /** The return code (e.g. H_SUCCESS 0, H_PARAMETER -4). */
+  ret: number;
+  /** The output registers (e.g. r4, r5 on PAPR). */
+  readonly out: number[];
+}
+
+/** The guest side of one vCPU. */
+export class GuestPort {
+  readonly vcpu: Vcpu;
+  private readonly result: HypercallResult = { ret: 0, out: [0, 0, 0, 0, 0, 0, 0, 0, 0] };
+
+  constructor(vcpu: Vcpu) {
+    this.vcpu = vcpu;
+  }
+
+  /**
+   * A guest load. Sizes 1, 2, 4 give a number, 8 a bigint; `null` when no in-kernel device
+   * handles the address (an MMIO exit to userspace).
+   */
+  mmioRead(gpa: number, size: 1 | 2 | 4): number | null;
+  mmioRead(gpa: number, size: 8): bigint | null;
+  mmioRead(gpa: number, size: 1 | 2 | 4 | 8): number | bigint | null;
+  mmioRead(gpa: number, size: 1 | 2 | 4 | 8): number | bigint | null {
+    const vm = this.vcpu.vm;
+    const r = vm.mmio.find(gpa, size);
+    if (r === null) return null;
+    const off = gpa - r.base;
+    try {
+      if (size === 8) return r.read64 ? r.read64(this.vcpu, off) : null;
+      const v = r.read(this.vcpu, off, size);
+      return v < 0 ? null : v;
+    } catch (e) {
+      vm.bug(e, r.name);
+      return null;
+    }
+  }
+
+  /** A guest store; false when no in-kernel device handles it (an MMIO exit). */
+  mmioWrite(gpa: number, size: 1 | 2 | 4 | 8, value: number | bigint): boolean {
+    const vm = this.vcpu.vm;
+    const r = vm.mmio.find(gpa, size);
+    if (r === null) return false;
+    const off = gpa - r.base;
+    try {
+      if (size === 8) return r.write64 ? r.write64(this.vcpu, off, BigInt.asUintN(64, BigInt(value))) >= 0 : false;
+      const v = typeof value === 'number' ? value >>> 0 : Number(BigInt.asUintN(32, value));
+      return r.write(this.vcpu, off, size, v) >= 0;
+    } catch (e) {
+      vm.bug(e, r.name);
+      return false;
+    }
+  }
+
+  /** A 1/2/4-byte guest store of a number (no bigint conversion). */
+  mmioWrite32(gpa: number, size: 1 | 2 | 4, value: number): boolean {
+    const vm = this.vcpu.vm;
+    const r = vm.mmio.find(gpa, size);
+    if (r === null) return false;
+    const off = gpa - r.base;
+    try {
+      return r.write(this.vcpu, off, size, value >>> 0) >= 0;
+    } catch (e) {
+      vm.bug(e, r.name);
+      return false;
+    }
+  }
+
+  /**
+   * A hypercall with number `nr` and argument registers `args`. Returns the reused result
+   * object; `ret` is the plugin's return code. Throws EINVAL when no plugin handles `nr`
+   * (the kernel would exit to userspace).
+   */
+  hypercall(nr: number, args: ArrayLike<number> = EMPTY): HypercallResult {
+    const vm = this.vcpu.vm;
+    const hooks = vm.host.registry.hypercallHooks;
+    const res = this.result;
+    res.out.fill(0);
+    for (let i = 0; i < hooks.length; i++) {
+      let ret: number;
+      try {
+        ret = hooks[i]!(this.vcpu, nr, args, res.out);
+      } catch (e) {
+        vm.bug(e, 'hypercall');
+        throw new KvmError(EIO, 'hypercall handler failed; the VM is bugged');
+      }
+      if (ret !== KVM_HOOK_PASS) {
+        res.ret = ret;
+        return res;
+      }
+    }
+    throw new KvmError(EINVAL, `hypercall 0x${nr.toString(16)} is not handled in the kernel`);
+  }
+
+  /** A system-register read (MRS); throws EINVAL for a register no plugin handles (UNDEF). */
+  sysregRead(encoding: number): bigint {
+    const vm = this.vcpu.vm;
+    const hooks = vm.host.registry.sysregReadHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      let v: bigint | null;
+      try {
+        v = hooks[i]!(this.vcpu, encoding);
+      } catch (e) {
+        vm.bug(e, 'sysreg');
+        throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
+      }
+      if (v !== null) return v;
+    }
+    throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+  }
+
+  /** A system-register write (MSR); throws EINVAL for a register no plugin handles (UNDEF). */
+  sysregWrite(encoding: number, value: bigint | number): void {
+    const vm = this.vcpu.vm;
+    const hooks = vm.host.registry.sysregWriteHooks;
+    const v = BigInt.asUintN(64, BigInt(value));
+    for (let i = 0; i < hooks.length; i++) {
+      let done: boolean;
+      try {
+        done = hooks[i]!(this.vcpu, encoding, v);
+      } catch (e) {
+        vm.bug(e, 'sysreg');
+        throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
+      }
+      if (done) return;
+    }
+    throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+  }
+
+  /** Level of an output line: `'irq'`, `'fiq'`, `'external'`, `'critical'` or `'mcheck'`. */
+  line(name: LineName): 0 | 1 {
+    return this.vcpu.line(name);
+  }
+}
+
+const EMPTY: ArrayLike<number> = Object.freeze([]);

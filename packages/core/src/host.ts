@@ -1,0 +1,650 @@
+/**
+ * The Host: one simulated process and its kernel. It owns the fd table, the user memory, the
+ * plugin registry, and the syscall facade (`open`, `ioctl`, `close`, `dup`). Every kernel
+ * operation is written once here (or in the device/VM objects) and reached from both the
+ * facade and the typed API.
+ * @packageDocumentation
+ */
+import type { KvmDeviceAttr } from './attr.js';
+import {
+  ATTR_GET,
+  ATTR_HAS,
+  ATTR_SET,
+  CREATE_TESTED,
+  attrAccessor,
+  createDevice,
+  deviceOtherIoctl,
+  type AttrOp,
+  type KvmDevice,
+} from './device.js';
+import { KvmError, check, isKvmError } from './errors.js';
+import { KvmHandle, type VmHandle } from './typed.js';
+import { FdTable, KFile } from './files.js';
+import { UserMemory, type UserMemoryOptions } from './mem.js';
+import { KVM_HOOK_PASS, type KvmHooks, type KvmPlugin } from './plugin.js';
+import { Registry } from './registry.js';
+import {
+  EBADF,
+  EEXIST,
+  EFAULT,
+  EINVAL,
+  EIO,
+  ENOENT,
+  ENOTTY,
+  ENXIO,
+  EPERM,
+  ENOIOCTLCMD,
+} from './uapi/errno.js';
+import * as K from './uapi/kvm.js';
+import { kvm_irq_routing, type KvmIrqRoutingEntry } from './uapi/structs.js';
+import { Vcpu } from './vcpu.js';
+import { Vm, type VmEvent } from './vm.js';
+import type { GuestPort } from './guest-port.js';
+
+/** Testing hooks that stand in for another thread of the process. */
+export interface HostTestHooks {
+  /** Runs right after a device fd is installed, before KVM_CREATE_DEVICE returns (a racing thread). */
+  afterFdInstall?(fd: number, file: KFile): void;
+}
+
+/** Options of {@link createHost}. */
+export interface HostOptions {
+  /** Plugins to register, in order. */
+  plugins?: readonly KvmPlugin[];
+  /** RLIMIT_NOFILE (default 1024). */
+  fdLimit?: number;
+  /** KVM_MAX_VCPUS of the modelled kernel (default 1024). */
+  maxVcpus?: number;
+  /** KVM_MAX_VCPU_IDS of the modelled kernel (default 4096). */
+  maxVcpuIds?: number;
+  /** User memory options (wrap an ArrayBuffer or WebAssembly.Memory). */
+  memory?: UserMemoryOptions;
+  /** Testing hooks. */
+  hooks?: HostTestHooks;
+}
+
+const TWO32 = 4294967296;
+
+/** A simulated process with its own kernel. Create one with {@link createHost}. */
+export class Host {
+  /** errno of the last failed facade call. */
+  errno = 0;
+  readonly mem: UserMemory;
+  readonly registry = new Registry();
+  readonly files: FdTable;
+  readonly hooks: HostTestHooks;
+  readonly maxVcpus: number;
+  readonly maxVcpuIds: number;
+  /** VMs that exist (created and not yet freed). */
+  readonly liveVms = new Set<Vm>();
+  private listeners: ((e: VmEvent) => void)[] = [];
+  private nextVmUid = 1;
+  /** One decoded attr struct, reused by every attr call (accessors must not keep it). */
+  private readonly attrScratch: KvmDeviceAttr = { flags: 0, group: 0, attrLo: 0, attrHi: 0, addr: 0 };
+  private scratchAddr = 0;
+  private kvmHandle: KvmHandle | null = null;
+
+  constructor(options: HostOptions = {}) {
+    this.mem = new UserMemory(options.memory);
+    this.files = new FdTable(this, options.fdLimit ?? 1024);
+    this.hooks = options.hooks ?? {};
+    this.maxVcpus = options.maxVcpus ?? K.KVM_MAX_VCPUS_DEFAULT;
+    this.maxVcpuIds = options.maxVcpuIds ?? K.KVM_MAX_VCPU_IDS_DEFAULT;
+    for (const p of options.plugins ?? []) this.registry.register(p);
+  }
+
+  /** Registers a plugin on this host. */
+  use(plugin: KvmPlugin): this {
+    this.registry.register(plugin);
+    return this;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Subscribes to lifecycle events; returns the unsubscribe function. */
+  on(listener: (e: VmEvent) => void): () => void {
+    this.listeners = [...this.listeners, listener];
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** @internal */
+  emit(e: VmEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** @internal */
+  onVmFreed(vm: Vm): void {
+    this.liveVms.delete(vm);
+    this.emit({ kind: 'vm-freed', vm });
+  }
+
+  // ------------------------------------------------------------------ syscall facade
+
+  private fail(ret: number): number {
+    if (ret < 0) {
+      this.errno = -ret;
+      return -1;
+    }
+    return ret;
+  }
+
+  /** open(2). Only `/dev/kvm` exists; anything else is ENOENT. Returns the fd or -1. */
+  open(path: string): number {
+    if (path !== '/dev/kvm') return this.fail(-ENOENT);
+    return this.fail(this.files.install(new KFile(this, 'kvm', { kind: 'system' }, null)));
+  }
+
+  /** close(2): 0 or -1 (EBADF). The last close of a file runs its release. */
+  close(fd: number): number {
+    return this.fail(this.guardClose(fd));
+  }
+
+  /** dup(2): a new fd on the same open file, or -1 (EBADF, EMFILE). */
+  dup(fd: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return this.fail(-EBADF);
+    return this.fail(this.files.install(f));
+  }
+
+  /** Passes an open fd of another process to this one (SCM_RIGHTS); returns the new fd or -1. */
+  receiveFd(from: Host, fd: number): number {
+    const f = from.files.get(fd);
+    if (f === null) return this.fail(-EBADF);
+    return this.fail(this.files.install(f));
+  }
+
+  /**
+   * ioctl(2). `arg` is a user address for struct ioctls and an integer for int-argument ioctls.
+   * Returns a non-negative number, or -1 with `errno` set. Never throws.
+   */
+  ioctl(fd: number, request: number, arg: number | bigint = 0): number {
+    const a = typeof arg === 'bigint' ? UserMemory.ptr(arg) : arg;
+    return this.fail(this.doIoctl(fd, request >>> 0, a));
+  }
+
+  /** The ioctl as a kernel return value (>= 0 or -errno). */
+  private doIoctl(fd: number, req: number, arg: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    const t = f.target;
+    try {
+      switch (t.kind) {
+        case 'system':
+          return this.sysIoctl(req, arg);
+        case 'vm':
+          return this.vmIoctl(f, t.vm, req, arg);
+        case 'vcpu':
+          return this.vcpuIoctl(f, t.vcpu, req, arg);
+        case 'device':
+          return this.deviceIoctl(f, t.device, req, arg);
+        default:
+          return -ENOTTY;
+      }
+    } catch (e) {
+      return this.caught(e, t.kind === 'vm' ? t.vm : t.kind === 'vcpu' ? t.vcpu.vm : t.kind === 'device' ? t.device.kvm : null, `ioctl 0x${req.toString(16)}`);
+    }
+  }
+
+  private caught(e: unknown, vm: Vm | null, where: string): number {
+    if (isKvmError(e)) return -e.errno;
+    vm?.bug(e, where);
+    return -EIO;
+  }
+
+  private guardClose(fd: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    try {
+      return this.files.close(fd);
+    } catch (e) {
+      const t = f.target;
+      return this.caught(e, t.kind === 'vm' ? t.vm : t.kind === 'device' ? t.device.kvm : t.kind === 'vcpu' ? t.vcpu.vm : null, 'close');
+    }
+  }
+
+  /** EIO for a call from another process than the VM's creator, or on a bugged VM. */
+  private vmAccess(f: KFile, vm: Vm): number {
+    if (f.owner !== this || vm.host !== this || vm.bugged) return -EIO;
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ /dev/kvm
+
+  private sysIoctl(req: number, arg: number): number {
+    switch (req) {
+      case K.KVM_GET_API_VERSION:
+        return arg ? -EINVAL : K.KVM_API_VERSION;
+      case K.KVM_CREATE_VM:
+        return this.kvmCreateVm(arg);
+      case K.KVM_CHECK_EXTENSION:
+        return this.checkExtension(null, arg);
+      case K.KVM_GET_VCPU_MMAP_SIZE:
+        return arg ? -EINVAL : 3 * 4096;
+      default:
+        return -EINVAL;
+    }
+  }
+
+  /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM. */
+  checkExtension(vm: Vm | null, cap: number): number {
+    for (const h of this.registry.checkExtensionHooks) {
+      const r = h(this, vm, cap);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    switch (cap) {
+      case K.KVM_CAP_DEVICE_CTRL:
+      case K.KVM_CAP_USER_MEMORY:
+      case K.KVM_CAP_ONE_REG:
+      case K.KVM_CAP_CHECK_EXTENSION_VM:
+        return 1;
+      case K.KVM_CAP_IRQ_ROUTING:
+        return K.KVM_MAX_IRQ_ROUTES;
+      case K.KVM_CAP_SIGNAL_MSI:
+        return vm?.irqchip?.msi ? 1 : 0;
+      case K.KVM_CAP_NR_VCPUS:
+      case K.KVM_CAP_MAX_VCPUS:
+        return vm ? vm.maxVcpus : this.maxVcpus;
+      case K.KVM_CAP_MAX_VCPU_ID:
+        return this.maxVcpuIds;
+      default:
+        return 0;
+    }
+  }
+
+  /** KVM_CREATE_VM: the VM fd or -errno. */
+  kvmCreateVm(type: number): number {
+    let accepted = type === 0;
+    for (const h of this.registry.vmTypeHooks) {
+      const r = h(this, type);
+      if (r === KVM_HOOK_PASS) continue;
+      if (r < 0) return r;
+      accepted = true;
+      break;
+    }
+    if (!accepted) return -EINVAL;
+    const vm = new Vm(this, this.nextVmUid++, type, this.maxVcpus);
+    this.liveVms.add(vm);
+    for (const h of this.registry.vmCreatedHooks) h(vm);
+    const file = new KFile(this, 'kvm-vm', { kind: 'vm', vm }, () => vm.put());
+    const fd = this.files.install(file);
+    if (fd < 0) vm.put();
+    return fd;
+  }
+
+  // ------------------------------------------------------------------ VM fd
+
+  private vmIoctl(f: KFile, vm: Vm, req: number, arg: number): number {
+    const acc = this.vmAccess(f, vm);
+    if (acc < 0) return acc;
+    const mem = this.mem;
+    switch (req) {
+      case K.KVM_CREATE_VCPU:
+        return this.createVcpu(vm, arg);
+      case K.KVM_CHECK_EXTENSION:
+        return this.checkExtension(vm, arg);
+      case K.KVM_CREATE_DEVICE: {
+        if (!mem.ok(arg, 12)) return -EFAULT;
+        const type = mem.getU32(arg);
+        const flags = mem.getU32(arg + 8);
+        const r = createDevice(this, vm, type, flags);
+        if (r === CREATE_TESTED) return 0;
+        if (r < 0) return r;
+        if (!mem.ok(arg, 12)) return -EFAULT; // fd stays installed, as in the kernel
+        mem.setU32(arg + 4, r);
+        return 0;
+      }
+      case K.KVM_IRQ_LINE:
+      case K.KVM_IRQ_LINE_STATUS: {
+        if (!mem.ok(arg, 8)) return -EFAULT;
+        const r = this.irqLine(vm, mem.getU32(arg), mem.getU32(arg + 4));
+        if (r < 0) return r;
+        if (req === K.KVM_IRQ_LINE_STATUS) mem.setU32(arg, r);
+        return 0;
+      }
+      case K.KVM_SET_GSI_ROUTING: {
+        if (!mem.ok(arg, 8)) return -EFAULT;
+        const nr = mem.getU32(arg);
+        const flags = mem.getU32(arg + 4);
+        if (nr > K.KVM_MAX_IRQ_ROUTES || flags) return -EINVAL;
+        if (!mem.ok(arg + 8, 48 * nr)) return -EFAULT;
+        const entries: KvmIrqRoutingEntry[] = [];
+        for (let i = 0; i < nr; i++) entries.push(kvm_irq_routing.readEntry(mem, arg + 8 + 48 * i));
+        return this.setGsiRouting(vm, entries, flags);
+      }
+      case K.KVM_SIGNAL_MSI: {
+        if (!mem.ok(arg, 32)) return -EFAULT;
+        return this.signalMsi(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12), mem.getU32(arg + 16));
+      }
+      case K.KVM_SET_DEVICE_ATTR:
+      case K.KVM_GET_DEVICE_ATTR:
+      case K.KVM_HAS_DEVICE_ATTR: {
+        const a = this.readAttr(arg);
+        if (a === null) return -EFAULT;
+        return this.vmAttr(vm, opOf(req), a);
+      }
+      default:
+        return this.chain(this.registry.vmIoctlHooks, vm, req, arg, -ENOTTY);
+    }
+  }
+
+  private chain<T>(hooks: ((o: T, req: number, arg: number) => number)[], o: T, req: number, arg: number, dflt: number): number {
+    for (let i = 0; i < hooks.length; i++) {
+      const r = hooks[i]!(o, req, arg);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return dflt;
+  }
+
+  /** KVM_CREATE_VCPU: the vCPU fd or -errno (kvm_vm_ioctl_create_vcpu order). */
+  createVcpu(vm: Vm, id: number): number {
+    if (!(id >= 0) || id >= this.maxVcpuIds || !Number.isInteger(id)) return -EINVAL;
+    if (vm.createdVcpus >= vm.maxVcpus) return -EINVAL;
+    for (const h of this.registry.vcpuPrecreateHooks) {
+      const r = h(vm, id);
+      if (r < 0) return r;
+    }
+    if (vm.vcpuById(id)) return -EEXIST;
+    vm.createdVcpus++;
+    const vcpu = new Vcpu(vm, id, vm.vcpus.length);
+    vm.addVcpu(vcpu);
+    for (const h of this.registry.vcpuCreatedHooks) h(vcpu);
+    vm.get();
+    const fd = this.files.install(new KFile(this, `kvm-vcpu:${id}`, { kind: 'vcpu', vcpu }, () => vm.put()));
+    if (fd < 0) {
+      vm.putNoDestroy();
+      for (const h of this.registry.vcpuDestroyHooks) h(vcpu);
+      vm.removeVcpu(vcpu);
+      vm.createdVcpus--;
+    }
+    return fd;
+  }
+
+  /** KVM_IRQ_LINE: the status (>= 0) or -errno. */
+  irqLine(vm: Vm, irq: number, level: number): number {
+    const hooks = this.registry.vmIrqLineHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      const r = hooks[i]!(vm, irq, level);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    const chip = vm.irqchip;
+    if (chip === null) return -ENXIO;
+    if (chip.irqLine) return chip.irqLine(irq, level);
+    const r = vm.routing.fire(chip, irq, level);
+    return r < 0 ? 0 : r;
+  }
+
+  /** KVM_SET_GSI_ROUTING with decoded entries. */
+  setGsiRouting(vm: Vm, entries: readonly KvmIrqRoutingEntry[], flags = 0): number {
+    return vm.routing.set(vm.irqchip, entries, flags);
+  }
+
+  /** KVM_SIGNAL_MSI: >0 delivered, 0 blocked, or -errno. */
+  signalMsi(vm: Vm, addressLo: number, addressHi: number, data: number, flags: number, devid: number): number {
+    const chip = vm.irqchip;
+    if (chip === null || !chip.msi || !chip.setMsi || flags & ~K.KVM_MSI_VALID_DEVID) return -EINVAL;
+    if (flags & K.KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
+    return chip.setMsi(addressLo, addressHi, data, flags, devid);
+  }
+
+  /** VM-fd attribute groups: the plugins' answer, ENXIO when a plugin serves VM attrs but not this one, else ENOTTY. */
+  vmAttr(vm: Vm, op: AttrOp, a: KvmDeviceAttr): number {
+    const r = this.registry;
+    const hooks = op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks;
+    for (const h of hooks) {
+      const v = h(vm, a);
+      if (v !== KVM_HOOK_PASS) return v;
+    }
+    return hooks.length ? -ENXIO : -ENOTTY;
+  }
+
+  // ------------------------------------------------------------------ vCPU fd
+
+  private vcpuIoctl(f: KFile, vcpu: Vcpu, req: number, arg: number): number {
+    const acc = this.vmAccess(f, vcpu.vm);
+    if (acc < 0) return acc;
+    const mem = this.mem;
+    switch (req) {
+      case K.KVM_RUN:
+        return arg ? -EINVAL : this.run(vcpu);
+      case K.KVM_ENABLE_CAP: {
+        if (!mem.ok(arg, 104)) return -EFAULT;
+        const args = [mem.getU64(arg + 8), mem.getU64(arg + 16), mem.getU64(arg + 24), mem.getU64(arg + 32)];
+        return this.enableCap(vcpu, mem.getU32(arg), mem.getU32(arg + 4), args);
+      }
+      case K.KVM_GET_ONE_REG:
+      case K.KVM_SET_ONE_REG: {
+        if (!mem.ok(arg, 16)) return -EFAULT;
+        const id = mem.getU64(arg);
+        const addr = UserMemory.ptr(mem.getU64(arg + 8));
+        return req === K.KVM_GET_ONE_REG ? this.getOneReg(vcpu, id, addr) : this.setOneReg(vcpu, id, addr);
+      }
+      case K.KVM_SET_DEVICE_ATTR:
+      case K.KVM_GET_DEVICE_ATTR:
+      case K.KVM_HAS_DEVICE_ATTR: {
+        const a = this.readAttr(arg);
+        if (a === null) return -EFAULT;
+        return this.vcpuAttr(vcpu, opOf(req), a);
+      }
+      default:
+        return this.chain(this.registry.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
+    }
+  }
+
+  /** KVM_RUN: the plugins' checks, in order; returns 0 or -errno. */
+  run(vcpu: Vcpu): number {
+    for (const h of this.registry.vcpuRunHooks) {
+      const r = h(vcpu);
+      if (r < 0 && r !== KVM_HOOK_PASS) return r;
+    }
+    vcpu.hasRun = true;
+    vcpu.runs++;
+    return 0;
+  }
+
+  /** KVM_ENABLE_CAP on a vCPU: flags must be 0; unknown caps are EINVAL. */
+  enableCap(vcpu: Vcpu, cap: number, flags: number, args: readonly bigint[]): number {
+    if (flags) return -EINVAL;
+    for (const h of this.registry.vcpuEnableCapHooks) {
+      const r = h(vcpu, cap, args);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return -EINVAL;
+  }
+
+  /** KVM_GET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
+  getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
+    for (const h of this.registry.getOneRegHooks) {
+      const r = h(vcpu, id, addr);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return -EINVAL;
+  }
+
+  /** KVM_SET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
+  setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
+    for (const h of this.registry.setOneRegHooks) {
+      const r = h(vcpu, id, addr);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return -EINVAL;
+  }
+
+  /** vCPU-fd attribute groups (vcpu.rst). */
+  vcpuAttr(vcpu: Vcpu, op: AttrOp, a: KvmDeviceAttr): number {
+    const r = this.registry;
+    const hooks = op === ATTR_SET ? r.vcpuSetAttrHooks : op === ATTR_GET ? r.vcpuGetAttrHooks : r.vcpuHasAttrHooks;
+    for (const h of hooks) {
+      const v = h(vcpu, a);
+      if (v !== KVM_HOOK_PASS) return v;
+    }
+    return hooks.length ? -ENXIO : -ENOTTY;
+  }
+
+  // ------------------------------------------------------------------ device fd
+
+  private deviceIoctl(f: KFile, dev: KvmDevice, req: number, arg: number): number {
+    const acc = this.vmAccess(f, dev.kvm);
+    if (acc < 0) return acc;
+    if (req === K.KVM_SET_DEVICE_ATTR || req === K.KVM_GET_DEVICE_ATTR || req === K.KVM_HAS_DEVICE_ATTR) {
+      const fn = attrAccessor(dev, opOf(req));
+      if (fn === undefined) return -EPERM; // before the struct is copied
+      const a = this.readAttr(arg);
+      if (a === null) return -EFAULT;
+      return fn(dev, a);
+    }
+    return deviceOtherIoctl(dev, req, arg);
+  }
+
+  /** Decodes a struct kvm_device_attr into the reused scratch object, or null on EFAULT. */
+  private readAttr(arg: number): KvmDeviceAttr | null {
+    const mem = this.mem;
+    if (!mem.ok(arg, 24)) return null;
+    const a = this.attrScratch;
+    a.flags = mem.getU32(arg);
+    a.group = mem.getU32(arg + 4);
+    a.attrLo = mem.getU32(arg + 8);
+    a.attrHi = mem.getU32(arg + 12);
+    const lo = mem.getU32(arg + 16);
+    const hi = mem.getU32(arg + 20);
+    a.addr = hi > 0x1fffff ? -1 : hi * TWO32 + lo;
+    return a;
+  }
+
+  // ------------------------------------------------------------------ shared by the typed API
+
+  /** @internal Resolves an fd to its file, or -EBADF. */
+  fileOf(fd: number): KFile | null {
+    return this.files.get(fd);
+  }
+
+  /**
+   * @internal The attr ioctls on a device fd, with the attr already decoded (typed API):
+   * the same checks and order as the facade minus the struct copy.
+   */
+  deviceAttrCall(fd: number, op: AttrOp, group: number, attrLo: number, attrHi: number, addr: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    const t = f.target;
+    if (t.kind !== 'device') return -ENOTTY;
+    const dev = t.device;
+    const acc = this.vmAccess(f, dev.kvm);
+    if (acc < 0) return acc;
+    const fn = attrAccessor(dev, op);
+    if (fn === undefined) return -EPERM;
+    const a = this.attrScratch;
+    a.flags = 0;
+    a.group = group;
+    a.attrLo = attrLo;
+    a.attrHi = attrHi;
+    a.addr = addr;
+    try {
+      return fn(dev, a);
+    } catch (e) {
+      return this.caught(e, dev.kvm, `${dev.ops.name} attr`);
+    }
+  }
+
+  /** @internal Runs `fn` on the VM behind a VM or vCPU fd with the facade's checks (EBADF/ENOTTY/EIO). */
+  withVm(fd: number, fn: (vm: Vm) => number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    const t = f.target;
+    if (t.kind !== 'vm') return -ENOTTY;
+    const acc = this.vmAccess(f, t.vm);
+    if (acc < 0) return acc;
+    try {
+      return fn(t.vm);
+    } catch (e) {
+      return this.caught(e, t.vm, 'vm call');
+    }
+  }
+
+  /** @internal Same for a vCPU fd. */
+  withVcpu(fd: number, fn: (vcpu: Vcpu) => number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    const t = f.target;
+    if (t.kind !== 'vcpu') return -ENOTTY;
+    const acc = this.vmAccess(f, t.vcpu.vm);
+    if (acc < 0) return acc;
+    try {
+      return fn(t.vcpu);
+    } catch (e) {
+      return this.caught(e, t.vcpu.vm, 'vcpu call');
+    }
+  }
+
+  /** The typed API's entry point: a handle on this host's /dev/kvm (opened once). */
+  kvm(): KvmHandle {
+    return (this.kvmHandle ??= new KvmHandle(this, check(this.files.install(new KFile(this, 'kvm', { kind: 'system' }, null)), 'open /dev/kvm')));
+  }
+
+  /** Typed API: creates a VM (KVM_CREATE_VM) and returns its handle. */
+  createVm(type = 0): VmHandle {
+    return this.kvm().createVm(type);
+  }
+
+  /** A reusable 8-byte user buffer for the typed API's attribute payloads. */
+  scratch(): number {
+    return (this.scratchAddr ||= this.mem.alloc(64));
+  }
+
+  // ------------------------------------------------------------------ lookups for plugins
+
+  /**
+   * fdget + kvm_device_from_filp: the device behind `fd`, or -EBADF (no such fd) or -EPERM
+   * (not a KVM device). Plugins use it for KVM_ENABLE_CAP args that name a device fd.
+   */
+  deviceFromFd(fd: number): KvmDevice | number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    return f.target.kind === 'device' ? f.target.device : -EPERM;
+  }
+
+  /** The vCPU behind a vCPU fd (throws KvmError EBADF otherwise). */
+  vcpuOf(fd: number): Vcpu {
+    const f = this.files.get(fd);
+    if (f === null || f.target.kind !== 'vcpu') throw new KvmError(EBADF, `fd ${fd} is not a vCPU fd`);
+    return f.target.vcpu;
+  }
+
+  /** The VM behind a VM fd (throws KvmError EBADF otherwise). */
+  vmOf(fd: number): Vm {
+    const f = this.files.get(fd);
+    if (f === null || f.target.kind !== 'vm') throw new KvmError(EBADF, `fd ${fd} is not a VM fd`);
+    return f.target.vm;
+  }
+
+  /** The device behind a device fd (throws KvmError EBADF otherwise). */
+  deviceOf(fd: number): KvmDevice {
+    const f = this.files.get(fd);
+    if (f === null || f.target.kind !== 'device') throw new KvmError(EBADF, `fd ${fd} is not a device fd`);
+    return f.target.device;
+  }
+
+  /** The guest port of the vCPU behind a vCPU fd. */
+  guest(vcpuFd: number): GuestPort {
+    return this.vcpuOf(vcpuFd).guest;
+  }
+
+  /** The type number registered under a typed-API key (kernel or vendor). */
+  deviceType(key: string): number {
+    const t = this.registry.typeInfo(key);
+    if (!t) throw new KvmError(19, `device type ${key} is not registered on this host`);
+    return t.type;
+  }
+}
+
+function opOf(req: number): AttrOp {
+  return req === K.KVM_SET_DEVICE_ATTR ? ATTR_SET : req === K.KVM_GET_DEVICE_ATTR ? ATTR_GET : ATTR_HAS;
+}
+
+/** Creates a host (a simulated process with its own kernel and plugin registry). */
+export function createHost(options: HostOptions = {}): Host {
+  return new Host(options);
+}
+
+export type { KvmHooks };
+export { ENOIOCTLCMD };

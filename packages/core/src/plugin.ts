@@ -1,0 +1,187 @@
+/**
+ * What a plugin is: `DeviceOps` (the kernel's `struct kvm_device_ops`), the device types it
+ * registers, and the VM/vCPU hooks its device needs. Also the declaration-merging points of the
+ * typed API (`KvmDeviceRegistry`).
+ * @packageDocumentation
+ */
+import type { AttrTable, KvmDeviceAttr } from './attr.js';
+import type { KvmDevice } from './device.js';
+import type { Host } from './host.js';
+import type { Vcpu } from './vcpu.js';
+import type { Vm } from './vm.js';
+
+/**
+ * The return value a hook gives when a request is not its own, so the next plugin (or the core's
+ * default) gets it. Equal to the kernel's `-ENOIOCTLCMD`.
+ */
+export const KVM_HOOK_PASS = -515;
+
+/**
+ * `struct kvm_device_ops`. Every op that returns a number returns 0 (or a positive result) on
+ * success and a negative errno on failure, like the kernel. An op may also throw a `KvmError`
+ * (e.g. from `host.mem` on a bad user pointer): the core turns it into `-errno`. Any other
+ * exception is a bug in the plugin: the call fails with EIO and the VM is marked bugged.
+ */
+export interface DeviceOps<P = unknown> {
+  /** Name of the device's anon inode, e.g. `'kvm-mpic'`. */
+  readonly name: string;
+  /** Called with the VM lock held. Set `dev.private`. A negative return fails the create; nothing else runs. */
+  create(dev: KvmDevice<P>, type: number): number;
+  /** Optional, cannot fail, called after a successful create, outside the lock, before the fd exists. */
+  init?(dev: KvmDevice<P>): void;
+  /** Frees the device at VM teardown (destroy-style devices), after the vCPUs. */
+  destroy?(dev: KvmDevice<P>): void;
+  /** Frees the device when the last reference to its fd goes (release-style devices). */
+  release?(dev: KvmDevice<P>): void;
+  setAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
+  getAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
+  hasAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
+  /** Any other ioctl on the device fd. */
+  ioctl?(dev: KvmDevice<P>, request: number, arg: number): number;
+}
+
+/** A device type a plugin registers. */
+export interface DeviceRegistration<P = unknown> {
+  /**
+   * The typed-API key, e.g. `'KVM_DEV_TYPE_ARM_VGIC_V3'` for a kernel type, or a namespaced
+   * `'@acme/kvmdev-foo:foo'` for a third-party type.
+   */
+  readonly key: string;
+  /**
+   * Kernel type number (1 .. KVM_DEV_TYPE_MAX-1). Omit it for a third-party device: the host
+   * assigns a number from the vendor range (see `KVM_DEV_TYPE_VENDOR_BASE`), which can never
+   * collide with a kernel type or with another plugin's type.
+   */
+  readonly type?: number;
+  readonly ops: DeviceOps<P>;
+  /** The attribute table (for the kit, the typed API and snapshots). */
+  readonly attrs?: AttrTable;
+}
+
+/** The VM's in-kernel interrupt controller, as KVM_IRQ_LINE, GSI routing and MSIs see it. */
+export interface IrqChip {
+  readonly name: string;
+  /**
+   * KVM_IRQ_LINE handled by arch code (arm64). Returns the status (>= 0) or -errno.
+   * When absent, the core routes `irq` as a GSI through the routing table (kvm_set_irq).
+   */
+  irqLine?(irq: number, level: number): number;
+  /** Pins of irqchip 0 (KVM_IRQCHIP_NUM_PINS); routing entries with pin >= numPins are EINVAL. */
+  readonly numPins: number;
+  /** Number of irqchips (KVM_NR_IRQCHIPS), default 1. */
+  readonly numIrqchips?: number;
+  /** Whether MSI routing entries / KVM_SIGNAL_MSI are accepted. */
+  readonly msi: boolean;
+  /** Whether MSI entries may carry KVM_MSI_VALID_DEVID. */
+  readonly msiDevid?: boolean;
+  /** An IRQCHIP route fired. Returns >0 delivered, 0 coalesced/masked, <0 error. */
+  setPin?(irqchip: number, pin: number, level: number): number;
+  /** An MSI route fired, or KVM_SIGNAL_MSI. */
+  setMsi?(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
+  /** Extra checks when a routing table is installed (-EINVAL rejects it). */
+  canSetRouting?(): boolean;
+}
+
+/** Per-request hooks a plugin adds to the VM and vCPU objects. Each returns KVM_HOOK_PASS when the request is not its own. */
+export interface KvmHooks {
+  /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM fd. */
+  checkExtension?(host: Host, vm: Vm | null, cap: number): number;
+  /** KVM_CREATE_VM with a nonzero machine type; 0 accepts it (the VM then exists), -errno rejects. */
+  vmType?(host: Host, type: number): number;
+  /** Called right after a VM object is created (set VM defaults such as the IPA size). */
+  vmCreated?(vm: Vm): void;
+  /**
+   * KVM_IRQ_LINE before the irqchip sees it (arch code such as arm64's, which also serves VMs
+   * without an in-kernel irqchip). Returns the status (>= 0), -errno, or KVM_HOOK_PASS.
+   */
+  vmIrqLine?(vm: Vm, irq: number, level: number): number;
+  /** Arch VM ioctls (KVM_CREATE_IRQCHIP, KVM_ARM_SET_DEVICE_ADDR, ...). */
+  vmIoctl?(vm: Vm, request: number, arg: number): number;
+  /** KVM_CREATE_VCPU, before the vCPU exists (kvm_arch_vcpu_precreate): 0 or -errno. */
+  vcpuPrecreate?(vm: Vm, id: number): number;
+  /** After the vCPU object exists (private IRQs, redistributor slot...). */
+  vcpuCreated?(vcpu: Vcpu): void;
+  /** At VM teardown, for each vCPU (before the devices are destroyed). */
+  vcpuDestroy?(vcpu: Vcpu): void;
+  /** Arch vCPU ioctls (KVM_ARM_VCPU_INIT, ...). */
+  vcpuIoctl?(vcpu: Vcpu, request: number, arg: number): number;
+  /** KVM_RUN checks, in plugin order: 0 to continue, -errno to fail the run. */
+  vcpuRun?(vcpu: Vcpu): number;
+  /** KVM_ENABLE_CAP on a vCPU. `args` are the four u64 args. */
+  vcpuEnableCap?(vcpu: Vcpu, cap: number, args: readonly bigint[]): number;
+  /** KVM_GET_ONE_REG: write the register to user address `addr`. */
+  getOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
+  /** KVM_SET_ONE_REG: read the register from user address `addr`. */
+  setOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
+  /** VM-fd attribute groups (vm.rst). */
+  vmSetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
+  vmGetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
+  vmHasAttr?(vm: Vm, attr: KvmDeviceAttr): number;
+  /** vCPU-fd attribute groups (vcpu.rst). */
+  vcpuSetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
+  vcpuGetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
+  vcpuHasAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
+  /**
+   * A guest hypercall. `args` are the argument registers; write results to `out` (reused).
+   * Returns the hypercall's return code, or KVM_HOOK_PASS.
+   */
+  hypercall?(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number;
+  /** A guest system-register read: the value, or null when not this plugin's register. */
+  sysregRead?(vcpu: Vcpu, encoding: number): bigint | null;
+  /** A guest system-register write: true when handled. */
+  sysregWrite?(vcpu: Vcpu, encoding: number, value: bigint): boolean;
+  /** At VM teardown, after the devices are destroyed. */
+  vmDestroyed?(vm: Vm): void;
+}
+
+/** A kvmdev plugin: a package that registers device types and hooks on a host. */
+export interface KvmPlugin {
+  /** Package-style name, e.g. `'@kvmdev/mpic'`. */
+  readonly name: string;
+  readonly version: string;
+  /** The `@kvmdev/core` versions it supports, as a semver range (`^0.1.0`, `>=0.1.0 <0.3.0`, `*`). */
+  readonly core: string;
+  /** Names of plugins that must be registered first. */
+  readonly dependencies?: readonly string[];
+  readonly devices?: readonly DeviceRegistration[];
+  readonly hooks?: KvmHooks;
+}
+
+/**
+ * The typed API's device-type map. Device packages add their types by declaration merging:
+ *
+ * ```ts
+ * declare module '@kvmdev/core' {
+ *   interface KvmDeviceRegistry {
+ *     '@acme/kvmdev-foo:foo': { type: number; groups: { 1: { attr: number; value: number } } };
+ *   }
+ * }
+ * ```
+ * `groups` maps each attribute group to its attr id type and payload value type.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface KvmDeviceRegistry {}
+
+/** The shape of one registry entry. */
+export interface DeviceTypeSpec {
+  readonly type: number;
+  readonly groups: { readonly [group: number]: { readonly attr: number | bigint; readonly value: number | bigint } };
+}
+
+/** Keys of every registered device type. */
+export type DeviceKey = keyof KvmDeviceRegistry & string;
+/** The groups map of a device key. */
+export type GroupsOf<K extends DeviceKey> = KvmDeviceRegistry[K] extends { groups: infer G } ? G : never;
+/** Attribute id type of group G of device K. */
+export type AttrOf<K extends DeviceKey, G extends keyof GroupsOf<K>> = GroupsOf<K>[G] extends { attr: infer A }
+  ? A
+  : never;
+/** Payload value type of group G of device K. */
+export type ValueOf<K extends DeviceKey, G extends keyof GroupsOf<K>> = GroupsOf<K>[G] extends { value: infer V }
+  ? V
+  : never;
+
+/** Identity helper that type-checks a plugin object. */
+export function definePlugin<const P extends KvmPlugin>(plugin: P): P {
+  return plugin;
+}

@@ -1,0 +1,255 @@
+/**
+ * The per-host plugin registry: the device ops table indexed by type (the kernel's
+ * `kvm_device_ops_table`), the vendor type range for third-party devices, and the hooks of
+ * every registered plugin, flattened into arrays for dispatch.
+ * @packageDocumentation
+ */
+import type { AttrTable } from './attr.js';
+import { KvmError } from './errors.js';
+import { type DeviceOps, type DeviceRegistration, type KvmHooks, type KvmPlugin } from './plugin.js';
+import { satisfies } from './semver.js';
+import { EEXIST, EINVAL, ENOENT, ENOSPC } from './uapi/errno.js';
+import { KVM_DEV_TYPE_MAX } from './uapi/kvm.js';
+import { CORE_VERSION } from './version.js';
+
+/**
+ * First type number of the vendor range. Third-party device types are assigned from
+ * `[KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_BASE + KVM_DEV_TYPE_VENDOR_MAX)` by the host at
+ * registration, keyed by their namespaced key, so they can never collide with a kernel type
+ * (all < KVM_DEV_TYPE_MAX) or with each other.
+ */
+export const KVM_DEV_TYPE_VENDOR_BASE = 0x10000;
+/** Capacity of the vendor range per host. */
+export const KVM_DEV_TYPE_VENDOR_MAX = 0x1000;
+
+/** What a registered device type carries. */
+export interface RegisteredType {
+  readonly type: number;
+  readonly key: string;
+  readonly ops: DeviceOps;
+  readonly attrs: AttrTable;
+  readonly plugin: string;
+}
+
+/** Error thrown for an invalid plugin or a conflicting registration. */
+export class PluginError extends KvmError {
+  readonly plugin: string;
+  constructor(errno: number, plugin: string, message: string) {
+    super(errno, `plugin ${plugin}: ${message}`);
+    this.name = 'PluginError';
+    this.plugin = plugin;
+  }
+}
+
+type HookName = keyof KvmHooks;
+type HookFn<N extends HookName> = NonNullable<KvmHooks[N]>;
+
+/** The registry of one host. */
+export class Registry {
+  private readonly table: (DeviceOps | null)[] = new Array<DeviceOps | null>(KVM_DEV_TYPE_MAX).fill(null);
+  private readonly vendor: (DeviceOps | null)[] = [];
+  private readonly types = new Map<number, RegisteredType>();
+  private readonly keys = new Map<string, RegisteredType>();
+  private readonly plugins = new Map<string, KvmPlugin>();
+  private readonly vendorKeys = new Map<string, number>();
+
+  // flattened hooks, in registration order
+  checkExtensionHooks: HookFn<'checkExtension'>[] = [];
+  vmTypeHooks: HookFn<'vmType'>[] = [];
+  vmCreatedHooks: HookFn<'vmCreated'>[] = [];
+  vmIoctlHooks: HookFn<'vmIoctl'>[] = [];
+  vmIrqLineHooks: HookFn<'vmIrqLine'>[] = [];
+  vcpuPrecreateHooks: HookFn<'vcpuPrecreate'>[] = [];
+  vcpuCreatedHooks: HookFn<'vcpuCreated'>[] = [];
+  vcpuDestroyHooks: HookFn<'vcpuDestroy'>[] = [];
+  vcpuIoctlHooks: HookFn<'vcpuIoctl'>[] = [];
+  vcpuRunHooks: HookFn<'vcpuRun'>[] = [];
+  vcpuEnableCapHooks: HookFn<'vcpuEnableCap'>[] = [];
+  getOneRegHooks: HookFn<'getOneReg'>[] = [];
+  setOneRegHooks: HookFn<'setOneReg'>[] = [];
+  vmSetAttrHooks: HookFn<'vmSetAttr'>[] = [];
+  vmGetAttrHooks: HookFn<'vmGetAttr'>[] = [];
+  vmHasAttrHooks: HookFn<'vmHasAttr'>[] = [];
+  vcpuSetAttrHooks: HookFn<'vcpuSetAttr'>[] = [];
+  vcpuGetAttrHooks: HookFn<'vcpuGetAttr'>[] = [];
+  vcpuHasAttrHooks: HookFn<'vcpuHasAttr'>[] = [];
+  hypercallHooks: HookFn<'hypercall'>[] = [];
+  sysregReadHooks: HookFn<'sysregRead'>[] = [];
+  sysregWriteHooks: HookFn<'sysregWrite'>[] = [];
+  vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
+
+  /**
+   * kvm_register_device_ops: 0, -ENOSPC for a type past the table, -EEXIST for a taken slot.
+   * Vendor-range types are accepted too.
+   */
+  registerDeviceOps(ops: DeviceOps, type: number): number {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
+      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
+      if (i >= KVM_DEV_TYPE_VENDOR_MAX) return -ENOSPC;
+      if (this.vendor[i]) return -EEXIST;
+      this.vendor[i] = ops;
+      return 0;
+    }
+    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return -ENOSPC;
+    if (this.table[type]) return -EEXIST;
+    this.table[type] = ops;
+    return 0;
+  }
+
+  /** kvm_unregister_device_ops: clears the slot; live devices keep their ops. */
+  unregisterDeviceOps(type: number): void {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
+      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
+      if (i < this.vendor.length) this.vendor[i] = null;
+    } else if (type >= 0 && type < KVM_DEV_TYPE_MAX) this.table[type] = null;
+    const t = this.types.get(type);
+    if (t) {
+      this.types.delete(type);
+      this.keys.delete(t.key);
+    }
+  }
+
+  /** The ops for a type number, or null (ENODEV). */
+  lookup(type: number): DeviceOps | null {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) return this.vendor[type - KVM_DEV_TYPE_VENDOR_BASE] ?? null;
+    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return null;
+    return this.table[type] ?? null;
+  }
+
+  /** The registered type for a key or number. */
+  typeInfo(keyOrType: string | number): RegisteredType | undefined {
+    return typeof keyOrType === 'number' ? this.types.get(keyOrType) : this.keys.get(keyOrType);
+  }
+
+  /** Every registered device type. */
+  listTypes(): RegisteredType[] {
+    return [...this.types.values()].sort((a, b) => a.type - b.type);
+  }
+
+  /** Registered plugins, in order. */
+  listPlugins(): KvmPlugin[] {
+    return [...this.plugins.values()];
+  }
+
+  /** Whether a plugin with this name is registered. */
+  hasPlugin(name: string): boolean {
+    return this.plugins.has(name);
+  }
+
+  /**
+   * Registers a plugin: checks its metadata, core range, dependencies and device types (all or
+   * nothing), then its hooks. Throws a {@link PluginError} naming the problem.
+   */
+  register(plugin: KvmPlugin): void {
+    const name = typeof plugin?.name === 'string' ? plugin.name : '<unnamed>';
+    const fail = (errno: number, msg: string): never => {
+      throw new PluginError(errno, name, msg);
+    };
+    if (typeof plugin !== 'object' || plugin === null) fail(EINVAL, 'not a plugin object');
+    if (!plugin.name) fail(EINVAL, 'missing name');
+    if (this.plugins.has(plugin.name)) fail(EEXIST, 'already registered');
+    if (typeof plugin.version !== 'string') fail(EINVAL, 'missing version');
+    const ok = satisfies(CORE_VERSION, typeof plugin.core === 'string' ? plugin.core : '');
+    if (ok === null) fail(EINVAL, `cannot parse core range ${JSON.stringify(plugin.core)}`);
+    if (!ok) fail(EINVAL, `needs @kvmdev/core ${plugin.core}, this is ${CORE_VERSION}`);
+    for (const d of plugin.dependencies ?? []) {
+      if (!this.plugins.has(d)) fail(ENOENT, `depends on ${d}, which is not registered (register it first)`);
+    }
+    // device types: validate all first
+    const planned: { reg: DeviceRegistration; type: number }[] = [];
+    const seenKeys = new Set<string>();
+    let vendorNext = this.vendor.length;
+    for (const reg of plugin.devices ?? []) {
+      if (!reg || typeof reg.key !== 'string' || !reg.key) fail(EINVAL, 'a device registration has no key');
+      if (!reg.ops || typeof reg.ops.create !== 'function' || typeof reg.ops.name !== 'string')
+        fail(EINVAL, `device ${reg.key}: ops need a name and a create function`);
+      if (!reg.ops.destroy && !reg.ops.release)
+        fail(EINVAL, `device ${reg.key}: ops need destroy or release (exactly one frees the device)`);
+      if (this.keys.has(reg.key) || seenKeys.has(reg.key))
+        fail(EEXIST, `device key ${reg.key} is already registered`);
+      seenKeys.add(reg.key);
+      let type: number;
+      if (reg.type === undefined) {
+        if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*:[\w.-]+$/i.test(reg.key))
+          fail(EINVAL, `device ${reg.key}: a vendor device key must be namespaced like '@acme/kvmdev-foo:foo'`);
+        const known = this.vendorKeys.get(reg.key);
+        if (known !== undefined) type = known;
+        else {
+          if (vendorNext >= KVM_DEV_TYPE_VENDOR_MAX) fail(ENOSPC, 'the vendor type range is full');
+          type = KVM_DEV_TYPE_VENDOR_BASE + vendorNext++;
+        }
+      } else {
+        type = reg.type;
+        if (!Number.isInteger(type) || type <= 0 || type >= KVM_DEV_TYPE_MAX)
+          fail(ENOSPC, `device ${reg.key}: type ${type} is outside the kernel table (1..${KVM_DEV_TYPE_MAX - 1})`);
+        if (this.table[type] || planned.some((p) => p.type === type))
+          fail(EEXIST, `device ${reg.key}: type ${type} is already registered by ${this.types.get(type)?.plugin ?? 'this plugin'}`);
+      }
+      planned.push({ reg, type });
+    }
+    for (const { reg, type } of planned) {
+      const r = this.registerDeviceOps(reg.ops, type);
+      if (r < 0) fail(-r, `device ${reg.key}: cannot register type ${type}`);
+      if (type >= KVM_DEV_TYPE_VENDOR_BASE) this.vendorKeys.set(reg.key, type);
+      const info: RegisteredType = { type, key: reg.key, ops: reg.ops, attrs: reg.attrs ?? [], plugin: plugin.name };
+      this.types.set(type, info);
+      this.keys.set(reg.key, info);
+    }
+    this.plugins.set(plugin.name, plugin);
+    const h = plugin.hooks;
+    if (h) this.addHooks(h);
+  }
+
+  /** Removes a plugin: its types leave the table (live devices keep working) and its hooks stop. */
+  unregister(name: string): boolean {
+    const p = this.plugins.get(name);
+    if (!p) return false;
+    for (const t of [...this.types.values()]) if (t.plugin === name) this.unregisterDeviceOps(t.type);
+    this.plugins.delete(name);
+    if (p.hooks) this.removeHooks(p.hooks);
+    return true;
+  }
+
+  private addHooks(h: KvmHooks): void {
+    for (const [k, list] of this.hookLists()) {
+      const fn = h[k];
+      if (typeof fn === 'function') (list as unknown[]).push(fn);
+    }
+  }
+
+  private removeHooks(h: KvmHooks): void {
+    for (const [k, list] of this.hookLists()) {
+      const fn = h[k];
+      const i = (list as unknown[]).indexOf(fn);
+      if (i >= 0) (list as unknown[]).splice(i, 1);
+    }
+  }
+
+  private hookLists(): [HookName, unknown[]][] {
+    return [
+      ['checkExtension', this.checkExtensionHooks],
+      ['vmType', this.vmTypeHooks],
+      ['vmCreated', this.vmCreatedHooks],
+      ['vmIoctl', this.vmIoctlHooks],
+      ['vmIrqLine', this.vmIrqLineHooks],
+      ['vcpuPrecreate', this.vcpuPrecreateHooks],
+      ['vcpuCreated', this.vcpuCreatedHooks],
+      ['vcpuDestroy', this.vcpuDestroyHooks],
+      ['vcpuIoctl', this.vcpuIoctlHooks],
+      ['vcpuRun', this.vcpuRunHooks],
+      ['vcpuEnableCap', this.vcpuEnableCapHooks],
+      ['getOneReg', this.getOneRegHooks],
+      ['setOneReg', this.setOneRegHooks],
+      ['vmSetAttr', this.vmSetAttrHooks],
+      ['vmGetAttr', this.vmGetAttrHooks],
+      ['vmHasAttr', this.vmHasAttrHooks],
+      ['vcpuSetAttr', this.vcpuSetAttrHooks],
+      ['vcpuGetAttr', this.vcpuGetAttrHooks],
+      ['vcpuHasAttr', this.vcpuHasAttrHooks],
+      ['hypercall', this.hypercallHooks],
+      ['sysregRead', this.sysregReadHooks],
+      ['sysregWrite', this.sysregWriteHooks],
+      ['vmDestroyed', this.vmDestroyedHooks],
+    ];
+  }
+}

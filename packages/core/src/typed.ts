@@ -1,0 +1,281 @@
+/**
+ * The typed API: handles for /dev/kvm, VMs, vCPUs and devices over the same kernel objects as
+ * the syscall facade. Methods throw {@link KvmError}; attribute groups and value types are
+ * checked at compile time per device type through {@link KvmDeviceRegistry}.
+ * @packageDocumentation
+ */
+import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice } from './device.js';
+import type { KvmDevice } from './device.js';
+import { KvmError, check } from './errors.js';
+import type { GuestPort } from './guest-port.js';
+import type { Host } from './host.js';
+import type { AttrOf, DeviceKey, GroupsOf, ValueOf } from './plugin.js';
+import type { RegisteredType } from './registry.js';
+import { ENODEV } from './uapi/errno.js';
+import { kvmRegSize } from './uapi/kvm.js';
+import type { KvmIrqRoutingEntry } from './uapi/structs.js';
+import type { LineName, Vcpu } from './vcpu.js';
+import type { Vm } from './vm.js';
+
+const TWO32 = 4294967296;
+
+function splitAttr(attr: number | bigint): [number, number] {
+  if (typeof attr === 'number') return [attr >>> 0, Math.floor(attr / TWO32) >>> 0];
+  const a = BigInt.asUintN(64, attr);
+  return [Number(a & 0xffffffffn), Number(a >> 32n)];
+}
+
+/** Base of every handle: an fd on a host. */
+abstract class Handle {
+  readonly host: Host;
+  readonly fd: number;
+  constructor(host: Host, fd: number) {
+    this.host = host;
+    this.fd = fd;
+  }
+  /** close(2) on the handle's fd. */
+  close(): void {
+    check(this.host.files.close(this.fd), 'close');
+  }
+}
+
+/** A handle on /dev/kvm. */
+export class KvmHandle extends Handle {
+  /** KVM_GET_API_VERSION (12). */
+  apiVersion(): number {
+    return check(this.host.ioctl(this.fd, 0xae00) < 0 ? -this.host.errno : 12);
+  }
+  /** KVM_CHECK_EXTENSION on /dev/kvm. */
+  checkExtension(cap: number): number {
+    return check(this.host.checkExtension(null, cap), 'KVM_CHECK_EXTENSION');
+  }
+  /** KVM_CREATE_VM. */
+  createVm(type = 0): VmHandle {
+    return new VmHandle(this.host, check(this.host.kvmCreateVm(type), 'KVM_CREATE_VM'));
+  }
+}
+
+/** Options of {@link VmHandle.createDevice}. */
+export interface CreateDeviceOptions {
+  /** Raw `kvm_create_device.flags` bits other than TEST (ignored by the kernel). */
+  flags?: number;
+}
+
+/** A handle on a VM fd. */
+export class VmHandle extends Handle {
+  /** The kernel object (for plugins and tests). */
+  get vm(): Vm {
+    return this.host.vmOf(this.fd);
+  }
+  /** KVM_CHECK_EXTENSION on the VM fd. */
+  checkExtension(cap: number): number {
+    return check(this.host.withVm(this.fd, (vm) => this.host.checkExtension(vm, cap)), 'KVM_CHECK_EXTENSION');
+  }
+  /** KVM_CREATE_VCPU. */
+  createVcpu(id: number): VcpuHandle {
+    return new VcpuHandle(this.host, check(this.host.withVm(this.fd, (vm) => this.host.createVcpu(vm, id)), 'KVM_CREATE_VCPU'));
+  }
+  /** KVM_CREATE_DEVICE of a registered type; the type is checked at compile time. */
+  createDevice<K extends DeviceKey>(key: K, options: CreateDeviceOptions = {}): DeviceHandle<K> {
+    const info = this.host.registry.typeInfo(key);
+    if (!info) throw new KvmError(ENODEV, `device type ${key} is not registered on this host`);
+    const fd = check(
+      this.host.withVm(this.fd, (vm) => createDevice(this.host, vm, info.type, (options.flags ?? 0) & ~1)),
+      `KVM_CREATE_DEVICE ${key}`,
+    );
+    return new DeviceHandle<K>(this.host, fd, info);
+  }
+  /** KVM_CREATE_DEVICE with KVM_CREATE_DEVICE_TEST: whether the type (key or number) is supported. */
+  testDevice(keyOrType: DeviceKey | number): boolean {
+    const type = typeof keyOrType === 'number' ? keyOrType : (this.host.registry.typeInfo(keyOrType)?.type ?? 0);
+    const r = this.host.withVm(this.fd, (vm) => createDevice(this.host, vm, type, 1));
+    if (r === CREATE_TESTED) return true;
+    if (r === -ENODEV) return false;
+    check(r, 'KVM_CREATE_DEVICE(TEST)');
+    return true;
+  }
+  /** KVM_CREATE_DEVICE by raw type number (untyped; for vendor types looked up at run time). */
+  createDeviceByType(type: number): DeviceHandle<DeviceKey> {
+    const fd = check(this.host.withVm(this.fd, (vm) => createDevice(this.host, vm, type, 0)), `KVM_CREATE_DEVICE ${type}`);
+    const info = this.host.registry.typeInfo(type);
+    return new DeviceHandle<DeviceKey>(this.host, fd, info);
+  }
+  /** KVM_IRQ_LINE; returns the status. */
+  irqLine(irq: number, level: number): number {
+    return check(this.host.withVm(this.fd, (vm) => this.host.irqLine(vm, irq >>> 0, level >>> 0)), 'KVM_IRQ_LINE');
+  }
+  /** KVM_SET_GSI_ROUTING. */
+  setGsiRouting(entries: readonly KvmIrqRoutingEntry[]): void {
+    check(this.host.withVm(this.fd, (vm) => this.host.setGsiRouting(vm, entries, 0)), 'KVM_SET_GSI_ROUTING');
+  }
+  /** KVM_SIGNAL_MSI; returns >0 when delivered, 0 when blocked. */
+  signalMsi(msi: { addressLo: number; addressHi?: number; data: number; flags?: number; devid?: number }): number {
+    return check(
+      this.host.withVm(this.fd, (vm) =>
+        this.host.signalMsi(vm, msi.addressLo >>> 0, (msi.addressHi ?? 0) >>> 0, msi.data >>> 0, msi.flags ?? 0, msi.devid ?? 0),
+      ),
+      'KVM_SIGNAL_MSI',
+    );
+  }
+  /** Raw ioctl on the VM fd (for arch ioctls without a typed method). */
+  ioctl(request: number, arg: number | bigint = 0): number {
+    const r = this.host.ioctl(this.fd, request, arg);
+    if (r < 0) throw new KvmError(this.host.errno, `ioctl 0x${(request >>> 0).toString(16)}`);
+    return r;
+  }
+}
+
+/** A handle on a vCPU fd. */
+export class VcpuHandle extends Handle {
+  /** The kernel object. */
+  get vcpu(): Vcpu {
+    return this.host.vcpuOf(this.fd);
+  }
+  /** The vCPU id. */
+  get id(): number {
+    return this.vcpu.id;
+  }
+  /** The guest side of this vCPU. */
+  get guest(): GuestPort {
+    return this.vcpu.guest;
+  }
+  /** Level of an output line. */
+  line(name: LineName): 0 | 1 {
+    return this.vcpu.line(name);
+  }
+  /** KVM_RUN: runs the first-run checks and returns. */
+  run(): void {
+    check(this.host.withVcpu(this.fd, (v) => this.host.run(v)), 'KVM_RUN');
+  }
+  /** KVM_ENABLE_CAP on the vCPU. */
+  enableCap(cap: number, ...args: (number | bigint)[]): number {
+    const a = [0, 1, 2, 3].map((i) => BigInt.asUintN(64, BigInt(args[i] ?? 0)));
+    return check(this.host.withVcpu(this.fd, (v) => this.host.enableCap(v, cap, 0, a)), 'KVM_ENABLE_CAP');
+  }
+  /** KVM_GET_ONE_REG: the register value (size from the id). */
+  getOneReg(id: bigint): bigint {
+    const size = kvmRegSize(id);
+    const buf = size <= 8 ? this.host.scratch() : this.host.mem.alloc(size);
+    check(this.host.withVcpu(this.fd, (v) => this.host.getOneReg(v, id, buf)), 'KVM_GET_ONE_REG');
+    return size === 4 ? BigInt(this.host.mem.getU32(buf)) : size === 8 ? this.host.mem.getU64(buf) : BigInt(this.host.mem.getU8(buf));
+  }
+  /** KVM_SET_ONE_REG. */
+  setOneReg(id: bigint, value: bigint | number): void {
+    const size = kvmRegSize(id);
+    const buf = this.host.scratch();
+    if (size === 4) this.host.mem.setU32(buf, Number(BigInt.asUintN(32, BigInt(value))));
+    else this.host.mem.setU64(buf, BigInt.asUintN(64, BigInt(value)));
+    check(this.host.withVcpu(this.fd, (v) => this.host.setOneReg(v, id, buf)), 'KVM_SET_ONE_REG');
+  }
+  /** KVM_SET_DEVICE_ATTR on the vCPU fd (vcpu.rst groups); `size` is the payload size. */
+  setAttr(group: number, attr: number | bigint, value: number | bigint, size: 4 | 8 = 8): void {
+    const buf = this.host.scratch();
+    writeValue(this.host, buf, size, value);
+    const [lo, hi] = splitAttr(attr);
+    check(this.host.withVcpu(this.fd, (v) => this.host.vcpuAttr(v, ATTR_SET, { flags: 0, group, attrLo: lo, attrHi: hi, addr: buf })), 'KVM_SET_DEVICE_ATTR');
+  }
+  /** KVM_GET_DEVICE_ATTR on the vCPU fd. */
+  getAttr(group: number, attr: number | bigint, size: 4 | 8 = 8): number | bigint {
+    const buf = this.host.scratch();
+    const [lo, hi] = splitAttr(attr);
+    check(this.host.withVcpu(this.fd, (v) => this.host.vcpuAttr(v, ATTR_GET, { flags: 0, group, attrLo: lo, attrHi: hi, addr: buf })), 'KVM_GET_DEVICE_ATTR');
+    return size === 4 ? this.host.mem.getU32(buf) : this.host.mem.getU64(buf);
+  }
+  /** KVM_HAS_DEVICE_ATTR on the vCPU fd. */
+  hasAttr(group: number, attr: number | bigint): boolean {
+    const [lo, hi] = splitAttr(attr);
+    const r = this.host.withVcpu(this.fd, (v) => this.host.vcpuAttr(v, ATTR_HAS, { flags: 0, group, attrLo: lo, attrHi: hi, addr: 0 }));
+    if (r === 0) return true;
+    if (r === -6) return false;
+    check(r, 'KVM_HAS_DEVICE_ATTR');
+    return false;
+  }
+}
+
+function writeValue(host: Host, buf: number, size: number, value: number | bigint | undefined): void {
+  const mem = host.mem;
+  if (size === 8) {
+    if (typeof value === 'number') mem.setU64(buf, value);
+    else mem.setU64(buf, value ?? 0n);
+  } else if (size === 4) mem.setU32(buf, typeof value === 'bigint' ? Number(BigInt.asUintN(32, value)) : (value ?? 0));
+  else if (size === 2) mem.setU16(buf, Number(value ?? 0) & 0xffff);
+  else if (size === 1) mem.setU8(buf, Number(value ?? 0) & 0xff);
+}
+
+/** The value parameter of setAttr: omitted for payload-less attributes. */
+export type SetValueArgs<V> = [V] extends [undefined] ? [value?: undefined] : [value: V];
+
+/** A handle on a device fd, typed by its registry key. */
+export class DeviceHandle<K extends DeviceKey> extends Handle {
+  /** The registered type (undefined when it was unregistered after creation). */
+  readonly info: RegisteredType | undefined;
+  private readonly sizes: number[] = [];
+
+  constructor(host: Host, fd: number, info: RegisteredType | undefined) {
+    super(host, fd);
+    this.info = info;
+    for (const d of info?.attrs ?? []) this.sizes[d.group] = d.size;
+  }
+
+  /** The kernel object (for plugins and tests). */
+  get device(): KvmDevice {
+    return this.host.deviceOf(this.fd);
+  }
+
+  /** Payload size of (group, attr) from the plugin's attribute table (default 8). */
+  payloadSize(group: number, attr?: number | bigint): number {
+    const decl = this.info?.attrs.find((d) => d.group === group);
+    if (decl && typeof decl.attrs !== 'string' && attr !== undefined) {
+      const a = decl.attrs.find((x) => BigInt(x.attr) === BigInt(attr));
+      if (a?.size !== undefined) return a.size;
+    }
+    return this.sizes[group] ?? 8;
+  }
+
+  /** KVM_SET_DEVICE_ATTR. */
+  setAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>, ...value: SetValueArgs<ValueOf<K, G>>): void {
+    const buf = this.host.scratch();
+    const size = this.payloadSize(group, attr as number | bigint);
+    writeValue(this.host, buf, size, value[0] as number | bigint | undefined);
+    const a = attr as number | bigint;
+    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
+    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
+    const r = this.host.deviceAttrCall(this.fd, ATTR_SET, group, lo, hi, buf);
+    if (r < 0) throw new KvmError(-r, `KVM_SET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
+  }
+
+  /** KVM_GET_DEVICE_ATTR: a number for payloads up to 4 bytes, a bigint for 8. */
+  getAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): ValueOf<K, G> {
+    const buf = this.host.scratch();
+    const a = attr as number | bigint;
+    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
+    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
+    const r = this.host.deviceAttrCall(this.fd, ATTR_GET, group, lo, hi, buf);
+    if (r < 0) throw new KvmError(-r, `KVM_GET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
+    const size = this.sizes[group] ?? this.payloadSize(group, a);
+    const mem = this.host.mem;
+    return (size === 8 ? mem.getU64(buf) : size === 4 ? mem.getU32(buf) : size === 2 ? mem.getU16(buf) : size === 1 ? mem.getU8(buf) : 0) as ValueOf<K, G>;
+  }
+
+  /** KVM_HAS_DEVICE_ATTR: true when implemented, false for ENXIO; other errors throw. */
+  hasAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): boolean {
+    const [lo, hi] = splitAttr(attr as number | bigint);
+    const r = this.host.deviceAttrCall(this.fd, ATTR_HAS, group, lo, hi, 0);
+    if (r >= 0) return true;
+    if (r === -6) return false;
+    throw new KvmError(-r, `KVM_HAS_DEVICE_ATTR group ${group}`);
+  }
+
+  /** The three attr ioctls with a caller-supplied user pointer (no payload encoding). */
+  attrRaw(op: 'set' | 'get' | 'has', group: number, attr: number | bigint, addr: number): number {
+    const [lo, hi] = splitAttr(attr);
+    return check(this.host.deviceAttrCall(this.fd, op === 'set' ? ATTR_SET : op === 'get' ? ATTR_GET : ATTR_HAS, group, lo, hi, addr));
+  }
+
+  /** dup(2) of the device fd, as another handle. */
+  dup(): DeviceHandle<K> {
+    const fd = this.host.dup(this.fd);
+    if (fd < 0) throw new KvmError(this.host.errno, 'dup');
+    return new DeviceHandle<K>(this.host, fd, this.info);
+  }
+}

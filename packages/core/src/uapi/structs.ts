@@ -1,0 +1,225 @@
+/**
+ * Codecs for the uapi structs, over a {@link UserMemory}: `read*` decodes from a user address,
+ * `write*` encodes to one. Offsets and sizes follow include/uapi/linux/kvm.h exactly.
+ * @packageDocumentation
+ */
+import type { UserMemory } from '../mem.js';
+
+/** struct kvm_create_device (12 bytes): type@0, fd@4 (out), flags@8. */
+export interface KvmCreateDevice {
+  type: number;
+  fd: number;
+  flags: number;
+}
+export const kvm_create_device = {
+  size: 12,
+  read(mem: UserMemory, addr: number): KvmCreateDevice {
+    return { type: mem.getU32(addr), fd: mem.getU32(addr + 4), flags: mem.getU32(addr + 8) };
+  },
+  write(mem: UserMemory, addr: number, v: KvmCreateDevice): void {
+    mem.setU32(addr, v.type);
+    mem.setU32(addr + 4, v.fd);
+    mem.setU32(addr + 8, v.flags);
+  },
+} as const;
+
+/** struct kvm_device_attr (24 bytes): flags@0, group@4, attr u64@8, addr u64@16. */
+export interface KvmDeviceAttrStruct {
+  flags: number;
+  group: number;
+  attr: bigint;
+  addr: bigint;
+}
+export const kvm_device_attr = {
+  size: 24,
+  read(mem: UserMemory, addr: number): KvmDeviceAttrStruct {
+    return {
+      flags: mem.getU32(addr),
+      group: mem.getU32(addr + 4),
+      attr: mem.getU64(addr + 8),
+      addr: mem.getU64(addr + 16),
+    };
+  },
+  write(mem: UserMemory, addr: number, v: KvmDeviceAttrStruct): void {
+    mem.setU32(addr, v.flags);
+    mem.setU32(addr + 4, v.group);
+    mem.setU64(addr + 8, v.attr);
+    mem.setU64(addr + 16, v.addr);
+  },
+} as const;
+
+/** struct kvm_irq_level (8 bytes): irq (or status, out) @0, level @4. */
+export interface KvmIrqLevel {
+  irq: number;
+  level: number;
+}
+export const kvm_irq_level = {
+  size: 8,
+  read(mem: UserMemory, addr: number): KvmIrqLevel {
+    return { irq: mem.getU32(addr), level: mem.getU32(addr + 4) };
+  },
+  write(mem: UserMemory, addr: number, v: KvmIrqLevel): void {
+    mem.setU32(addr, v.irq);
+    mem.setU32(addr + 4, v.level);
+  },
+} as const;
+
+/** struct kvm_enable_cap (104 bytes): cap@0, flags@4, args[4] u64 @8, pad[64]. */
+export interface KvmEnableCap {
+  cap: number;
+  flags: number;
+  args: [bigint, bigint, bigint, bigint];
+}
+export const kvm_enable_cap = {
+  size: 104,
+  read(mem: UserMemory, addr: number): KvmEnableCap {
+    return {
+      cap: mem.getU32(addr),
+      flags: mem.getU32(addr + 4),
+      args: [mem.getU64(addr + 8), mem.getU64(addr + 16), mem.getU64(addr + 24), mem.getU64(addr + 32)],
+    };
+  },
+  write(mem: UserMemory, addr: number, v: KvmEnableCap): void {
+    mem.setU32(addr, v.cap);
+    mem.setU32(addr + 4, v.flags);
+    for (let i = 0; i < 4; i++) mem.setU64(addr + 8 + 8 * i, v.args[i] ?? 0n);
+  },
+} as const;
+
+/** struct kvm_one_reg (16 bytes): id u64@0, addr u64@8. */
+export interface KvmOneReg {
+  id: bigint;
+  addr: bigint;
+}
+export const kvm_one_reg = {
+  size: 16,
+  read(mem: UserMemory, addr: number): KvmOneReg {
+    return { id: mem.getU64(addr), addr: mem.getU64(addr + 8) };
+  },
+  write(mem: UserMemory, addr: number, v: KvmOneReg): void {
+    mem.setU64(addr, v.id);
+    mem.setU64(addr + 8, v.addr);
+  },
+} as const;
+
+/** struct kvm_msi (32 bytes): address_lo@0, address_hi@4, data@8, flags@12, devid@16, pad[12]. */
+export interface KvmMsi {
+  addressLo: number;
+  addressHi: number;
+  data: number;
+  flags: number;
+  devid: number;
+}
+export const kvm_msi = {
+  size: 32,
+  read(mem: UserMemory, addr: number): KvmMsi {
+    return {
+      addressLo: mem.getU32(addr),
+      addressHi: mem.getU32(addr + 4),
+      data: mem.getU32(addr + 8),
+      flags: mem.getU32(addr + 12),
+      devid: mem.getU32(addr + 16),
+    };
+  },
+  write(mem: UserMemory, addr: number, v: KvmMsi): void {
+    mem.setU32(addr, v.addressLo);
+    mem.setU32(addr + 4, v.addressHi);
+    mem.setU32(addr + 8, v.data);
+    mem.setU32(addr + 12, v.flags);
+    mem.setU32(addr + 16, v.devid);
+  },
+} as const;
+
+/** One struct kvm_irq_routing_entry (48 bytes): gsi@0, type@4, flags@8, pad@12, union u @16. */
+export type KvmIrqRoutingEntry =
+  | { gsi: number; type: 1; flags: number; irqchip: number; pin: number }
+  | { gsi: number; type: 2; flags: number; addressLo: number; addressHi: number; data: number; devid: number }
+  | { gsi: number; type: number; flags: number; raw: readonly number[] };
+
+/** struct kvm_irq_routing: nr@0, flags@4, then nr 48-byte entries @8. */
+export const kvm_irq_routing = {
+  headerSize: 8,
+  entrySize: 48,
+  /** Total size of a routing table with `nr` entries. */
+  sizeOf(nr: number): number {
+    return 8 + 48 * nr;
+  },
+  readEntry(mem: UserMemory, addr: number): KvmIrqRoutingEntry {
+    const gsi = mem.getU32(addr);
+    const type = mem.getU32(addr + 4);
+    const flags = mem.getU32(addr + 8);
+    const u = addr + 16;
+    if (type === 1) return { gsi, type: 1, flags, irqchip: mem.getU32(u), pin: mem.getU32(u + 4) };
+    if (type === 2)
+      return {
+        gsi,
+        type: 2,
+        flags,
+        addressLo: mem.getU32(u),
+        addressHi: mem.getU32(u + 4),
+        data: mem.getU32(u + 8),
+        devid: mem.getU32(u + 12),
+      };
+    const raw: number[] = [];
+    for (let i = 0; i < 8; i++) raw.push(mem.getU32(u + 4 * i));
+    return { gsi, type, flags, raw };
+  },
+  /** Writes a whole table (header and entries) at `addr`. */
+  write(mem: UserMemory, addr: number, entries: readonly KvmIrqRoutingEntry[], flags = 0): void {
+    mem.setU32(addr, entries.length);
+    mem.setU32(addr + 4, flags);
+    entries.forEach((e, i) => {
+      const a = addr + 8 + 48 * i;
+      mem.fill(a, 48, 0);
+      mem.setU32(a, e.gsi);
+      mem.setU32(a + 4, e.type);
+      mem.setU32(a + 8, e.flags);
+      const u = a + 16;
+      if ('pin' in e) {
+        mem.setU32(u, e.irqchip);
+        mem.setU32(u + 4, e.pin);
+      } else if ('data' in e) {
+        mem.setU32(u, e.addressLo);
+        mem.setU32(u + 4, e.addressHi);
+        mem.setU32(u + 8, e.data);
+        mem.setU32(u + 12, e.devid);
+      } else {
+        e.raw.forEach((w, j) => mem.setU32(u + 4 * j, w));
+      }
+    });
+  },
+} as const;
+
+/** struct kvm_vcpu_init (32 bytes): target@0, features[7]@4. */
+export interface KvmVcpuInit {
+  target: number;
+  features: number[];
+}
+export const kvm_vcpu_init = {
+  size: 32,
+  read(mem: UserMemory, addr: number): KvmVcpuInit {
+    const features: number[] = [];
+    for (let i = 0; i < 7; i++) features.push(mem.getU32(addr + 4 + 4 * i));
+    return { target: mem.getU32(addr), features };
+  },
+  write(mem: UserMemory, addr: number, v: KvmVcpuInit): void {
+    mem.setU32(addr, v.target);
+    for (let i = 0; i < 7; i++) mem.setU32(addr + 4 + 4 * i, v.features[i] ?? 0);
+  },
+} as const;
+
+/** struct kvm_arm_device_addr (16 bytes): id u64@0, addr u64@8. */
+export interface KvmArmDeviceAddr {
+  id: bigint;
+  addr: bigint;
+}
+export const kvm_arm_device_addr = {
+  size: 16,
+  read(mem: UserMemory, addr: number): KvmArmDeviceAddr {
+    return { id: mem.getU64(addr), addr: mem.getU64(addr + 8) };
+  },
+  write(mem: UserMemory, addr: number, v: KvmArmDeviceAddr): void {
+    mem.setU64(addr, v.id);
+    mem.setU64(addr + 8, v.addr);
+  },
+} as const;

@@ -1,0 +1,139 @@
+/**
+ * The VM kernel object (`struct kvm`): its reference count, its device list (newest first), its
+ * vCPUs, MMIO bus, irqchip and routing, and its teardown.
+ * @packageDocumentation
+ */
+import type { KvmDevice } from './device.js';
+import type { Host } from './host.js';
+import { IrqRouting } from './irq-routing.js';
+import { MmioBus } from './mmio-bus.js';
+import type { IrqChip } from './plugin.js';
+import { SlotStore, type Slot } from './slots.js';
+import type { Vcpu } from './vcpu.js';
+
+/** Lifecycle events a host reports (for tests, tracing and the conformance kit). */
+export type VmEvent =
+  | { kind: 'vm-freed'; vm: Vm }
+  | { kind: 'device-created'; vm: Vm; device: KvmDevice }
+  | { kind: 'device-released'; vm: Vm; device: KvmDevice }
+  | { kind: 'device-destroyed'; vm: Vm; device: KvmDevice }
+  | { kind: 'vm-bugged'; vm: Vm; error: unknown; where: string };
+
+/** A virtual machine. */
+export class Vm {
+  /** A host-unique id for diagnostics. */
+  readonly uid: number;
+  readonly host: Host;
+  /** The machine type passed to KVM_CREATE_VM. */
+  readonly type: number;
+  /** `kvm->users_count`: the VM fd, each vCPU and device fd, and every in-kernel holder. */
+  usersCount = 1;
+  /** `kvm->devices`, newest first. */
+  readonly devices: KvmDevice[] = [];
+  /** vCPUs in creation order (kvm_get_vcpu index). */
+  readonly vcpus: Vcpu[] = [];
+  /** `kvm->created_vcpus`. */
+  createdVcpus = 0;
+  /** Maximum number of vCPUs (lowered by an irqchip, e.g. 8 for GICv2). */
+  maxVcpus: number;
+  readonly mmio = new MmioBus();
+  readonly routing = new IrqRouting();
+  /** The in-kernel irqchip, or null. */
+  irqchip: IrqChip | null = null;
+  /** Set by a plugin bug (KVM_BUG_ON): every later ioctl on the VM gives EIO. */
+  bugged = false;
+  /** Set once teardown has run. */
+  freed = false;
+  /** Per-plugin data. */
+  readonly slots = new SlotStore();
+  private readonly byId = new Map<number, Vcpu>();
+
+  constructor(host: Host, uid: number, type: number, maxVcpus: number) {
+    this.host = host;
+    this.uid = uid;
+    this.type = type;
+    this.maxVcpus = maxVcpus;
+  }
+
+  /** Typed plugin data. */
+  slot<T>(key: Slot<T>): T | undefined {
+    return this.slots.get(key);
+  }
+
+  /** The vCPU with this id, or undefined. */
+  vcpuById(id: number): Vcpu | undefined {
+    return this.byId.get(id);
+  }
+
+  /** @internal */
+  addVcpu(v: Vcpu): void {
+    this.vcpus.push(v);
+    this.byId.set(v.id, v);
+  }
+
+  /** @internal */
+  removeVcpu(v: Vcpu): void {
+    const i = this.vcpus.indexOf(v);
+    if (i >= 0) this.vcpus.splice(i, 1);
+    this.byId.delete(v.id);
+  }
+
+  /** `kvm_get_kvm`: a new holder of the VM. */
+  get(): void {
+    if (this.freed) throw new Error('kvm_get_kvm on a freed VM');
+    this.usersCount++;
+  }
+
+  /** `kvm_put_kvm`: drops a holder; the last one tears the VM down. */
+  put(): void {
+    if (this.freed || this.usersCount <= 0) throw new Error('kvm_put_kvm underflow');
+    if (--this.usersCount === 0) this.teardown();
+  }
+
+  /** `kvm_put_kvm_no_destroy`: drops a reference that cannot be the last one. */
+  putNoDestroy(): void {
+    if (this.usersCount <= 1) throw new Error('kvm_put_kvm_no_destroy would free the VM');
+    this.usersCount--;
+  }
+
+  /** KVM_BUG_ON: marks the VM bugged after a plugin threw. */
+  bug(error: unknown, where: string): void {
+    if (!this.bugged) {
+      this.bugged = true;
+      this.host.emit({ kind: 'vm-bugged', vm: this, error, where });
+    }
+  }
+
+  /** kvm_destroy_vm. */
+  private teardown(): void {
+    const reg = this.host.registry;
+    this.routing.clear();
+    this.mmio.clear();
+    // arch destroy: vCPUs first
+    for (const v of this.vcpus) {
+      for (const h of reg.vcpuDestroyHooks) this.safely(() => h(v), 'vcpuDestroy');
+    }
+    // then the devices, newest first
+    while (this.devices.length > 0) {
+      const dev = this.devices.shift()!;
+      const destroy = dev.ops.destroy;
+      if (destroy) this.safely(() => destroy(dev), `${dev.ops.name}.destroy`);
+      dev.dead = true;
+      this.host.emit({ kind: 'device-destroyed', vm: this, device: dev });
+    }
+    for (const h of reg.vmDestroyedHooks) this.safely(() => h(this), 'vmDestroyed');
+    this.irqchip = null;
+    this.slots.clear();
+    for (const v of this.vcpus) v.slots.clear();
+    this.freed = true;
+    this.host.onVmFreed(this);
+  }
+
+  private safely(fn: () => void, where: string): void {
+    try {
+      fn();
+    } catch (e) {
+      this.bug(e, where);
+    }
+  }
+}
