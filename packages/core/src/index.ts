@@ -14,6 +14,7 @@ export * from './mem.js';
 export * from './attr.js';
 export * from './slots.js';
 export * from './plugin.js';
+export * from './snapshot-spec.js';
 export * from './registry.js';
 export * from './mmio-bus.js';
 export * from './irq-routing.js';

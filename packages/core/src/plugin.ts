@@ -6,6 +6,7 @@
  */
 import type { AttrTable, KvmDeviceAttr } from './attr.js';
 import type { KvmDevice } from './device.js';
+import type { DeviceSnapshotSpec } from './snapshot-spec.js';
 import type { Host } from './host.js';
 import type { Vcpu } from './vcpu.js';
 import type { Vm } from './vm.js';
@@ -56,6 +57,8 @@ export interface DeviceRegistration<P = unknown> {
   readonly ops: DeviceOps<P>;
   /** The attribute table (for the kit, the typed API and snapshots). */
   readonly attrs?: AttrTable;
+  /** How snapshots save and restore this device's state. */
+  readonly snapshot?: DeviceSnapshotSpec<P>;
 }
 
 /** The VM's in-kernel interrupt controller, as KVM_IRQ_LINE, GSI routing and MSIs see it. */

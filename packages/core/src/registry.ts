@@ -8,6 +8,7 @@ import type { AttrTable } from './attr.js';
 import { KvmError } from './errors.js';
 import { type DeviceOps, type DeviceRegistration, type KvmHooks, type KvmPlugin } from './plugin.js';
 import { satisfies } from './semver.js';
+import type { DeviceSnapshotSpec } from './snapshot-spec.js';
 import { EEXIST, EINVAL, ENOENT, ENOSPC } from './uapi/errno.js';
 import { KVM_DEV_TYPE_MAX } from './uapi/kvm.js';
 import { CORE_VERSION } from './version.js';
@@ -29,6 +30,7 @@ export interface RegisteredType {
   readonly ops: DeviceOps;
   readonly attrs: AttrTable;
   readonly plugin: string;
+  readonly snapshot: DeviceSnapshotSpec | undefined;
 }
 
 /** Error thrown for an invalid plugin or a conflicting registration. */
@@ -191,7 +193,14 @@ export class Registry {
       const r = this.registerDeviceOps(reg.ops, type);
       if (r < 0) fail(-r, `device ${reg.key}: cannot register type ${type}`);
       if (type >= KVM_DEV_TYPE_VENDOR_BASE) this.vendorKeys.set(reg.key, type);
-      const info: RegisteredType = { type, key: reg.key, ops: reg.ops, attrs: reg.attrs ?? [], plugin: plugin.name };
+      const info: RegisteredType = {
+        type,
+        key: reg.key,
+        ops: reg.ops,
+        attrs: reg.attrs ?? [],
+        plugin: plugin.name,
+        snapshot: reg.snapshot as DeviceSnapshotSpec | undefined,
+      };
       this.types.set(type, info);
       this.keys.set(reg.key, info);
     }
