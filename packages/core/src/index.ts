@@ -15,6 +15,7 @@ export * from './attr.js';
 export * from './slots.js';
 export * from './plugin.js';
 export * from './snapshot-spec.js';
+export * from './snapshot.js';
 export * from './registry.js';
 export * from './mmio-bus.js';
 export * from './irq-routing.js';

@@ -1,0 +1,306 @@
+/**
+ * Snapshots: save the state of every device of a VM (and the per-vCPU state the devices own)
+ * through the attribute operations a VMM would use, driven by each plugin's
+ * {@link DeviceSnapshotSpec}; restore it onto a VM built from the same composition; diff two
+ * snapshots in device terms. The format is versioned, self-describing JSON; 64-bit values are
+ * hex strings so nothing loses precision.
+ * @packageDocumentation
+ */
+import { ATTR_GET, ATTR_HAS, ATTR_SET, type KvmDevice } from './device.js';
+import { KvmError } from './errors.js';
+import type { Host } from './host.js';
+import type { DeviceStateIo, StateEntry } from './snapshot-spec.js';
+import { EINVAL, ENXIO } from './uapi/errno.js';
+import { KVM_UAPI_VERSION } from './uapi/kvm.js';
+import type { Vm } from './vm.js';
+import { CORE_VERSION } from './version.js';
+
+/** The snapshot format identifier and version. */
+export const SNAPSHOT_FORMAT = 'kvmdev-snapshot';
+export const SNAPSHOT_FORMAT_VERSION = 1;
+
+/** One saved state value, as JSON. */
+export interface SnapshotEntry {
+  key: string;
+  group: number;
+  /** attr (or ONE_REG id) as a hex string */
+  attr: string;
+  size: 4 | 8;
+  vcpu?: number;
+  /** value as a hex string */
+  value: string;
+}
+
+/** One device in a snapshot. */
+export interface SnapshotDevice {
+  /** KVM_DEV_TYPE number on the saving host. */
+  type: number;
+  /** Registry key (stable across hosts, unlike vendor type numbers). */
+  key: string;
+  plugin: string;
+  params: Record<string, number | string | boolean>;
+  state: SnapshotEntry[];
+}
+
+/** A VM snapshot (JSON-serialisable). */
+export interface Snapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  formatVersion: number;
+  kvmdevVersion: string;
+  uapiVersion: string;
+  vm: { type: number; vcpus: number[] };
+  /** Devices in creation order. */
+  devices: SnapshotDevice[];
+}
+
+/** A snapshot that cannot be restored here; `path` names the field, `message` what differs. */
+export class SnapshotError extends KvmError {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(EINVAL, `${path}: ${message}`);
+    this.name = 'SnapshotError';
+    this.path = path;
+  }
+}
+
+const hex = (v: bigint): string => `0x${v.toString(16)}`;
+
+/** The DeviceStateIo of one device, over the host's attribute and ONE_REG operations. */
+export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
+  const fd = deviceFd(host, dev);
+  const vm = dev.kvm;
+  const buf = host.scratch();
+  const mem = host.mem;
+  const split = (a: bigint): [number, number] => [Number(a & 0xffffffffn), Number((a >> 32n) & 0xffffffffn)];
+  const vcpu = (id: number) => {
+    const v = vm.vcpuById(id);
+    if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
+    return v;
+  };
+  return {
+    vcpuIds: vm.vcpus.map((v) => v.id),
+    getAttr(group, attr, size) {
+      const [lo, hi] = split(attr);
+      const r = host.deviceAttrCall(fd, ATTR_GET, group, lo, hi, buf);
+      if (r < 0) throw new KvmError(-r, `GET group ${group} attr ${hex(attr)}`);
+      return size === 8 ? mem.getU64(buf) : BigInt(mem.getU32(buf));
+    },
+    setAttr(group, attr, size, value) {
+      const [lo, hi] = split(attr);
+      if (size === 8) mem.setU64(buf, value);
+      else if (size === 4) mem.setU32(buf, Number(value & 0xffffffffn));
+      const r = host.deviceAttrCall(fd, ATTR_SET, group, lo, hi, buf);
+      if (r < 0) throw new KvmError(-r, `SET group ${group} attr ${hex(attr)} = ${hex(value)}`);
+    },
+    hasAttr(group, attr) {
+      const [lo, hi] = split(attr);
+      return host.deviceAttrCall(fd, ATTR_HAS, group, lo, hi, 0) === 0;
+    },
+    getOneReg(vcpuId, id) {
+      const r = host.getOneReg(vcpu(vcpuId), id, buf);
+      if (r < 0) throw new KvmError(-r, `KVM_GET_ONE_REG ${hex(id)} on vCPU ${vcpuId}`);
+      return mem.getU64(buf);
+    },
+    setOneReg(vcpuId, id, value) {
+      mem.setU64(buf, value);
+      const r = host.setOneReg(vcpu(vcpuId), id, buf);
+      if (r < 0) throw new KvmError(-r, `KVM_SET_ONE_REG ${hex(id)} on vCPU ${vcpuId}`);
+    },
+  };
+}
+
+/** An fd of this process on the device (the snapshot engine opens none of its own). */
+function deviceFd(host: Host, dev: KvmDevice): number {
+  for (const [fd, f] of host.files.entries()) if (f.target.kind === 'device' && f.target.device === dev) return fd;
+  throw new KvmError(ENXIO, `device ${dev.ops.name} has no open fd in this process (a closed destroy-style device cannot be saved through the attribute API)`);
+}
+
+function devicesInOrder(vm: Vm): KvmDevice[] {
+  return [...vm.devices].reverse();
+}
+
+/** Saves every device of the VM behind `vmFd`. */
+export function saveSnapshot(host: Host, vmFd: number): Snapshot {
+  const vm = host.vmOf(vmFd);
+  const devices: SnapshotDevice[] = [];
+  for (const dev of devicesInOrder(vm)) {
+    const info = host.registry.typeInfo(dev.type);
+    const spec = info?.snapshot;
+    if (!info || !spec) throw new KvmError(ENXIO, `device ${dev.ops.name} (type ${dev.type}) has no snapshot support`);
+    const io = deviceStateIo(host, dev);
+    devices.push({
+      type: dev.type,
+      key: info.key,
+      plugin: info.plugin,
+      params: spec.params(dev, io),
+      state: spec.save(dev, io).map(toJson),
+    });
+  }
+  return {
+    format: SNAPSHOT_FORMAT,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    kvmdevVersion: CORE_VERSION,
+    uapiVersion: KVM_UAPI_VERSION,
+    vm: { type: vm.type, vcpus: vm.vcpus.map((v) => v.id) },
+    devices,
+  };
+}
+
+function toJson(e: StateEntry): SnapshotEntry {
+  const o: SnapshotEntry = { key: e.key, group: e.group, attr: hex(e.attr), size: e.size, value: hex(e.value) };
+  if (e.vcpu !== undefined) o.vcpu = e.vcpu;
+  return o;
+}
+
+const HEX = /^0x[0-9a-f]+$/i;
+
+function bigFrom(path: string, s: unknown, max: bigint): bigint {
+  if (typeof s !== 'string' || !HEX.test(s)) throw new SnapshotError(path, `expected a hex string like "0x1f", got ${JSON.stringify(s)}`);
+  const v = BigInt(s);
+  if (v > max) throw new SnapshotError(path, `${s} does not fit the field`);
+  return v;
+}
+
+/** Checks the shape of a parsed snapshot and returns it typed; throws SnapshotError naming the field. */
+export function parseSnapshot(data: unknown): Snapshot {
+  const o = data as Record<string, unknown>;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SnapshotError('$', 'a snapshot is a JSON object');
+  if (o.format !== SNAPSHOT_FORMAT) throw new SnapshotError('$.format', `expected "${SNAPSHOT_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.formatVersion !== SNAPSHOT_FORMAT_VERSION)
+    throw new SnapshotError('$.formatVersion', `unknown version ${JSON.stringify(o.formatVersion)} (this kvmdev reads ${SNAPSHOT_FORMAT_VERSION})`);
+  if (typeof o.kvmdevVersion !== 'string') throw new SnapshotError('$.kvmdevVersion', 'missing');
+  if (typeof o.uapiVersion !== 'string') throw new SnapshotError('$.uapiVersion', 'missing');
+  const vmo = o.vm as Record<string, unknown> | undefined;
+  if (typeof vmo !== 'object' || vmo === null) throw new SnapshotError('$.vm', 'missing');
+  if (!Number.isInteger(vmo.type) || (vmo.type as number) < 0) throw new SnapshotError('$.vm.type', 'expected a non-negative integer');
+  if (!Array.isArray(vmo.vcpus) || !vmo.vcpus.every((x) => Number.isInteger(x) && x >= 0))
+    throw new SnapshotError('$.vm.vcpus', 'expected an array of vCPU ids');
+  if (!Array.isArray(o.devices)) throw new SnapshotError('$.devices', 'expected an array');
+  o.devices.forEach((d: unknown, i: number) => {
+    const p = `$.devices[${i}]`;
+    const dd = d as Record<string, unknown>;
+    if (typeof d !== 'object' || d === null) throw new SnapshotError(p, 'expected an object');
+    if (!Number.isInteger(dd.type)) throw new SnapshotError(`${p}.type`, 'expected an integer');
+    if (typeof dd.key !== 'string') throw new SnapshotError(`${p}.key`, 'expected a string');
+    if (typeof dd.plugin !== 'string') throw new SnapshotError(`${p}.plugin`, 'expected a string');
+    if (typeof dd.params !== 'object' || dd.params === null) throw new SnapshotError(`${p}.params`, 'expected an object');
+    if (!Array.isArray(dd.state)) throw new SnapshotError(`${p}.state`, 'expected an array');
+    const keys = new Set<string>();
+    dd.state.forEach((e: unknown, j: number) => {
+      const q = `${p}.state[${j}]`;
+      const ee = e as Record<string, unknown>;
+      if (typeof e !== 'object' || e === null) throw new SnapshotError(q, 'expected an object');
+      if (typeof ee.key !== 'string') throw new SnapshotError(`${q}.key`, 'expected a string');
+      if (keys.has(ee.key)) throw new SnapshotError(`${q}.key`, `duplicate key ${ee.key}`);
+      keys.add(ee.key);
+      if (!Number.isInteger(ee.group) || (ee.group as number) < -1) throw new SnapshotError(`${q}.group`, 'expected an integer >= -1');
+      if (ee.size !== 4 && ee.size !== 8) throw new SnapshotError(`${q}.size`, 'expected 4 or 8');
+      bigFrom(`${q}.attr`, ee.attr, 0xffffffffffffffffn);
+      bigFrom(`${q}.value`, ee.value, ee.size === 4 ? 0xffffffffn : 0xffffffffffffffffn);
+      if (ee.vcpu !== undefined && !(Number.isInteger(ee.vcpu) && (ee.vcpu as number) >= 0))
+        throw new SnapshotError(`${q}.vcpu`, 'expected a vCPU id');
+    });
+  });
+  return data as Snapshot;
+}
+
+function entriesOf(d: SnapshotDevice): StateEntry[] {
+  return d.state.map((e) => {
+    const s: StateEntry = { key: e.key, group: e.group, attr: BigInt(e.attr), size: e.size, value: BigInt(e.value) };
+    return e.vcpu === undefined ? s : { ...s, vcpu: e.vcpu };
+  });
+}
+
+/**
+ * Restores a snapshot onto the VM behind `vmFd`. Everything is checked first (format, version,
+ * device list, vCPU ids, each device's params); a mismatch throws a SnapshotError naming what
+ * differs, with the VM untouched. If a device rejects a value during the restore, the VM's
+ * previous state is written back before the error is thrown.
+ */
+export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
+  const snap = parseSnapshot(data);
+  const vm = host.vmOf(vmFd);
+  const devs = devicesInOrder(vm);
+  const ids = vm.vcpus.map((v) => v.id);
+  if (snap.vm.vcpus.length !== ids.length)
+    throw new SnapshotError('$.vm.vcpus', `the snapshot has ${snap.vm.vcpus.length} vCPUs, this VM has ${ids.length}`);
+  snap.vm.vcpus.forEach((id, i) => {
+    if (ids[i] !== id) throw new SnapshotError(`$.vm.vcpus[${i}]`, `vCPU id ${id} in the snapshot, ${ids[i]} here`);
+  });
+  if (snap.vm.type !== vm.type) throw new SnapshotError('$.vm.type', `machine type ${snap.vm.type} in the snapshot, ${vm.type} here`);
+  if (snap.devices.length !== devs.length) {
+    const have = devs.map((d) => host.registry.typeInfo(d.type)?.key ?? d.type).join(', ') || 'none';
+    const want = snap.devices.map((d) => d.key).join(', ') || 'none';
+    throw new SnapshotError('$.devices', `the snapshot has devices [${want}], this VM has [${have}]`);
+  }
+  const plan = snap.devices.map((sd, i) => {
+    const dev = devs[i]!;
+    const info = host.registry.typeInfo(dev.type);
+    if (!info || info.key !== sd.key) throw new SnapshotError(`$.devices[${i}].key`, `${sd.key} in the snapshot, ${info?.key ?? `type ${dev.type}`} here`);
+    const spec = info.snapshot;
+    if (!spec) throw new SnapshotError(`$.devices[${i}]`, `${sd.key} has no snapshot support on this host`);
+    const io = deviceStateIo(host, dev);
+    const here = spec.params(dev, io);
+    for (const k of new Set([...Object.keys(here), ...Object.keys(sd.params)])) {
+      if (here[k] !== sd.params[k])
+        throw new SnapshotError(`$.devices[${i}].params.${k}`, `${JSON.stringify(sd.params[k])} in the snapshot, ${JSON.stringify(here[k])} here`);
+    }
+    return { dev, spec, io, entries: entriesOf(sd), i };
+  });
+  const before = plan.map((p) => p.spec.save(p.dev, p.io));
+  // every entry must describe the same attribute here as in the snapshot, and be implemented
+  plan.forEach((p, i) => {
+    const mine = new Map(before[i]!.map((e) => [e.key, e]));
+    p.entries.forEach((e, j) => {
+      const path = `$.devices[${p.i}].state[${j}]`;
+      const m = mine.get(e.key);
+      if (m && (m.group !== e.group || m.attr !== e.attr || m.size !== e.size || m.vcpu !== e.vcpu))
+        throw new SnapshotError(path, `${e.key} is group ${e.group} attr ${hex(e.attr)} size ${e.size} in the snapshot, group ${m.group} attr ${hex(m.attr)} size ${m.size} here`);
+      if (e.vcpu !== undefined && !vm.vcpuById(e.vcpu)) throw new SnapshotError(`${path}.vcpu`, `no vCPU ${e.vcpu} here`);
+      if (e.group >= 0 && !p.io.hasAttr(e.group, e.attr))
+        throw new SnapshotError(path, `${e.key}: group ${e.group} attr ${hex(e.attr)} is not implemented by this device`);
+    });
+  });
+  try {
+    for (const p of plan) p.spec.restore(p.dev, p.io, p.entries);
+  } catch (e) {
+    plan.forEach((p, i) => p.spec.restore(p.dev, p.io, before[i]!));
+    throw e;
+  }
+}
+
+/** What changed between two snapshots of the same composition, in device terms. */
+export function diffSnapshots(host: Host, a: unknown, b: unknown): string[] {
+  const sa = parseSnapshot(a);
+  const sb = parseSnapshot(b);
+  const out: string[] = [];
+  if (sa.vm.vcpus.join(',') !== sb.vm.vcpus.join(',')) out.push(`vCPUs: [${sa.vm.vcpus}] -> [${sb.vm.vcpus}]`);
+  const n = Math.max(sa.devices.length, sb.devices.length);
+  for (let i = 0; i < n; i++) {
+    const da = sa.devices[i];
+    const db = sb.devices[i];
+    if (!da || !db || da.key !== db.key) {
+      out.push(`device ${i}: ${da?.key ?? 'none'} -> ${db?.key ?? 'none'}`);
+      continue;
+    }
+    for (const k of new Set([...Object.keys(da.params), ...Object.keys(db.params)]))
+      if (da.params[k] !== db.params[k]) out.push(`${da.key} ${k}: ${String(da.params[k])} -> ${String(db.params[k])}`);
+    const spec = host.registry.typeInfo(da.key)?.snapshot;
+    const mb = new Map(db.state.map((e) => [e.key, e]));
+    for (const ea of da.state) {
+      const eb = mb.get(ea.key);
+      mb.delete(ea.key);
+      if (!eb) {
+        out.push(`${da.key} ${ea.key}: removed`);
+        continue;
+      }
+      if (ea.value === eb.value) continue;
+      const entry = entriesOf({ ...da, state: [ea] })[0]!;
+      const lines = spec ? spec.describe(entry, BigInt(ea.value), BigInt(eb.value)) : [];
+      if (lines.length) out.push(...lines);
+      else out.push(`${da.key} ${ea.key}: ${ea.value} -> ${eb.value}`);
+    }
+    for (const eb of mb.values()) out.push(`${db.key} ${eb.key}: added (${eb.value})`);
+  }
+  return out;
+}
