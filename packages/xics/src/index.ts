@@ -1,1 +1,30 @@
-export const PLACEHOLDER = 'xics';
+/**
+ * `@kvmdev/xics`: the POWER XICS (KVM_DEV_TYPE_XICS, the emulated book3s_xics) as a kvmdev
+ * device plugin: interrupt sources in lazily created ICS blocks, one presenter (ICP) per
+ * connected vCPU, the PAPR hypercalls and in-kernel RTAS calls, and the ICP state via ONE_REG.
+ *
+ * ```ts
+ * import { createHost } from '@kvmdev/core';
+ * import { xics } from '@kvmdev/xics';
+ * const host = createHost({ plugins: [xics] });
+ * ```
+ * @packageDocumentation
+ */
+export * from './uapi.js';
+export { createXicsPlugin, xics, XICS_ATTRS, type XicsPluginOptions } from './plugin.js';
+export type { XicsHcallOptions } from './hcalls.js';
+export type { XicsIrqChipOptions } from './device.js';
+export { XICS_IRQ_CONNECTION } from './hooks.js';
+export { Icp, IcsBlock, XicsState, icpOf, icpValue, xicsOf, XICS_SLOT, ICP_SLOT } from './state.js';
+export { rtasTokens, type RtasToken, RTAS_HANDLER_NAMES } from './rtas.js';
+export { xicsSnapshot, describeIcp, describeSource, existingSources } from './snapshot.js';
+export * from './helpers.js';
+
+declare module '@kvmdev/core' {
+  interface KvmDeviceRegistry {
+    KVM_DEV_TYPE_XICS: {
+      type: 3;
+      groups: { 1: { attr: number; value: bigint }; 2: { attr: number; value: number } };
+    };
+  }
+}

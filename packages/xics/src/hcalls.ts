@@ -1,0 +1,85 @@
+/**
+ * The PAPR XICS hypercalls through the vCPU guest port: r3 = the hcall number, `args[0]` = r4,
+ * `args[1]` = r5; results in `out[0]` = r4 and `out[1]` = r5; the return value is the H_* code.
+ * @packageDocumentation
+ */
+import { KVM_HOOK_PASS, type Vcpu } from '@kvmdev/core';
+import { hCppr, hEoi, hIpi, hIpoll, hXirr, ipollOut } from './icp.js';
+import { rtasHcall } from './rtas.js';
+import { icpOf, xicsOf } from './state.js';
+import { H_CPPR, H_EOI, H_HARDWARE, H_IPI, H_IPOLL, H_RTAS, H_SUCCESS, H_XIRR, H_XIRR_X } from './uapi.js';
+
+/** How the hcall handler behaves where the kernel has a choice of models. */
+export interface XicsHcallOptions {
+  /**
+   * What an XICS hcall gets on a VM without an XICS or a vCPU without an ICP:
+   * `'h-hardware'` (default): H_HARDWARE, the check at the top of kvmppc_xics_hcall;
+   * `'exit'`: KVM_HOOK_PASS, i.e. the exit to userspace that the kernel's hcall dispatchers
+   * (book3s_hv.c, book3s_pr_papr.c) take when `kvmppc_xics_enabled(vcpu)` is false.
+   */
+  readonly withoutIcp?: 'h-hardware' | 'exit';
+  /** The timebase H_XIRR_X returns in r5 (default: a 512 MHz clock from performance.now()). */
+  readonly timebase?: () => number;
+}
+
+/** A register argument as an integer (missing, NaN or infinite arguments read as 0). */
+function reg(args: ArrayLike<number>, i: number): number {
+  if (i >= args.length) return 0;
+  const v = args[i]!;
+  if (Number.isInteger(v)) return v;
+  return Number.isFinite(v) ? Math.trunc(v) : 0;
+}
+
+function defaultTimebase(): number {
+  return Math.floor(performance.now() * 512000);
+}
+
+/** Builds the `hypercall` hook. */
+export function makeHypercallHook(
+  options: XicsHcallOptions = {},
+): (vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]) => number {
+  const exit = options.withoutIcp === 'exit';
+  const timebase = options.timebase ?? defaultTimebase;
+  return (vcpu, nr, args, out) => {
+    switch (nr) {
+      case H_XIRR:
+      case H_XIRR_X:
+      case H_IPOLL:
+      case H_CPPR:
+      case H_EOI:
+      case H_IPI:
+        break;
+      case H_RTAS:
+        return rtasHcall(vcpu, reg(args, 0));
+      default:
+        return KVM_HOOK_PASS;
+    }
+    const xics = xicsOf(vcpu.vm);
+    const icp = icpOf(vcpu);
+    if (xics === undefined || icp === undefined) return exit ? KVM_HOOK_PASS : H_HARDWARE;
+    switch (nr) {
+      case H_XIRR:
+        out[0] = hXirr(icp);
+        return H_SUCCESS;
+      case H_XIRR_X:
+        out[0] = hXirr(icp);
+        out[1] = timebase();
+        return H_SUCCESS;
+      case H_IPOLL: {
+        const rc = hIpoll(xics, icp, reg(args, 0));
+        if (rc === H_SUCCESS) {
+          out[0] = ipollOut[0]!;
+          out[1] = ipollOut[1]!;
+        }
+        return rc;
+      }
+      case H_CPPR:
+        hCppr(xics, icp, reg(args, 0));
+        return H_SUCCESS;
+      case H_EOI:
+        return hEoi(xics, icp, reg(args, 0));
+      default: // H_IPI
+        return hIpi(xics, icp, reg(args, 0), reg(args, 1));
+    }
+  };
+}

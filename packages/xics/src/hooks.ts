@@ -1,0 +1,110 @@
+/**
+ * What the XICS adds to VMs and vCPUs: KVM_CHECK_EXTENSION, KVM_PPC_RTAS_DEFINE_TOKEN,
+ * KVM_ENABLE_CAP(KVM_CAP_IRQ_XICS) (the vCPU connect that creates its ICP) and
+ * KVM_GET/SET_ONE_REG(KVM_REG_PPC_ICP_STATE).
+ * @packageDocumentation
+ */
+import {
+  EBUSY,
+  EEXIST,
+  EFAULT,
+  ENODEV,
+  ENXIO,
+  EPERM,
+  KVM_CAP_IRQ_XICS,
+  KVM_CAP_PPC_RTAS,
+  KVM_HOOK_PASS,
+  KVM_PPC_RTAS_DEFINE_TOKEN,
+  type DeviceOps,
+  type Host,
+  type KvmHooks,
+  type Vcpu,
+  type Vm,
+} from '@kvmdev/core';
+import { makeHypercallHook, type XicsHcallOptions } from './hcalls.js';
+import { setIcp } from './icp.js';
+import { rtasDefineToken } from './rtas.js';
+import { ICP_SLOT, Icp, icpOf, icpWords, type XicsState, xicsOf } from './state.js';
+import { KVM_REG_PPC_ICP_STATE } from './uapi.js';
+
+/** `vcpu->arch.irq_type` once connected (KVMPPC_IRQ_XICS). */
+export const XICS_IRQ_CONNECTION = 'xics';
+
+const words = [0, 0];
+
+/**
+ * kvm_vcpu_ioctl_enable_cap(KVM_CAP_IRQ_XICS) + kvmppc_xics_connect_vcpu: args[0] is the XICS
+ * fd (an unsigned int), args[1] the server number (a u32). EBADF (no such fd), EPERM (not a
+ * KVM device, not an XICS, or another VM's), EBUSY (the vCPU is already attached to some
+ * controller), ENODEV (no XICS), EEXIST (server number in use).
+ */
+export function connectVcpu(ops: DeviceOps<XicsState>, vcpu: Vcpu, args: readonly bigint[]): number {
+  const fd = Number(BigInt.asUintN(32, args[0] ?? 0n));
+  const dev = vcpu.vm.host.deviceFromFd(fd > 0x7fffffff ? -1 : fd);
+  if (typeof dev === 'number') return dev;
+  if (dev.ops !== (ops as DeviceOps)) return -EPERM;
+  const xics = dev.private as XicsState | null;
+  if (xics === null || dev.kvm !== vcpu.vm) return -EPERM;
+  if (vcpu.irqConnection !== null) return -EBUSY;
+  if (xicsOf(vcpu.vm) === undefined) return -ENODEV;
+  const server = Number(BigInt.asUintN(32, args[1] ?? 0n));
+  if (xics.findServer(server) !== undefined) return -EEXIST;
+  const icp = new Icp(vcpu, server);
+  xics.servers.set(server, icp);
+  vcpu.slots.set(ICP_SLOT, icp);
+  vcpu.irqConnection = XICS_IRQ_CONNECTION;
+  return 0;
+}
+
+/** KVM_GET_ONE_REG(KVM_REG_PPC_ICP_STATE): ENXIO without an ICP, then EFAULT. */
+export function getIcpReg(vcpu: Vcpu, addr: number): number {
+  const icp = icpOf(vcpu);
+  if (icp === undefined) return -ENXIO;
+  const mem = vcpu.vm.host.mem;
+  if (!mem.ok(addr, 8)) return -EFAULT;
+  icpWords(icp, words);
+  mem.setU64Parts(addr, words[0]!, words[1]!);
+  return 0;
+}
+
+/** KVM_SET_ONE_REG(KVM_REG_PPC_ICP_STATE): EFAULT (the copy comes first), ENXIO, EINVAL. */
+export function setIcpReg(vcpu: Vcpu, addr: number): number {
+  const mem = vcpu.vm.host.mem;
+  if (!mem.ok(addr, 8)) return -EFAULT;
+  const lo = mem.getU64Lo(addr);
+  const hi = mem.getU64Hi(addr);
+  const icp = icpOf(vcpu);
+  const xics = xicsOf(vcpu.vm);
+  if (icp === undefined || xics === undefined) return -ENXIO;
+  return setIcp(xics, icp, lo, hi);
+}
+
+/** Options of {@link makeHooks}. */
+export type XicsHookOptions = XicsHcallOptions;
+
+/** Builds the plugin's hooks around its device ops. */
+export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = {}): KvmHooks {
+  return {
+    checkExtension(_host: Host, _vm: Vm | null, cap: number): number {
+      if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
+      return KVM_HOOK_PASS;
+    },
+    vmIoctl(vm: Vm, request: number, arg: number): number {
+      if (request === KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);
+      return KVM_HOOK_PASS;
+    },
+    vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {
+      if (cap !== KVM_CAP_IRQ_XICS) return KVM_HOOK_PASS;
+      return connectVcpu(ops, vcpu, args);
+    },
+    getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
+      if (id !== KVM_REG_PPC_ICP_STATE) return KVM_HOOK_PASS;
+      return getIcpReg(vcpu, addr);
+    },
+    setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
+      if (id !== KVM_REG_PPC_ICP_STATE) return KVM_HOOK_PASS;
+      return setIcpReg(vcpu, addr);
+    },
+    hypercall: makeHypercallHook(options),
+  };
+}

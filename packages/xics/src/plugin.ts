@@ -1,0 +1,59 @@
+/**
+ * The plugin object: registers KVM_DEV_TYPE_XICS (3) with its attribute table and snapshot
+ * description, and the hooks the XICS needs.
+ * @packageDocumentation
+ */
+import { definePlugin, type AttrTable, type KvmPlugin } from '@kvmdev/core';
+import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
+import type { XicsHcallOptions } from './hcalls.js';
+import { makeHooks } from './hooks.js';
+import { xicsSnapshot } from './snapshot.js';
+import {
+  KVM_DEV_TYPE_XICS,
+  KVM_DEV_XICS_GRP_CTRL,
+  KVM_DEV_XICS_GRP_SOURCES,
+  KVM_DEV_XICS_NR_SERVERS,
+} from './uapi.js';
+
+/** The XICS attribute table. */
+export const XICS_ATTRS: AttrTable = [
+  {
+    group: KVM_DEV_XICS_GRP_SOURCES,
+    name: 'KVM_DEV_XICS_GRP_SOURCES',
+    size: 8,
+    access: 'rw',
+    state: true,
+    attrs: 'source number, 16 <= n < 2^20',
+    doc: 'Per-source state: server (bits 31:0), priority (39:32), LEVEL_SENSITIVE, MASKED, PENDING, PRESENTED, QUEUED (bits 40-44).',
+  },
+  {
+    group: KVM_DEV_XICS_GRP_CTRL,
+    name: 'KVM_DEV_XICS_GRP_CTRL',
+    size: 4,
+    access: 'none',
+    state: false,
+    attrs: [{ attr: KVM_DEV_XICS_NR_SERVERS, name: 'KVM_DEV_XICS_NR_SERVERS', size: 4, access: 'w' }],
+    doc: 'Implemented only by XICS-on-XIVE; the emulated XICS answers ENXIO to set, get and has.',
+  },
+];
+
+/** Options of {@link createXicsPlugin}. */
+export interface XicsPluginOptions extends XicsHcallOptions, XicsIrqChipOptions {}
+
+/**
+ * Builds an XICS plugin. `xics` is the default instance; use this to choose the behaviour where
+ * the model has to pick one (see {@link XicsPluginOptions}).
+ */
+export function createXicsPlugin(options: XicsPluginOptions = {}): KvmPlugin {
+  const ops = makeXicsOps(options);
+  return definePlugin({
+    name: '@kvmdev/xics',
+    version: '0.1.0',
+    core: '^0.1.0',
+    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot }],
+    hooks: makeHooks(ops, options),
+  });
+}
+
+/** The XICS plugin: `createHost({ plugins: [xics] })`. */
+export const xics: KvmPlugin = createXicsPlugin();

@@ -1,0 +1,109 @@
+/**
+ * XICS uapi (arch/powerpc/include/uapi/asm/kvm.h), the PAPR hcall numbers and return codes
+ * (arch/powerpc/include/asm/hvcall.h) and the kernel-internal XICS limits (book3s_xics.h), with
+ * the kernel's names and values.
+ * @packageDocumentation
+ */
+import { KVM_REG_PPC, KVM_REG_SIZE_U64 } from '@kvmdev/core';
+
+export { KVM_CAP_IRQ_XICS, KVM_CAP_PPC_RTAS, KVM_DEV_TYPE_XICS, KVM_PPC_RTAS_DEFINE_TOKEN } from '@kvmdev/core';
+
+// ---- device attribute groups ----
+/** Group of the per-source state: attr = source number, 64-bit payload. */
+export const KVM_DEV_XICS_GRP_SOURCES = 1;
+/** Control group (only XICS-on-XIVE implements it; the emulated XICS answers ENXIO). */
+export const KVM_DEV_XICS_GRP_CTRL = 2;
+/** attr of GRP_CTRL: number of interrupt servers (u32, write-only, XICS-on-XIVE only). */
+export const KVM_DEV_XICS_NR_SERVERS = 1;
+
+// ---- the 64-bit source state (GRP_SOURCES payload) ----
+export const KVM_XICS_DESTINATION_SHIFT = 0;
+export const KVM_XICS_DESTINATION_MASK = 0xffffffff;
+export const KVM_XICS_PRIORITY_SHIFT = 32;
+export const KVM_XICS_PRIORITY_MASK = 0xff;
+/** 1 << 40: level-sensitive (LSI) source. */
+export const KVM_XICS_LEVEL_SENSITIVE = 1n << 40n;
+/** 1 << 41: masked; the priority field holds the priority the source returns to. */
+export const KVM_XICS_MASKED = 1n << 41n;
+/** 1 << 42: pending (LSI: asserted; edge: masked-pending or waiting for a resend). */
+export const KVM_XICS_PENDING = 1n << 42n;
+/** 1 << 43: the P bit (presented). */
+export const KVM_XICS_PRESENTED = 1n << 43n;
+/** 1 << 44: the Q bit (queued). */
+export const KVM_XICS_QUEUED = 1n << 44n;
+
+/** The same flag bits as seen in the high 32-bit word of the payload (no bigint on hot paths). */
+export const XICS_HI_LEVEL_SENSITIVE = 1 << 8;
+export const XICS_HI_MASKED = 1 << 9;
+export const XICS_HI_PENDING = 1 << 10;
+export const XICS_HI_PRESENTED = 1 << 11;
+export const XICS_HI_QUEUED = 1 << 12;
+
+// ---- ICP state through ONE_REG ----
+/** KVM_REG_PPC | KVM_REG_SIZE_U64 | 0x8c. */
+export const KVM_REG_PPC_ICP_STATE = KVM_REG_PPC | KVM_REG_SIZE_U64 | 0x8cn;
+export const KVM_REG_PPC_ICP_CPPR_SHIFT = 56;
+export const KVM_REG_PPC_ICP_CPPR_MASK = 0xff;
+export const KVM_REG_PPC_ICP_XISR_SHIFT = 32;
+export const KVM_REG_PPC_ICP_XISR_MASK = 0xffffff;
+export const KVM_REG_PPC_ICP_MFRR_SHIFT = 24;
+export const KVM_REG_PPC_ICP_MFRR_MASK = 0xff;
+export const KVM_REG_PPC_ICP_PPRI_SHIFT = 16;
+export const KVM_REG_PPC_ICP_PPRI_MASK = 0xff;
+
+// ---- KVM_IRQ_LINE levels on PPC ----
+/** (u32)-1: assert (edge). */
+export const KVM_INTERRUPT_SET = 0xffffffff;
+/** (u32)-2: deassert. */
+export const KVM_INTERRUPT_UNSET = 0xfffffffe;
+/** (u32)-3: assert (level). */
+export const KVM_INTERRUPT_SET_LEVEL = 0xfffffffd;
+
+// ---- PAPR hypercalls ----
+export const H_EOI = 0x64;
+export const H_CPPR = 0x68;
+export const H_IPI = 0x6c;
+export const H_IPOLL = 0x70;
+export const H_XIRR = 0x74;
+export const H_XIRR_X = 0x2fc;
+/** KVM's private hcall for in-kernel RTAS (KVM_HCALL_BASE 0xf000 in the kernel's hvcall.h). */
+export const H_RTAS = 0xf000;
+
+// ---- PAPR hcall return codes ----
+export const H_SUCCESS = 0;
+export const H_HARDWARE = -1;
+export const H_FUNCTION = -2;
+export const H_PARAMETER = -4;
+/** Kernel-internal (real mode gives up); never returned to a guest. */
+export const H_TOO_HARD = 9999;
+
+// ---- book3s_xics.h ----
+export const KVMPPC_XICS_MAX_ICS_ID = 1023;
+export const KVMPPC_XICS_ICS_SHIFT = 10;
+export const KVMPPC_XICS_IRQ_PER_ICS = 1 << KVMPPC_XICS_ICS_SHIFT;
+export const KVMPPC_XICS_SRC_MASK = KVMPPC_XICS_IRQ_PER_ICS - 1;
+/** Source numbers below 16 are reserved (0 = no interrupt, 2 = IPI). */
+export const KVMPPC_XICS_FIRST_IRQ = 16;
+/** 2^20: one past the largest source number. */
+export const KVMPPC_XICS_NR_IRQS = (KVMPPC_XICS_MAX_ICS_ID + 1) * KVMPPC_XICS_IRQ_PER_ICS;
+/** Priority that disables a source; also "no IPI" (MFRR) and "nothing pending" (PPRI). */
+export const MASKED = 0xff;
+/** The XISR value of an IPI. */
+export const XICS_IPI = 2;
+
+// ---- in-kernel RTAS ----
+/** sizeof(struct kvm_rtas_token_args): char name[120]; __u64 token. */
+export const SIZEOF_KVM_RTAS_TOKEN_ARGS = 128;
+/** Length of kvm_rtas_token_args.name. */
+export const KVM_RTAS_TOKEN_NAME_LEN = 120;
+/** sizeof(struct rtas_args) as the kernel copies it from guest memory: be32 token, nargs, nret, args[16], then an 8-byte rets pointer. */
+export const SIZEOF_RTAS_ARGS = 88;
+/** Number of rtas_arg_t slots in struct rtas_args. */
+export const RTAS_ARGS_MAX = 16;
+/** The RTAS calls the kernel implements for XICS, in the order of its handler table. */
+export const RTAS_IBM_SET_XIVE_NAME = 'ibm,set-xive';
+export const RTAS_IBM_GET_XIVE_NAME = 'ibm,get-xive';
+export const RTAS_IBM_INT_OFF_NAME = 'ibm,int-off';
+export const RTAS_IBM_INT_ON_NAME = 'ibm,int-on';
+/** The RTAS "parameter error" status the XICS calls return. */
+export const RTAS_PARAMETER_ERROR = -3;
