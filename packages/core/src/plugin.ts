@@ -6,6 +6,7 @@
  */
 import type { AttrTable, KvmDeviceAttr } from './attr.js';
 import type { KvmDevice } from './device.js';
+import type { ArchProfile, DeviceSetupSpec } from './compose-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
 import type { Host } from './host.js';
 import type { Vcpu } from './vcpu.js';
@@ -59,6 +60,8 @@ export interface DeviceRegistration<P = unknown> {
   readonly attrs?: AttrTable;
   /** How snapshots save and restore this device's state. */
   readonly snapshot?: DeviceSnapshotSpec<P>;
+  /** How composition applies friendly settings to this device. */
+  readonly setup?: DeviceSetupSpec;
 }
 
 /** The VM's in-kernel interrupt controller, as KVM_IRQ_LINE, GSI routing and MSIs see it. */
@@ -148,6 +151,8 @@ export interface KvmPlugin {
   readonly dependencies?: readonly string[];
   readonly devices?: readonly DeviceRegistration[];
   readonly hooks?: KvmHooks;
+  /** Architecture profiles for composition (e.g. `'arm64'`). */
+  readonly profiles?: readonly ArchProfile[];
 }
 
 /**

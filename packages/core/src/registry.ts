@@ -8,6 +8,7 @@ import type { AttrTable } from './attr.js';
 import { KvmError } from './errors.js';
 import { type DeviceOps, type DeviceRegistration, type KvmHooks, type KvmPlugin } from './plugin.js';
 import { satisfies } from './semver.js';
+import type { DeviceSetupSpec } from './compose-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
 import { EEXIST, EINVAL, ENOENT, ENOSPC } from './uapi/errno.js';
 import { KVM_DEV_TYPE_MAX } from './uapi/kvm.js';
@@ -31,6 +32,7 @@ export interface RegisteredType {
   readonly attrs: AttrTable;
   readonly plugin: string;
   readonly snapshot: DeviceSnapshotSpec | undefined;
+  readonly setup: DeviceSetupSpec | undefined;
 }
 
 /** Error thrown for an invalid plugin or a conflicting registration. */
@@ -200,6 +202,7 @@ export class Registry {
         attrs: reg.attrs ?? [],
         plugin: plugin.name,
         snapshot: reg.snapshot as DeviceSnapshotSpec | undefined,
+        setup: reg.setup,
       };
       this.types.set(type, info);
       this.keys.set(reg.key, info);

@@ -1,0 +1,154 @@
+/**
+ * Composition: a typed, declarative way to build a VM (architecture profile, vCPUs, devices
+ * with their settings) from the plugins a user picks, validated with errors that name the
+ * field. The same config drives snapshots' "same composition" check and the CLI's VM files.
+ * @packageDocumentation
+ */
+import type { ArchProfile, ComposeContext, ConfigIssue } from './compose-spec.js';
+import { KvmError } from './errors.js';
+import type { Host } from './host.js';
+import type { DeviceKey } from './plugin.js';
+import type { DeviceHandle, VcpuHandle, VmHandle } from './typed.js';
+import { EINVAL } from './uapi/errno.js';
+
+/** A device in a VM config. */
+export interface DeviceConfig {
+  /** The registry key, e.g. `'KVM_DEV_TYPE_ARM_VGIC_V3'`. */
+  readonly type: string;
+  /** A name for traces and snapshots (default: the key). */
+  readonly name?: string;
+  /** Settings understood by the plugin's setup spec (addresses, IRQ counts...). */
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
+/** A VM config. */
+export interface VmConfig {
+  readonly name?: string;
+  /** An architecture profile registered by a plugin. */
+  readonly arch: string;
+  /** Number of vCPUs (ids 0..n-1). */
+  readonly vcpus: number;
+  /** KVM_CREATE_VM type (default: the profile's). */
+  readonly vmType?: number;
+  readonly devices: readonly DeviceConfig[];
+}
+
+/** A built VM. */
+export interface ComposedVm {
+  readonly config: VmConfig;
+  readonly vm: VmHandle;
+  readonly vcpus: readonly VcpuHandle[];
+  readonly devices: readonly { readonly name: string; readonly key: string; readonly handle: DeviceHandle<DeviceKey> }[];
+  /** Closes every fd (devices, vCPUs, VM); the VM is then torn down. */
+  close(): void;
+}
+
+/** Thrown by {@link composeVm} for an invalid config; `issues` lists every problem. */
+export class ConfigError extends KvmError {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    super(EINVAL, `invalid VM config:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** The architecture profiles registered on a host (by every plugin). */
+export function archProfiles(host: Host): Map<string, ArchProfile> {
+  const m = new Map<string, ArchProfile>();
+  for (const p of host.registry.listPlugins()) for (const a of p.profiles ?? []) m.set(a.name, a);
+  return m;
+}
+
+/** Checks a config against the host's plugins; returns every issue (empty when valid). */
+export function validateVmConfig(host: Host, config: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const c = config as Record<string, unknown>;
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return [{ path: '$', message: 'a VM config is an object' }];
+  const profiles = archProfiles(host);
+  const prof = typeof c.arch === 'string' ? profiles.get(c.arch) : undefined;
+  if (typeof c.arch !== 'string') issues.push({ path: 'arch', message: `expected one of ${[...profiles.keys()].join(', ') || '(no profile registered)'}` });
+  else if (!prof) issues.push({ path: 'arch', message: `unknown architecture ${JSON.stringify(c.arch)}; the loaded plugins offer ${[...profiles.keys()].join(', ') || 'none'}` });
+  const max = prof?.maxVcpus ?? host.maxVcpus;
+  if (!Number.isInteger(c.vcpus) || (c.vcpus as number) < 1 || (c.vcpus as number) > max)
+    issues.push({ path: 'vcpus', message: `expected an integer from 1 to ${max}, got ${JSON.stringify(c.vcpus)}` });
+  if (c.vmType !== undefined && !(Number.isInteger(c.vmType) && (c.vmType as number) >= 0)) issues.push({ path: 'vmType', message: 'expected a non-negative integer' });
+  if (c.name !== undefined && typeof c.name !== 'string') issues.push({ path: 'name', message: 'expected a string' });
+  if (!Array.isArray(c.devices)) {
+    issues.push({ path: 'devices', message: 'expected a list of devices' });
+    return issues;
+  }
+  const names = new Set<string>();
+  c.devices.forEach((d: unknown, i: number) => {
+    const p = `devices[${i}]`;
+    const dd = d as Record<string, unknown>;
+    if (typeof d !== 'object' || d === null) return void issues.push({ path: p, message: 'expected an object with a type' });
+    if (typeof dd.type !== 'string') return void issues.push({ path: `${p}.type`, message: 'expected a device type key such as KVM_DEV_TYPE_ARM_VGIC_V3' });
+    const info = host.registry.typeInfo(dd.type);
+    if (!info) {
+      const known = host.registry.listTypes().map((t) => t.key);
+      return void issues.push({ path: `${p}.type`, message: `unknown device ${dd.type}; the loaded plugins register ${known.join(', ') || 'none'}` });
+    }
+    if (prof && !prof.devices.includes(dd.type)) issues.push({ path: `${p}.type`, message: `${dd.type} is not a device of the ${prof.name} profile (${prof.devices.join(', ')})` });
+    const name = typeof dd.name === 'string' ? dd.name : dd.type;
+    if (dd.name !== undefined && typeof dd.name !== 'string') issues.push({ path: `${p}.name`, message: 'expected a string' });
+    if (names.has(name)) issues.push({ path: `${p}.name`, message: `duplicate device name ${name}` });
+    names.add(name);
+    const settings = dd.settings ?? {};
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return void issues.push({ path: `${p}.settings`, message: 'expected an object' });
+    const setup = info.setup;
+    if (!setup) {
+      if (Object.keys(settings).length) issues.push({ path: `${p}.settings`, message: `${dd.type} takes no settings` });
+      return;
+    }
+    for (const k of Object.keys(settings)) if (!(k in setup.settings)) issues.push({ path: `${p}.settings.${k}`, message: `unknown setting; ${dd.type} takes ${Object.keys(setup.settings).join(', ')}` });
+    const nv = Number.isInteger(c.vcpus) ? (c.vcpus as number) : 1;
+    for (const is of setup.validate(settings as Record<string, unknown>, { vcpus: nv })) issues.push({ path: `${p}.settings.${is.path}`, message: is.message });
+  });
+  return issues;
+}
+
+/**
+ * Builds a VM from a config: KVM_CREATE_VM with the profile's type, the vCPUs, then each
+ * device in order (KVM_CREATE_DEVICE and its setup), then the profile's finalize step.
+ * Throws a ConfigError listing every issue before anything is created; a KvmError from a
+ * step closes what was built and is rethrown.
+ */
+export function composeVm(host: Host, config: VmConfig): ComposedVm {
+  const issues = validateVmConfig(host, config);
+  if (issues.length) throw new ConfigError(issues);
+  const prof = archProfiles(host).get(config.arch)!;
+  const vm = host.createVm(config.vmType ?? prof.vmType?.(config) ?? 0);
+  const vcpus: VcpuHandle[] = [];
+  const devices: { name: string; key: string; handle: DeviceHandle<DeviceKey> }[] = [];
+  const close = () => {
+    for (const d of devices) if (host.files.get(d.handle.fd)) d.handle.close();
+    for (const v of vcpus) if (host.files.get(v.fd)) v.close();
+    if (host.files.get(vm.fd)) vm.close();
+  };
+  try {
+    for (let i = 0; i < config.vcpus; i++) vcpus.push(vm.createVcpu(i));
+    const ctx: ComposeContext = { host, vm, vcpus };
+    for (const d of config.devices) {
+      const handle = vm.createDevice(d.type as DeviceKey);
+      devices.push({ name: d.name ?? d.type, key: d.type, handle });
+      host.registry.typeInfo(d.type)?.setup?.apply(ctx, handle, d.settings ?? {});
+    }
+    prof.finalize?.(ctx);
+  } catch (e) {
+    close();
+    throw e;
+  }
+  return { config, vm, vcpus, devices, close };
+}
+
+/** Reads an address setting: a number, a bigint, or a `0x...` / decimal string. Null when invalid. */
+export function parseAddress(v: unknown): bigint | null {
+  if (typeof v === 'bigint') return v >= 0n && v < 1n << 64n ? v : null;
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? BigInt(v) : null;
+  if (typeof v === 'string' && /^(0x[0-9a-f_]+|\d+)$/i.test(v.trim())) {
+    const b = BigInt(v.trim().replace(/_/g, ''));
+    return b < 1n << 64n ? b : null;
+  }
+  return null;
+}
