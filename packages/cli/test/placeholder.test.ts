@@ -1,0 +1,2 @@
+import { PLACEHOLDER } from '../src/index.js';
+test('placeholder', () => expect(PLACEHOLDER).toBe('cli'));
