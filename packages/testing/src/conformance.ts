@@ -299,9 +299,13 @@ class Bench {
   }
 
   /** SET of a sample with its payload in the reusable buffer. */
-  setSample(s: AttrSample, fd = this.ctx.devFd): number {
+  /** The sample's payload (a value function runs now, in this context). */
+  resolve(s: AttrSample): Payload {
+    return typeof s.value === 'function' ? s.value(this.ctx) : (s.value ?? 0);
+  }
+
+  setSample(s: AttrSample, fd = this.ctx.devFd, v: Payload = this.resolve(s)): number {
     const size = this.kit.sizeOf(s);
-    const v = typeof s.value === 'function' ? s.value(this.ctx) : (s.value ?? 0);
     this.host.mem.fill(this.buf, 64, 0);
     if (size > 0 || v instanceof Uint8Array) writePayload(this.host, this.buf, size, v);
     return this.call('set', s.group, s.attr, this.buf, fd);
@@ -329,7 +333,7 @@ class Bench {
     }
     const vm = this.ctx.kvm;
     out.push({ irqchip: vm.irqchip?.name ?? null, users: vm.usersCount, devices: vm.devices.length, maxVcpus: vm.maxVcpus });
-    if (this.kit.spec.fingerprint) out.push(this.kit.spec.fingerprint(this.ctx));
+    if (this.kit.spec.fingerprint && this.ctx.devFd >= 0) out.push(this.kit.spec.fingerprint(this.ctx));
     return JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
   }
 
@@ -545,8 +549,9 @@ const rules: Record<RuleId, RuleFn> = {
       if (s.op !== 'has' || s.errno !== ENXIO) continue;
       const g = b.getSample(s).ret;
       if (g >= 0) kit.report('has-get-set', `HAS ${label(s)} rejects it but GET succeeds`);
+      const v = b.resolve(s);
       const fp = b.fingerprint();
-      const r = b.setSample(s);
+      const r = b.setSample(s, undefined, v);
       if (r >= 0) kit.report('has-get-set', `HAS ${label(s)} rejects it but SET succeeds`);
       else if (b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} failed with ${en(-r)} but changed state`);
     }
@@ -632,8 +637,9 @@ const rules: Record<RuleId, RuleFn> = {
     for (const s of kit.spec.samples.set ?? []) b.setSample(s);
     for (const s of kit.spec.samples.invalid ?? []) {
       if (s.op !== 'set') continue;
+      const v = b.resolve(s);
       const fp = b.fingerprint();
-      const r = b.setSample(s);
+      const r = b.setSample(s, undefined, v);
       if (r < 0 && b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} failed with ${en(-r)} but changed state`);
     }
   },
@@ -659,10 +665,12 @@ const rules: Record<RuleId, RuleFn> = {
     const dup = b.host.dup(fd);
     const fp = b.fingerprint(dup);
     b.host.close(fd);
+    b.ctx.devFd = dup;
     if (count('device-released') || count('device-destroyed')) kit.report('lifetime', 'the device was freed on the first close although a dup of its fd is still open');
     else if (b.fingerprint(dup) !== fp) kit.report('lifetime', 'closing one of two fds changed the device (it freed or reset state on the first close despite the dup)');
     if (dev.dead) kit.report('lifetime', 'the device is dead after the first close of a dup-ed fd');
     b.host.close(dup);
+    b.ctx.devFd = -1;
     if (kit.spec.lifetime === 'release') {
       if (count('device-released') !== 1) kit.report('lifetime', `release ran ${count('device-released')} times on the last close, expected once`);
       if (vm.devices.includes(dev)) kit.report('lifetime', 'a release-style device is still on the VM list after its last fd closed');
@@ -800,8 +808,9 @@ function fuzz(kit: Kit, bench: () => Bench): void {
           op = 'set';
           group = s.group;
           attr = BigInt(s.attr);
+          const v = b.resolve(s);
           const fp = b.fingerprint();
-          r = b.setSample(s);
+          r = b.setSample(s, undefined, v);
           if (r < 0 && b.fingerprint() !== fp) throw new Error(`SET ${label(s)} failed with ${en(-r)} but changed state`);
         } else {
           op = c.op === 'sample' ? 'get' : c.op;
