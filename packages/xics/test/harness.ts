@@ -28,6 +28,7 @@ import {
   KVM_SET_DEVICE_ATTR,
   KVM_SET_ONE_REG,
   type HostOptions,
+  type GuestPort,
 } from '@kvmdev/core';
 import {
   KVM_CAP_IRQ_XICS,
@@ -56,6 +57,10 @@ export interface Face {
   getIcp(i: number): bigint | number;
   setIcp(i: number, v: bigint): number;
   closeXics(): number;
+  /** An ioctl on the VM fd (value or -errno). */
+  vmIoctl(req: number, arg: number): number;
+  /** The guest port of vCPU i, reached the face's way. */
+  guest(i: number): GuestPort;
   dupXics(): number;
   readonly xicsFd: number;
 }
@@ -135,6 +140,8 @@ export function facadeFace(plugins: readonly KvmPlugin[] = [xics], opts: HostOpt
       return r(host.ioctl(vcpus[i]!, KVM_SET_ONE_REG, buf));
     },
     closeXics: () => r(host.close(xfd)),
+    vmIoctl: (req, arg) => r(host.ioctl(vm, req, arg)),
+    guest: (i) => host.guest(vcpus[i]!),
     dupXics: () => r(host.dup(xfd)),
   };
   return face;
@@ -209,6 +216,14 @@ export function typedFace(plugins: readonly KvmPlugin[] = [xics], opts: HostOpti
     },
     setIcp: (i, v) => errOf(() => vcpus[i]!.setOneReg(KVM_REG_PPC_ICP_STATE, v)),
     closeXics: () => errOf(() => dev!.close()),
+    vmIoctl(req, arg) {
+      let v = 0;
+      const e = errOf(() => {
+        v = vm.ioctl(req, arg);
+      });
+      return e < 0 ? e : v;
+    },
+    guest: (i) => vcpus[i]!.guest,
     dupXics() {
       let fd = 0;
       const e = errOf(() => {
@@ -236,3 +251,9 @@ export function setupT(make: (plugins?: readonly KvmPlugin[], opts?: HostOptions
 
 /** P5 = priority 5 << 32. */
 export const P5 = 0x0000000500000000n;
+
+/** A hypercall through the guest port, copied out of the reused result. */
+export function hcall(f: Face, i: number, nr: number, args: number[] = []): { ret: number; r4: number; r5: number } {
+  const r = f.guest(i).hypercall(nr, args);
+  return { ret: r.ret, r4: r.out[0]!, r5: r.out[1]! };
+}
