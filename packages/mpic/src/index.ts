@@ -1,1 +1,70 @@
-export const PLACEHOLDER = 'mpic';
+/**
+ * `@kvmdev/mpic`: the Freescale MPIC v2.0 and v4.2 (KVM_DEV_TYPE_FSL_MPIC_20 / _42) as a kvmdev
+ * device plugin, modelled on arch/powerpc/kvm/mpic.c: the attribute API, the guest register
+ * window, the delivery logic and the vCPU connection.
+ *
+ * ```ts
+ * import { createHost } from '@kvmdev/core';
+ * import { mpic } from '@kvmdev/mpic';
+ * const host = createHost({ plugins: [mpic] });
+ * ```
+ * @packageDocumentation
+ */
+export * from './uapi.js';
+export { mpic, MPIC_ATTRS, MPIC_PLUGIN_VERSION } from './plugin.js';
+export { MpicState, QUEUE_WORDS, IVPR_RESET, IDR_RESET, SPVE_RESET } from './state.js';
+export {
+  checkRaised,
+  checkServicing,
+  eoi,
+  iack,
+  mpicReset,
+  priorityOf,
+  proxyMode,
+  qtest,
+  setIrq,
+  updateIrq,
+} from './delivery.js';
+export {
+  MPIC_REGIONS,
+  GLOBAL_REGS,
+  TIMER_REGS,
+  MSI_REGS,
+  SUMMARY_REGS,
+  SOURCE_REGS,
+  PERCPU_REGS,
+  mpicRead,
+  mpicWrite,
+  regionOf,
+  type MpicReg,
+  type MpicRegAccess,
+  type MpicRegion,
+} from './regs/index.js';
+export {
+  MPIC_VCPU_SLOT,
+  MPIC_VM_SLOT,
+  currentCpu,
+  mpicIrqChip,
+  mpicOps,
+  vmMpic,
+  type MpicVcpu,
+} from './device.js';
+export { MPIC_IRQ_CONNECTION, connectVcpu, mpicCpuOf, mpicHooks, mpicTakeExternal } from './hooks.js';
+export { mpicSnapshot } from './snapshot.js';
+
+/** Attribute groups of both MPIC types, for the typed API. */
+export interface MpicGroups {
+  /** KVM_DEV_MPIC_GRP_MISC: BASE_ADDR (u64). */
+  1: { attr: 0; value: bigint };
+  /** KVM_DEV_MPIC_GRP_REGISTER: window byte offset → u32. */
+  2: { attr: number; value: number };
+  /** KVM_DEV_MPIC_GRP_IRQ_ACTIVE: IRQ number → u32 0/1. */
+  3: { attr: number; value: number };
+}
+
+declare module '@kvmdev/core' {
+  interface KvmDeviceRegistry {
+    KVM_DEV_TYPE_FSL_MPIC_20: { type: 1; groups: MpicGroups };
+    KVM_DEV_TYPE_FSL_MPIC_42: { type: 2; groups: MpicGroups };
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * The MPIC's state (`struct openpic`) as plain typed arrays and numbers, and its reset.
+ * Internal IRQ numbering: 0..255 sources, 256..259 IPIs, 260..263 global timers.
+ * @packageDocumentation
+ */
+import type { MmioRegion, Vcpu, Vm } from '@kvmdev/core';
+import {
+  IRQ_TYPE_FSLINT,
+  IRQ_TYPE_FSLSPECIAL,
+  IVPR_MASK_MASK,
+  MAX_CPU,
+  MAX_IRQ,
+  MAX_MSI,
+  MAX_SRC,
+  MAX_TMR,
+  MPIC_MAX_EXT,
+  MPIC_MODEL_20,
+  MPIC_MODEL_42,
+  MPIC_VECTOR_MASK,
+  type MpicModel,
+} from './uapi.js';
+
+/** u32 words of one IRQ queue bitmap (264 bits rounded up). */
+export const QUEUE_WORDS = (MAX_IRQ + 31) >>> 5;
+
+/**
+ * One MPIC. Queues are bitmaps of `QUEUE_WORDS` u32 words per CPU, with the kernel's cached
+ * `next` and `priority` (recomputed only where the kernel recomputes them: that staleness is
+ * guest-visible, e.g. through a CTPR write after an IACK).
+ */
+export class MpicState {
+  readonly model: MpicModel;
+  readonly vm: Vm;
+  // global registers
+  frr = 0;
+  gcr = 0;
+  pir = 0;
+  spve = 0;
+  tfrr = 0;
+  /** max(cpu)+1 over the connected vCPUs (0 when none). */
+  nbCpus = 0;
+  // sources (one entry per internal IRQ)
+  readonly ivpr = new Uint32Array(MAX_IRQ);
+  readonly idr = new Uint32Array(MAX_IRQ);
+  readonly destmask = new Uint32Array(MAX_IRQ);
+  readonly lastCpu = new Int32Array(MAX_IRQ);
+  readonly output = new Uint32Array(MAX_IRQ);
+  /** The `pending` int: 0/1 for edges, the raw level for level sources. */
+  readonly pending = new Int32Array(MAX_IRQ);
+  readonly type = new Uint8Array(MAX_IRQ);
+  readonly level = new Uint8Array(MAX_IRQ);
+  readonly nomask = new Uint8Array(MAX_IRQ);
+  // destinations
+  readonly vcpus: (Vcpu | null)[] = new Array<Vcpu | null>(MAX_CPU).fill(null);
+  readonly ctpr = new Int32Array(MAX_CPU);
+  readonly raised = new Uint32Array(MAX_CPU * QUEUE_WORDS);
+  readonly raisedNext = new Int32Array(MAX_CPU);
+  readonly raisedPrio = new Int32Array(MAX_CPU);
+  readonly servicing = new Uint32Array(MAX_CPU * QUEUE_WORDS);
+  readonly servicingNext = new Int32Array(MAX_CPU);
+  readonly servicingPrio = new Int32Array(MAX_CPU);
+  /** Count of sources asserting each non-INT output, per CPU (index cpu·256 + output: the v4.2 ILR output select is a whole byte). */
+  readonly outputsActive = new Uint32Array(MAX_CPU * 256);
+  // timers and MSIs
+  readonly tccr = new Uint32Array(MAX_TMR);
+  readonly tbcr = new Uint32Array(MAX_TMR);
+  readonly msir = new Uint32Array(MAX_MSI);
+  // the window
+  /** BASE_ADDR as two u32 halves (0 = unmapped). */
+  baseLo = 0;
+  baseHi = 0;
+  /** The region on the VM's MMIO bus, or null while unmapped. */
+  region: MmioRegion | null = null;
+
+  constructor(type: 1 | 2, vm: Vm) {
+    this.model = type === 1 ? MPIC_MODEL_20 : MPIC_MODEL_42;
+    this.vm = vm;
+    // fsl_common_init: source types and the fixed trigger modes
+    for (let i = 0; i < MPIC_MAX_EXT; i++) this.level[i] = 0;
+    for (let i = 16; i < MAX_SRC; i++) {
+      this.type[i] = IRQ_TYPE_FSLINT;
+      this.level[i] = 1;
+    }
+    for (let i = MAX_SRC; i < MAX_IRQ; i++) {
+      this.type[i] = IRQ_TYPE_FSLSPECIAL;
+      this.level[i] = 0;
+    }
+  }
+
+  /** BASE_ADDR as a bigint (edge use only). */
+  get base(): bigint {
+    return (BigInt(this.baseHi >>> 0) << 32n) | BigInt(this.baseLo >>> 0);
+  }
+
+  /** Whether this is the v4.2 model. */
+  get isV42(): boolean {
+    return this.model.type === 2;
+  }
+}
+
+/** The reset value of every IVPR (masked), before the per-type fixups. */
+export const IVPR_RESET = IVPR_MASK_MASK;
+/** The IDR value the reset writes through the IDR rules (CPU 0). */
+export const IDR_RESET = 1;
+/** SPVE after reset (-1 & vector_mask). */
+export const SPVE_RESET = MPIC_VECTOR_MASK;
