@@ -186,3 +186,81 @@ export function sysS(type: 1 | 2 = 1, nVcpus = 1): Sys {
   expect(s.setReg(MPIC_GCR, 0x80000000)).toBe(0);
   return s;
 }
+
+/** One way of driving an S′ MPIC: the same vector runs through both faces and the guest port. */
+export interface Face {
+  readonly name: string;
+  reg(off: number): number;
+  setReg(off: number, v: number): void;
+  active(n: number): number;
+  setActive(n: number, v: number): void;
+  /** vCPU 0's external line. */
+  line(): 0 | 1;
+  /** A 4-byte guest load by vCPU 0 at BASE + off. */
+  gr(off: number): number | null;
+  gw(off: number, v: number): boolean;
+  state: MpicState;
+}
+
+function typedFace(t: Typed, name: string): Face {
+  return {
+    name,
+    reg: (o) => t.reg(o),
+    setReg: (o, v) => t.setReg(o, v),
+    active: (n) => t.active(n),
+    setActive: (n, v) => t.setActive(n, v),
+    line: () => t.line(0),
+    gr: (o) => t.gr(0, o),
+    gw: (o, v) => t.gw(0, o, v),
+    state: t.state,
+  };
+}
+
+function sysFace(s: Sys, name: string): Face {
+  const ok = (r: number): number => {
+    if (r < 0) throw new Error(`facade call failed: errno ${-r}`);
+    return r;
+  };
+  const g = s.host.guest(s.vcpus[0]);
+  return {
+    name,
+    reg: (o) => ok(s.reg(o)),
+    setReg: (o, v) => void ok(s.setReg(o, v)),
+    active: (n) => ok(s.get32(KVM_DEV_MPIC_GRP_IRQ_ACTIVE, n)),
+    setActive: (n, v) => void ok(s.set32(KVM_DEV_MPIC_GRP_IRQ_ACTIVE, n, v)),
+    line: () => g.line('external'),
+    gr: (o) => g.mmioRead(BASE + o, 4),
+    gw: (o, v) => g.mmioWrite32(BASE + o, 4, v),
+    state: s.host.deviceOf(s.dev).state as MpicState,
+  };
+}
+
+/** S′ through the typed API and through the facade, for each model. */
+export function facesS1(nVcpus = 1): [string, () => Face][] {
+  const out: [string, () => Face][] = [];
+  for (const [type, key] of [
+    [1, 'KVM_DEV_TYPE_FSL_MPIC_20'],
+    [2, 'KVM_DEV_TYPE_FSL_MPIC_42'],
+  ] as const) {
+    out.push([`typed ${key}`, () => typedFace(setupS1(key, nVcpus), `typed ${key}`)]);
+    out.push([
+      `facade type ${type}`,
+      () => {
+        const s = sysS(type, nVcpus);
+        for (let i = 0; i < nVcpus; i++) expect(s.setReg(mpicCpuReg(i, MPIC_CTPR), 0)).toBe(0);
+        return sysFace(s, `facade type ${type}`);
+      },
+    ]);
+  }
+  return out;
+}
+
+/** S (CTPR 15) through both faces, for each model. */
+export function facesS(): [string, () => Face][] {
+  return [
+    ['typed v2.0', () => typedFace(setupS('KVM_DEV_TYPE_FSL_MPIC_20'), 'typed v2.0')],
+    ['typed v4.2', () => typedFace(setupS('KVM_DEV_TYPE_FSL_MPIC_42'), 'typed v4.2')],
+    ['facade type 1', () => sysFace(sysS(1), 'facade type 1')],
+    ['facade type 2', () => sysFace(sysS(2), 'facade type 2')],
+  ];
+}
