@@ -153,6 +153,24 @@ export interface KvmPlugin {
   readonly hooks?: KvmHooks;
   /** Architecture profiles for composition (e.g. `'arm64'`). */
   readonly profiles?: readonly ArchProfile[];
+  /**
+   * What the plugin's hooks answer for. Two plugins claiming the same capability, hypercall,
+   * ONE_REG id, ioctl or system register conflict, and the second is rejected at registration.
+   */
+  readonly claims?: PluginClaims;
+}
+
+/** The requests a plugin's hooks serve (see {@link KvmPlugin.claims}). */
+export interface PluginClaims {
+  /** KVM_ENABLE_CAP capabilities. */
+  readonly caps?: readonly number[];
+  readonly hypercalls?: readonly number[];
+  readonly oneRegs?: readonly bigint[];
+  readonly vmIoctls?: readonly number[];
+  readonly vcpuIoctls?: readonly number[];
+  readonly sysregs?: readonly number[];
+  /** Architecture profile names. */
+  readonly profiles?: readonly string[];
 }
 
 /**

@@ -56,6 +56,21 @@ export class Registry {
   private readonly keys = new Map<string, RegisteredType>();
   private readonly plugins = new Map<string, KvmPlugin>();
   private readonly vendorKeys = new Map<string, number>();
+  private readonly claimed = new Map<string, string>();
+
+  private claimsOf(p: KvmPlugin): [string, readonly (number | bigint | string)[]][] {
+    const c = p.claims ?? {};
+    const profiles = [...(c.profiles ?? []), ...(p.profiles ?? []).map((x) => x.name)];
+    return [
+      ['capability', c.caps ?? []],
+      ['hypercall', c.hypercalls ?? []],
+      ['ONE_REG', c.oneRegs ?? []],
+      ['VM ioctl', c.vmIoctls ?? []],
+      ['vCPU ioctl', c.vcpuIoctls ?? []],
+      ['system register', c.sysregs ?? []],
+      ['profile', [...new Set(profiles)]],
+    ];
+  }
 
   // flattened hooks, in registration order
   checkExtensionHooks: HookFn<'checkExtension'>[] = [];
@@ -156,6 +171,19 @@ export class Registry {
     const ok = satisfies(CORE_VERSION, typeof plugin.core === 'string' ? plugin.core : '');
     if (ok === null) fail(EINVAL, `cannot parse core range ${JSON.stringify(plugin.core)}`);
     if (!ok) fail(EINVAL, `needs @kvmdev/core ${plugin.core}, this is ${CORE_VERSION}`);
+    const h0 = plugin.hooks;
+    if (h0 !== undefined && (typeof h0 !== 'object' || h0 === null)) fail(EINVAL, 'hooks must be an object');
+    for (const [k, v] of Object.entries(h0 ?? {})) {
+      if (!this.hookLists().some(([n]) => n === k)) fail(EINVAL, `unknown hook ${k}`);
+      if (typeof v !== 'function') fail(EINVAL, `hook ${k} is not a function`);
+    }
+    const claims = this.claimsOf(plugin);
+    for (const [kind, ids] of claims) {
+      for (const id of ids) {
+        const owner = this.claimed.get(`${kind}:${id}`);
+        if (owner) fail(EEXIST, `${kind} ${typeof id === 'bigint' ? `0x${id.toString(16)}` : id} is already served by ${owner}`);
+      }
+    }
     for (const d of plugin.dependencies ?? []) {
       if (!this.plugins.has(d)) fail(ENOENT, `depends on ${d}, which is not registered (register it first)`);
     }
@@ -208,6 +236,7 @@ export class Registry {
       this.keys.set(reg.key, info);
     }
     this.plugins.set(plugin.name, plugin);
+    for (const [kind, ids] of claims) for (const id of ids) this.claimed.set(`${kind}:${id}`, plugin.name);
     const h = plugin.hooks;
     if (h) this.addHooks(h);
   }
@@ -218,6 +247,7 @@ export class Registry {
     if (!p) return false;
     for (const t of [...this.types.values()]) if (t.plugin === name) this.unregisterDeviceOps(t.type);
     this.plugins.delete(name);
+    for (const [k, owner] of [...this.claimed]) if (owner === name) this.claimed.delete(k);
     if (p.hooks) this.removeHooks(p.hooks);
     return true;
   }
