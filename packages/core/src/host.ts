@@ -291,7 +291,7 @@ export class Host {
         const r = createDevice(this, vm, type, flags);
         if (r === CREATE_TESTED) return 0;
         if (r < 0) return r;
-        if (!mem.ok(arg, 12)) return -EFAULT; // fd stays installed, as in the kernel
+        if (!mem.okWrite(arg, 12)) return -EFAULT; // fd stays installed and the device alive, as in the kernel
         mem.setU32(arg + 4, r);
         return 0;
       }
@@ -300,7 +300,10 @@ export class Host {
         if (!mem.ok(arg, 8)) return -EFAULT;
         const r = this.irqLine(vm, mem.getU32(arg), mem.getU32(arg + 4));
         if (r < 0) return r;
-        if (req === K.KVM_IRQ_LINE_STATUS) mem.setU32(arg, r);
+        if (req === K.KVM_IRQ_LINE_STATUS) {
+          if (!mem.okWrite(arg, 8)) return -EFAULT;
+          mem.setU32(arg, r);
+        }
         return 0;
       }
       case K.KVM_SET_GSI_ROUTING: {

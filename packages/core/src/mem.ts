@@ -31,6 +31,8 @@ export class UserMemory {
   private readonly maxBytes: number;
   private top: number;
   private brk: number;
+  /** Read-only ranges [start, end) (like a page mapped PROT_READ); writes to them fault. */
+  private readonly ro: number[] = [];
 
   constructor(options: UserMemoryOptions = {}) {
     const b = options.buffer;
@@ -78,6 +80,24 @@ export class UserMemory {
     return end <= this.top;
   }
 
+  /** True when `[addr, addr+len)` is mapped and writable. Never throws. */
+  okWrite(addr: number, len: number): boolean {
+    if (!this.ok(addr, len)) return false;
+    const ro = this.ro;
+    for (let i = 0; i < ro.length; i += 2) if (addr < ro[i + 1]! && addr + len > ro[i]!) return false;
+    return true;
+  }
+
+  /** Makes `[addr, addr+len)` read-only (writes fault with EFAULT), like mprotect(PROT_READ). */
+  protect(addr: number, len: number): void {
+    this.ro.push(addr, addr + len);
+  }
+
+  /** Makes every range writable again. */
+  unprotectAll(): void {
+    this.ro.length = 0;
+  }
+
   /** Converts a u64 user pointer to an address, or -1 when it cannot be a mapped address. */
   static ptr(addr: bigint | number): number {
     if (typeof addr === 'number') return addr;
@@ -93,7 +113,7 @@ export class UserMemory {
     return this.view.getUint8(addr);
   }
   setU8(addr: number, v: number): void {
-    if (!this.ok(addr, 1)) this.fault(addr, 1);
+    if (!this.okWrite(addr, 1)) this.fault(addr, 1);
     this.view.setUint8(addr, v);
   }
   getU16(addr: number): number {
@@ -101,7 +121,7 @@ export class UserMemory {
     return this.view.getUint16(addr, true);
   }
   setU16(addr: number, v: number): void {
-    if (!this.ok(addr, 2)) this.fault(addr, 2);
+    if (!this.okWrite(addr, 2)) this.fault(addr, 2);
     this.view.setUint16(addr, v, true);
   }
   getU32(addr: number): number {
@@ -109,7 +129,7 @@ export class UserMemory {
     return this.view.getUint32(addr, true);
   }
   setU32(addr: number, v: number): void {
-    if (!this.ok(addr, 4)) this.fault(addr, 4);
+    if (!this.okWrite(addr, 4)) this.fault(addr, 4);
     this.view.setUint32(addr, v >>> 0, true);
   }
   getI32(addr: number): number {
@@ -121,7 +141,7 @@ export class UserMemory {
     return this.view.getBigUint64(addr, true);
   }
   setU64(addr: number, v: bigint | number): void {
-    if (!this.ok(addr, 8)) this.fault(addr, 8);
+    if (!this.okWrite(addr, 8)) this.fault(addr, 8);
     if (typeof v === 'number') {
       this.view.setUint32(addr, v >>> 0, true);
       this.view.setUint32(addr + 4, Math.floor(v / TWO32) >>> 0, true);
@@ -141,13 +161,13 @@ export class UserMemory {
   }
   /** Writes a u64 given as two u32 halves (no bigint). */
   setU64Parts(addr: number, lo: number, hi: number): void {
-    if (!this.ok(addr, 8)) this.fault(addr, 8);
+    if (!this.okWrite(addr, 8)) this.fault(addr, 8);
     this.view.setUint32(addr, lo >>> 0, true);
     this.view.setUint32(addr + 4, hi >>> 0, true);
   }
   /** Fills `[addr, addr+len)` with `byte`. */
   fill(addr: number, len: number, byte: number): void {
-    if (!this.ok(addr, len)) this.fault(addr, len);
+    if (!this.okWrite(addr, len)) this.fault(addr, len);
     this.bytes.fill(byte, addr, addr + len);
   }
   /** Copies bytes out of user memory. */
@@ -157,7 +177,7 @@ export class UserMemory {
   }
   /** Copies bytes into user memory. */
   write(addr: number, data: Uint8Array): void {
-    if (!this.ok(addr, data.length)) this.fault(addr, data.length);
+    if (!this.okWrite(addr, data.length)) this.fault(addr, data.length);
     this.bytes.set(data, addr);
   }
 

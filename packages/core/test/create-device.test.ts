@@ -165,3 +165,20 @@ describe('KVM_CREATE_DEVICE: create', () => {
     expect(other.errno).toBe(EIO);
   });
 });
+
+test('copy_to_user of the new fd fails: EFAULT, but the fd stays installed and the device alive (unfixed upstream)', () => {
+  const log: CallLog = { calls: [] };
+  const host = createHost({ plugins: [fakePlugin(log, { style: 'release' })] });
+  const { vm } = openVm(host);
+  const cd = host.mem.alloc(12);
+  host.mem.setU32(cd, FAKE_TYPE);
+  host.mem.protect(cd, 12);
+  const open = host.files.openCount;
+  expect(ioctlErr(host, vm, KVM_CREATE_DEVICE, cd)).toBe(-EFAULT);
+  expect(host.files.openCount).toBe(open + 1);
+  expect(host.vmOf(vm).devices).toHaveLength(1);
+  expect(log.calls).toEqual([`create:${FAKE_TYPE}`]);
+  const [fd] = host.files.entries().find(([, f]) => f.target.kind === 'device')!;
+  host.close(fd);
+  expect(log.calls).toEqual([`create:${FAKE_TYPE}`, 'release']);
+});
