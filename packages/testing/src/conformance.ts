@@ -141,11 +141,11 @@ export interface CreateErrorCase {
 
 /** Options of the randomized traffic. */
 export interface FuzzOptions {
-  /** Number of runs (default: env KVMDEV_FC_RUNS, else 50). */
+  /** Number of runs (env KVMDEV_FC_RUNS overrides it; default 50). */
   readonly runs?: number;
-  /** fast-check seed (default: env KVMDEV_FC_SEED, else a fixed seed so runs are reproducible). */
+  /** fast-check seed (env KVMDEV_FC_SEED overrides it; default a fixed seed, so runs are reproducible). */
   readonly seed?: number;
-  /** Replay path printed by a failure (default: env KVMDEV_FC_PATH). */
+  /** Replay path printed by a failure (env KVMDEV_FC_PATH overrides it). */
   readonly path?: string;
   /** Max calls per run (default 24). */
   readonly steps?: number;
@@ -774,9 +774,10 @@ interface Cmd {
 
 function fuzz(kit: Kit, bench: () => Bench): void {
   const opts = kit.spec.fuzz ?? {};
-  const runs = opts.runs ?? envInt('KVMDEV_FC_RUNS') ?? 50;
-  const seed = opts.seed ?? envInt('KVMDEV_FC_SEED') ?? 0x6b766d;
-  const path = opts.path ?? envStr('KVMDEV_FC_PATH');
+  // the environment wins, so CI can turn the runs up and a failure can be replayed without editing the spec
+  const runs = envInt('KVMDEV_FC_RUNS') ?? opts.runs ?? 50;
+  const seed = envInt('KVMDEV_FC_SEED') ?? opts.seed ?? 0x6b766d;
+  const path = envStr('KVMDEV_FC_PATH') ?? opts.path;
   const steps = opts.steps ?? 24;
   const known = kit.known();
   const groups = kit.knownGroups();
