@@ -84,7 +84,7 @@ export const PERCPU_REGS: readonly MpicReg[] = [
   },
 ];
 
-const LUT = buildLut(PERCPU_REGS, P, 0x100, 0x10);
+const LUT = buildLut(PERCPU_REGS, P, 0x1000, 0x10);
 
 /**
  * openpic_cpu_read_internal: `pageOff` is the offset inside the page (only bits 11:0 matter),
