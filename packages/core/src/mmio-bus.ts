@@ -62,6 +62,11 @@ export class MmioBus {
     return null;
   }
 
+  /** Number of regions on the bus. */
+  get size(): number {
+    return this.regions.length;
+  }
+
   /** A snapshot of the regions, in address order. */
   list(): readonly MmioRegion[] {
     return this.regions.slice();
