@@ -264,3 +264,29 @@ export function facesS(): [string, () => Face][] {
     ['facade type 2', () => sysFace(sysS(2), 'facade type 2')],
   ];
 }
+
+/** Everything the model holds, as a string (for "nothing changed" checks). */
+export function fingerprint(s: MpicState, withCaches = true): string {
+  const parts: string[] = [
+    `g ${s.frr} ${s.gcr} ${s.pir} ${s.spve} ${s.tfrr} ${s.nbCpus} ${s.baseLo} ${s.baseHi} ${s.region === null}`,
+    `ivpr ${s.ivpr.join(',')}`,
+    `idr ${s.idr.join(',')}`,
+    `dm ${s.destmask.join(',')}`,
+    `out ${s.output.join(',')}`,
+    `pend ${s.pending.join(',')}`,
+    `lvl ${s.level.join(',')}`,
+    `nomask ${s.nomask.join(',')}`,
+    `ctpr ${s.ctpr.join(',')}`,
+    `raised ${s.raised.join(',')}`,
+    `serv ${s.servicing.join(',')}`,
+    `oa ${Array.from(s.outputsActive.entries()).filter(([, v]) => v !== 0).join(';')}`,
+    `tmr ${s.tccr.join(',')} ${s.tbcr.join(',')}`,
+    `msir ${s.msir.join(',')}`,
+    `lines ${s.vcpus.map((v) => (v === null ? '-' : v.lines.join(''))).join(',')}`,
+  ];
+  if (withCaches) {
+    parts.push(`rc ${s.raisedNext.join(',')} ${s.raisedPrio.join(',')}`);
+    parts.push(`sc ${s.servicingNext.join(',')} ${s.servicingPrio.join(',')}`);
+  }
+  return parts.join('\n');
+}
