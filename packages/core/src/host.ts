@@ -549,6 +549,21 @@ export class Host {
     }
   }
 
+  /** @internal The VM behind a VM fd with the facade's checks, or -errno (no allocation). */
+  vmFor(fd: number): Vm | number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    const t = f.target;
+    if (t.kind !== 'vm') return -ENOTTY;
+    const acc = this.vmAccess(f, t.vm);
+    return acc < 0 ? acc : t.vm;
+  }
+
+  /** @internal Turns an exception from plugin code into -errno (bugging the VM for non-KvmErrors). */
+  caughtFor(e: unknown, vm: Vm | null, where: string): number {
+    return this.caught(e, vm, where);
+  }
+
   /** @internal Runs `fn` on the VM behind a VM or vCPU fd with the facade's checks (EBADF/ENOTTY/EIO). */
   withVm(fd: number, fn: (vm: Vm) => number): number {
     const f = this.files.get(fd);

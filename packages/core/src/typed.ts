@@ -100,9 +100,19 @@ export class VmHandle extends Handle {
     const info = this.host.registry.typeInfo(type);
     return new DeviceHandle<DeviceKey>(this.host, fd, info);
   }
-  /** KVM_IRQ_LINE; returns the status. */
+  /** KVM_IRQ_LINE; returns the status. (Hot path: no allocation.) */
   irqLine(irq: number, level: number): number {
-    return check(this.host.withVm(this.fd, (vm) => this.host.irqLine(vm, irq >>> 0, level >>> 0)), 'KVM_IRQ_LINE');
+    const host = this.host;
+    const vm = host.vmFor(this.fd);
+    if (typeof vm === 'number') throw new KvmError(-vm, 'KVM_IRQ_LINE');
+    let r: number;
+    try {
+      r = host.irqLine(vm, irq >>> 0, level >>> 0);
+    } catch (e) {
+      r = host.caughtFor(e, vm, 'KVM_IRQ_LINE');
+    }
+    if (r < 0) throw new KvmError(-r, 'KVM_IRQ_LINE');
+    return r;
   }
   /** KVM_SET_GSI_ROUTING. */
   setGsiRouting(entries: readonly KvmIrqRoutingEntry[]): void {
@@ -210,11 +220,22 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   /** The registered type (undefined when it was unregistered after creation). */
   readonly info: RegisteredType | undefined;
   private readonly sizes: number[] = [];
+  /** Groups whose attributes override the group's payload size. */
+  private readonly overrides = new Map<number, Map<bigint, number>>();
 
   constructor(host: Host, fd: number, info: RegisteredType | undefined) {
     super(host, fd);
     this.info = info;
-    for (const d of info?.attrs ?? []) this.sizes[d.group] = d.size;
+    for (const d of info?.attrs ?? []) {
+      this.sizes[d.group] = d.size;
+      if (typeof d.attrs === 'string') continue;
+      for (const a of d.attrs) {
+        if (a.size === undefined || a.size === d.size) continue;
+        let m = this.overrides.get(d.group);
+        if (!m) this.overrides.set(d.group, (m = new Map()));
+        m.set(BigInt(a.attr), a.size);
+      }
+    }
   }
 
   /** The kernel object (for plugins and tests). */
@@ -224,10 +245,9 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
 
   /** Payload size of (group, attr) from the plugin's attribute table (default 8). */
   payloadSize(group: number, attr?: number | bigint): number {
-    const decl = this.info?.attrs.find((d) => d.group === group);
-    if (decl && typeof decl.attrs !== 'string' && attr !== undefined) {
-      const a = decl.attrs.find((x) => BigInt(x.attr) === BigInt(attr));
-      if (a?.size !== undefined) return a.size;
+    if (this.overrides.size !== 0 && attr !== undefined) {
+      const o = this.overrides.get(group)?.get(BigInt(attr));
+      if (o !== undefined) return o;
     }
     return this.sizes[group] ?? 8;
   }
@@ -252,7 +272,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
     const r = this.host.deviceAttrCall(this.fd, ATTR_GET, group, lo, hi, buf);
     if (r < 0) throw new KvmError(-r, `KVM_GET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
-    const size = this.sizes[group] ?? this.payloadSize(group, a);
+    const size = this.payloadSize(group, a);
     const mem = this.host.mem;
     return (size === 8 ? mem.getU64(buf) : size === 4 ? mem.getU32(buf) : size === 2 ? mem.getU16(buf) : size === 1 ? mem.getU8(buf) : 0) as ValueOf<K, G>;
   }
