@@ -279,7 +279,9 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
 
   /** KVM_HAS_DEVICE_ATTR: true when implemented, false for ENXIO; other errors throw. */
   hasAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): boolean {
-    const [lo, hi] = splitAttr(attr as number | bigint);
+    const a = attr as number | bigint;
+    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
+    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
     const r = this.host.deviceAttrCall(this.fd, ATTR_HAS, group, lo, hi, 0);
     if (r >= 0) return true;
     if (r === -6) return false;
