@@ -1,5 +1,5 @@
 /** Sparse sources and many servers: ICS blocks exist only where touched, server lookup by Map. */
-import { createHost } from '@kvmdev/core';
+import { createHost, type VcpuHandle } from '@kvmdev/core';
 import {
   H_CPPR,
   H_EOI,
@@ -19,7 +19,7 @@ test('a 2048-server VM with sources spread over the 2^20 space', () => {
   const dev = vm.createDevice('KVM_DEV_TYPE_XICS');
   const x = xicsOf(vm.vm)!;
   expect(x.icsCount).toBe(0);
-  const vcpus = [];
+  const vcpus: VcpuHandle[] = [];
   for (let i = 0; i < 2048; i++) {
     const v = vm.createVcpu(i);
     v.enableCap(KVM_CAP_IRQ_XICS, dev.fd, 3 * i + 1); // sparse server numbers
