@@ -1,0 +1,213 @@
+/**
+ * The arm64 VM and vCPU hooks the vGIC needs (arch/arm64/kvm/arm.c): VM type (IPA size),
+ * KVM_IRQ_LINE with the full irq field encoding, KVM_CREATE_IRQCHIP, KVM_ARM_SET_DEVICE_ADDR,
+ * KVM_ARM_PREFERRED_TARGET, vCPU precreate limits, KVM_ARM_VCPU_INIT, the first-run checks of
+ * KVM_RUN, the guest's ICC_* system registers and KVM_CHECK_EXTENSION.
+ *
+ * A host that registers this plugin is an arm64 host: every VM on it is an arm64 VM, unless
+ * another plugin installed its own irqchip on it.
+ * @packageDocumentation
+ */
+import {
+  EFAULT,
+  EINVAL,
+  ENOENT,
+  ENOEXEC,
+  ENXIO,
+  type Host,
+  KVM_CAP_ARM_IRQ_LINE_LAYOUT_2,
+  KVM_CAP_ARM_SET_DEVICE_ADDR,
+  KVM_CAP_ARM_VM_IPA_SIZE,
+  KVM_CAP_IRQCHIP,
+  KVM_CAP_MAX_VCPUS,
+  KVM_HOOK_PASS,
+  KVM_LINE_FIQ,
+  KVM_LINE_IRQ,
+  type KvmHooks,
+  type Vcpu,
+  type Vm,
+} from '@kvmdev/core';
+import {
+  ARM_VCPU,
+  ARM_VM,
+  VGIC,
+  attachVcpu,
+  injectPpi,
+  injectSpi,
+  mapResources,
+  newVcpuRedistFails,
+  vcpuRedistAttach,
+  vgicCreate,
+} from './init.js';
+import { legacyV2Addr } from './kvm-device.js';
+import { iccGuestRead, iccGuestWrite } from './regs/icc.js';
+import * as U from './uapi.js';
+
+function isArm(vm: Vm): boolean {
+  return vm.slot(ARM_VM) !== undefined && (vm.irqchip === null || vm.slot(VGIC) !== undefined);
+}
+
+/** KVM_CREATE_VM type: IPA size in bits 7:0 (0 = 40 bits), protected VMs unsupported. */
+export function vmType(_host: Host, type: number): number {
+  const t = type >>> 0;
+  if (t & ~(U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK | U.KVM_VM_TYPE_ARM_PROTECTED)) return -EINVAL;
+  if (t & U.KVM_VM_TYPE_ARM_PROTECTED) return -EINVAL;
+  const ipa = t & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
+  if (ipa && (ipa > U.HOST_IPA_LIMIT || ipa < U.ARM64_MIN_PARANGE_BITS)) return -EINVAL;
+  return 0;
+}
+
+function vmCreated(vm: Vm): void {
+  vm.slots.set(ARM_VM, { ipaBits: vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT });
+  vm.maxVcpus = Math.min(U.VGIC_V3_MAX_CPUS, vm.host.maxVcpus);
+}
+
+function checkExtension(_host: Host, vm: Vm | null, cap: number): number {
+  switch (cap) {
+    case KVM_CAP_IRQCHIP:
+    case KVM_CAP_ARM_SET_DEVICE_ADDR:
+    case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
+      return 1;
+    case KVM_CAP_ARM_VM_IPA_SIZE:
+      return U.HOST_IPA_LIMIT;
+    case KVM_CAP_MAX_VCPUS:
+      return vm ? vm.maxVcpus : U.VGIC_V3_MAX_CPUS;
+    default:
+      return KVM_HOOK_PASS;
+  }
+}
+
+/** kvm_vm_ioctl_irq_line. */
+export function vmIrqLine(vm: Vm, irq: number, level: number): number {
+  if (!isArm(vm)) return KVM_HOOK_PASS;
+  const g = vm.slot(VGIC);
+  const type = (irq >>> U.KVM_ARM_IRQ_TYPE_SHIFT) & U.KVM_ARM_IRQ_TYPE_MASK;
+  const vcpuId =
+    ((irq >>> U.KVM_ARM_IRQ_VCPU_SHIFT) & U.KVM_ARM_IRQ_VCPU_MASK) +
+    ((irq >>> U.KVM_ARM_IRQ_VCPU2_SHIFT) & U.KVM_ARM_IRQ_VCPU2_MASK) * 256;
+  const num = irq & U.KVM_ARM_IRQ_NUM_MASK;
+  switch (type) {
+    case U.KVM_ARM_IRQ_TYPE_CPU: {
+      if (g !== undefined) return -ENXIO;
+      const vcpu = vm.vcpuById(vcpuId);
+      if (vcpu === undefined) return -EINVAL;
+      if (num > U.KVM_ARM_IRQ_CPU_FIQ) return -EINVAL;
+      vcpu.setLine(num === U.KVM_ARM_IRQ_CPU_IRQ ? KVM_LINE_IRQ : KVM_LINE_FIQ, level ? 1 : 0);
+      return 0;
+    }
+    case U.KVM_ARM_IRQ_TYPE_PPI: {
+      if (g === undefined) return -ENXIO;
+      const vcpu = vm.vcpuById(vcpuId);
+      if (vcpu === undefined) return -EINVAL;
+      if (num < U.VGIC_NR_SGIS || num >= U.VGIC_NR_PRIVATE_IRQS) return -EINVAL;
+      return injectPpi(g, g.cpus[vcpu.index]!, num, level !== 0);
+    }
+    case U.KVM_ARM_IRQ_TYPE_SPI:
+      if (g === undefined) return -ENXIO;
+      if (num < U.VGIC_NR_PRIVATE_IRQS) return -EINVAL;
+      return injectSpi(g, num, level !== 0);
+    default:
+      return -EINVAL;
+  }
+}
+
+function vmIoctl(vm: Vm, req: number, arg: number): number {
+  if (!isArm(vm)) return KVM_HOOK_PASS;
+  const mem = vm.host.mem;
+  switch (req) {
+    case U.KVM_CREATE_IRQCHIP:
+      return vgicCreate(vm, U.KVM_DEV_TYPE_ARM_VGIC_V2);
+    case U.KVM_ARM_SET_DEVICE_ADDR: {
+      if (!mem.ok(arg, 16)) return -EFAULT;
+      const idLo = mem.getU32(arg);
+      const dev = (idLo & U.KVM_ARM_DEVICE_ID_MASK) >>> U.KVM_ARM_DEVICE_ID_SHIFT;
+      if (dev !== U.KVM_ARM_DEVICE_VGIC_V2) return -19; // ENODEV
+      return legacyV2Addr(vm.slot(VGIC), idLo & U.KVM_ARM_DEVICE_TYPE_MASK, mem.getU32(arg + 8), mem.getU32(arg + 12));
+    }
+    case U.KVM_ARM_PREFERRED_TARGET: {
+      if (!mem.ok(arg, 32)) return -EFAULT;
+      mem.fill(arg, 32, 0);
+      mem.setU32(arg, U.KVM_ARM_TARGET_GENERIC_V8);
+      return 0;
+    }
+    default:
+      return KVM_HOOK_PASS;
+  }
+}
+
+/** kvm_arch_vcpu_precreate (+ the redistributor registration that would fail in kvm_arch_vcpu_create). */
+function vcpuPrecreate(vm: Vm, id: number): number {
+  if (!isArm(vm)) return 0;
+  const g = vm.slot(VGIC);
+  if (g?.initialized) return -16; // EBUSY
+  if (id >= vm.maxVcpus) return -EINVAL;
+  if (g !== undefined && newVcpuRedistFails(g)) return -EINVAL;
+  return 0;
+}
+
+function vcpuCreated(vcpu: Vcpu): void {
+  const vm = vcpu.vm;
+  if (!isArm(vm)) return;
+  vcpu.slots.set(ARM_VCPU, { init: false, features: 0 });
+  const g = vm.slot(VGIC);
+  if (g !== undefined) vcpuRedistAttach(g, attachVcpu(g, vcpu));
+}
+
+/** KVM_ARM_VCPU_INIT: target must be KVM_ARM_TARGET_GENERIC_V8 (EINVAL), unknown features ENOENT. */
+function vcpuIoctl(vcpu: Vcpu, req: number, arg: number): number {
+  const st = vcpu.slot(ARM_VCPU);
+  if (st === undefined) return KVM_HOOK_PASS;
+  if (req !== U.KVM_ARM_VCPU_INIT) return KVM_HOOK_PASS;
+  const mem = vcpu.vm.host.mem;
+  if (!mem.ok(arg, 32)) return -EFAULT;
+  const target = mem.getU32(arg);
+  if (target !== U.KVM_ARM_TARGET_GENERIC_V8) return -EINVAL;
+  const f0 = mem.getU32(arg + 4);
+  if (f0 & ~((1 << U.KVM_VCPU_MAX_FEATURES) - 1)) return -ENOENT;
+  for (let i = 1; i < 7; i++) if (mem.getU32(arg + 4 + 4 * i)) return -ENOENT;
+  st.init = true;
+  st.features = f0;
+  return 0;
+}
+
+/** KVM_RUN: ENOEXEC before KVM_ARM_VCPU_INIT, then (first run of the vCPU) kvm_vgic_map_resources. */
+function vcpuRun(vcpu: Vcpu): number {
+  const st = vcpu.slot(ARM_VCPU);
+  if (st === undefined) return 0;
+  if (!st.init) return -ENOEXEC;
+  if (vcpu.hasRun) return 0;
+  const g = vcpu.vm.slot(VGIC);
+  return g === undefined ? 0 : mapResources(g);
+}
+
+function sysregRead(vcpu: Vcpu, enc: number): bigint | null {
+  const g = vcpu.vm.slot(VGIC);
+  if (g === undefined || !g.v3 || !g.initialized) return null;
+  const v = g.cpus[vcpu.index];
+  if (v === undefined) return null;
+  const r = iccGuestRead(g, v, enc & 0xffff);
+  return r < 0 ? null : BigInt(r);
+}
+
+function sysregWrite(vcpu: Vcpu, enc: number, value: bigint): boolean {
+  const g = vcpu.vm.slot(VGIC);
+  if (g === undefined || !g.v3 || !g.initialized) return false;
+  const v = g.cpus[vcpu.index];
+  if (v === undefined) return false;
+  return iccGuestWrite(g, v, enc & 0xffff, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+}
+
+/** The plugin's hooks. */
+export const armHooks: KvmHooks = {
+  checkExtension,
+  vmType,
+  vmCreated,
+  vmIrqLine,
+  vmIoctl,
+  vcpuPrecreate,
+  vcpuCreated,
+  vcpuIoctl,
+  vcpuRun,
+  sysregRead,
+  sysregWrite,
+};

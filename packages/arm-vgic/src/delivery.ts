@@ -1,0 +1,242 @@
+/**
+ * Interrupt delivery: which IRQs can be signalled to which vCPU, the vCPU's IRQ/FIQ lines,
+ * acknowledge, priority drop and deactivation, SGI generation and line injection.
+ *
+ * Each IRQ sits in at most one vCPU's {@link PendingSet} (its single target: ITARGETSR's lowest
+ * bit on v2, IROUTER on v3), so an event touches one IRQ and at most two vCPUs: no scan of the
+ * vCPUs or of the IRQs, and no allocation.
+ * @packageDocumentation
+ */
+import { KVM_LINE_FIQ, KVM_LINE_IRQ } from '@kvmdev/core';
+import { type CpuIf, type IrqBank, type Vgic, type VcpuGic, ctz } from './state.js';
+import { GIC_SPURIOUS, GIC_SPURIOUS_OTHER_GROUP, VGIC_NR_PRIVATE_IRQS, VGIC_NR_SGIS } from './uapi.js';
+
+/** KVM's irq_is_pending: the latch, or the line for a level-sensitive IRQ. */
+export function isPending(b: IrqBank, i: number): boolean {
+  return b.latch[i] === 1 || (b.level[i] === 1 && b.line[i] === 1);
+}
+
+/** Re-files IRQ `i` of bank `b` after any change of its state, and updates the affected lines. */
+export function update(g: Vgic, b: IrqBank, i: number): void {
+  const intid = b.base + i;
+  const t = b.target[i]!;
+  const want = b.enabled[i] === 1 && b.active[i] === 0 && t >= 0 && t < g.cpus.length && isPending(b, i);
+  const cur = b.inV[i]!;
+  let ng = 0;
+  let nl = 0;
+  if (want) {
+    ng = b.group[i]!;
+    nl = b.priority[i]! >>> 3;
+    if (cur === t && b.inG[i] === ng && b.inL[i] === nl) return;
+  } else if (cur < 0) return;
+  if (cur >= 0) g.cpus[cur]!.pend.remove(b.inG[i]!, b.inL[i]!, intid);
+  if (want) {
+    g.cpus[t]!.pend.add(ng, nl, intid);
+    b.inV[i] = t;
+    b.inG[i] = ng;
+    b.inL[i] = nl;
+  } else b.inV[i] = -1;
+  if (cur >= 0) refresh(g, g.cpus[cur]!);
+  if (want && t !== cur) refresh(g, g.cpus[t]!);
+}
+
+/** Preemption level (0..31) of priority `prio` in group `grp` under the binary points. */
+export function preemptLevel(c: CpuIf, grp: number, prio: number): number {
+  let shift = grp === 0 || c.cbpr ? (c.bpr & 7) + 1 : c.abpr & 7;
+  if (shift < 3) shift = 3;
+  return ((prio & ((0xff << shift) & 0xff)) >>> 3) & 31;
+}
+
+/** Lowest active preemption level, or 32 when nothing is active. */
+export function runningLevel(c: CpuIf): number {
+  const a = (c.ap0r[0]! | c.ap1r[0]!) >>> 0;
+  return a === 0 ? 32 : ctz(a);
+}
+
+/** GICC_RPR / ICC_RPR_EL1. */
+export function runningPriority(c: CpuIf): number {
+  const l = runningLevel(c);
+  return l === 32 ? 0xff : l << 3;
+}
+
+/** Whether group `grp`'s best candidate can be signalled now; returns its level or -1. */
+function signallable(g: Vgic, v: VcpuGic, grp: number): number {
+  const c = v.cpu;
+  if (!g.enabled || (grp === 0 ? c.grpen0 : c.grpen1) === 0) return -1;
+  const l = v.pend.topLevel(grp);
+  if (l < 0) return -1;
+  const prio = l << 3;
+  if (prio >= (c.pmr & 0xf8)) return -1;
+  if (preemptLevel(c, grp, prio) >= runningLevel(c)) return -1;
+  return l;
+}
+
+/** Sets the vCPU's IRQ and FIQ lines from its state (O(1)). */
+export function refresh(g: Vgic, v: VcpuGic): void {
+  let irq = 0;
+  let fiq = 0;
+  if (signallable(g, v, 1) >= 0) irq = 1;
+  if (signallable(g, v, 0) >= 0) {
+    if (g.v3 || v.cpu.fiqen) fiq = 1;
+    else irq = 1;
+  }
+  v.vcpu.setLine(KVM_LINE_IRQ, irq);
+  v.vcpu.setLine(KVM_LINE_FIQ, fiq);
+}
+
+/** Refreshes every vCPU (distributor enable changes only). */
+export function refreshAll(g: Vgic): void {
+  for (let i = 0; i < g.cpus.length; i++) refresh(g, g.cpus[i]!);
+}
+
+/**
+ * The group (0/1) and level of the interrupt that IAR would take among `groups` (bit mask),
+ * packed as `grp << 8 | level`, or -1.
+ */
+function best(g: Vgic, v: VcpuGic, groups: number): number {
+  const l0 = groups & 1 ? signallable(g, v, 0) : -1;
+  const l1 = groups & 2 ? signallable(g, v, 1) : -1;
+  if (l0 < 0 && l1 < 0) return -1;
+  if (l1 < 0 || (l0 >= 0 && l0 <= l1)) return l0;
+  return 0x100 | l1;
+}
+
+/** HPPIR: the INTID of the highest pending interrupt that could be signalled (no side effects). */
+export function highestPending(g: Vgic, v: VcpuGic, groups: number): number {
+  const bl = best(g, v, groups);
+  if (bl < 0) return GIC_SPURIOUS;
+  const grp = bl >>> 8;
+  const intid = v.pend.first(grp, bl & 0xff);
+  if (g.v2 && intid < VGIC_NR_SGIS) {
+    const s = v.priv.sources[intid]!;
+    return s ? intid | (ctz(s) << 10) : intid;
+  }
+  return intid;
+}
+
+/**
+ * Acknowledge (GICC_IAR/AIAR, ICC_IAR0/1_EL1): takes the highest signallable interrupt of
+ * `groups`, makes it active, records its active priority. Returns INTID (| source << 10 for v2
+ * SGIs) or 1023. With `ackCtlCheck` (GICC_IAR) a Group 1 winner with AckCtl 0 gives 1022.
+ */
+export function acknowledge(g: Vgic, v: VcpuGic, groups: number, ackCtlCheck: boolean): number {
+  const bl = best(g, v, groups);
+  if (bl < 0) return GIC_SPURIOUS;
+  const grp = bl >>> 8;
+  const l = bl & 0xff;
+  if (ackCtlCheck && grp === 1 && !v.cpu.ackctl) return GIC_SPURIOUS_OTHER_GROUP;
+  const intid = v.pend.first(grp, l);
+  const b = intid < VGIC_NR_PRIVATE_IRQS ? v.priv : g.spis;
+  const i = intid - b.base;
+  let src = 0;
+  if (g.v2 && intid < VGIC_NR_SGIS) {
+    const s = b.sources[i]!;
+    if (s) {
+      src = ctz(s);
+      b.sources[i] = s & ~(1 << src);
+    }
+    b.latch[i] = b.sources[i] !== 0 ? 1 : 0;
+    b.activeSource[i] = src;
+  } else b.latch[i] = 0;
+  b.active[i] = 1;
+  const pl = preemptLevel(v.cpu, grp, l << 3);
+  if (grp === 0 && g.v3) v.cpu.ap0r[0] = (v.cpu.ap0r[0]! | (1 << pl)) >>> 0;
+  else v.cpu.ap1r[0] = (v.cpu.ap1r[0]! | (1 << pl)) >>> 0;
+  update(g, b, i);
+  refresh(g, v);
+  return intid | (src << 10);
+}
+
+/** Priority drop (EOIR): clears the highest active priority; with EOImode 0 also deactivates `intid`. */
+export function endOfInterrupt(g: Vgic, v: VcpuGic, intid: number): void {
+  const c = v.cpu;
+  const a = (c.ap0r[0]! | c.ap1r[0]!) >>> 0;
+  if (a !== 0) {
+    const m = ~(a & -a);
+    c.ap0r[0] = (c.ap0r[0]! & m) >>> 0;
+    c.ap1r[0] = (c.ap1r[0]! & m) >>> 0;
+  }
+  if (!c.eoim) deactivate(g, v, intid);
+  refresh(g, v);
+}
+
+/** Deactivation (EOIR with EOImode 0, GICC_DIR, ICC_DIR_EL1). */
+export function deactivate(g: Vgic, v: VcpuGic, intid: number): void {
+  const b = g.bank(v, intid);
+  if (b === null) return;
+  const i = intid - b.base;
+  if (b.active[i] === 0) return;
+  b.active[i] = 0;
+  update(g, b, i);
+}
+
+/** kvm_vgic_inject_irq after validation of the INTID: line level or edge latch. Returns 0. */
+export function injectLine(g: Vgic, b: IrqBank, i: number, level: boolean): number {
+  const l = level ? 1 : 0;
+  if (b.level[i] === 1) {
+    if (b.line[i] === l) return 0;
+    b.line[i] = l;
+  } else {
+    if (!l) return 0;
+    b.latch[i] = 1;
+  }
+  update(g, b, i);
+  return 0;
+}
+
+/** GICD_SGIR write (v2): target list, all-but-self, self. */
+export function sendSgiV2(g: Vgic, src: VcpuGic, val: number): void {
+  const intid = val & 0xf;
+  let targets = (val >>> 16) & 0xff;
+  const mode = (val >>> 24) & 3;
+  const n = g.cpus.length;
+  const self = src.vcpu.id;
+  if (mode === 1) targets = ((1 << n) - 1) & ~(1 << self);
+  else if (mode === 2) targets = 1 << self;
+  else if (mode === 3) return;
+  targets &= 0xff;
+  while (targets) {
+    const c = ctz(targets);
+    targets &= targets - 1;
+    const v = g.cpus[c];
+    if (v === undefined) continue;
+    const b = v.priv;
+    b.latch[intid] = 1;
+    b.sources[intid] = (b.sources[intid]! | (1 << self)) & 0xff;
+    update(g, b, intid);
+  }
+}
+
+function queueSgiV3(g: Vgic, v: VcpuGic, intid: number, allowGroup1: boolean): void {
+  const b = v.priv;
+  if (b.group[intid] === 0 || allowGroup1) {
+    b.latch[intid] = 1;
+    update(g, b, intid);
+  }
+}
+
+/**
+ * ICC_SGI1R_EL1 / ICC_ASGI1R_EL1 (`allowGroup1`) and ICC_SGI0R_EL1 writes (vgic_v3_dispatch_sgi),
+ * with the 64-bit value as two halves.
+ */
+export function sendSgiV3(g: Vgic, src: VcpuGic, lo: number, hi: number, allowGroup1: boolean): void {
+  const intid = (lo >>> 24) & 0xf;
+  if ((hi >>> 8) & 1) {
+    for (let c = 0; c < g.cpus.length; c++) {
+      const v = g.cpus[c]!;
+      if (v !== src) queueSgiV3(g, v, intid, allowGroup1);
+    }
+    return;
+  }
+  if ((hi >>> 16) & 0xff) return; // Aff3: KVM vCPUs have Aff3 = 0
+  const aff1 = (lo >>> 16) & 0xff;
+  const aff2 = hi & 0xff;
+  const rs = (hi >>> 12) & 0xf;
+  let list = lo & 0xffff;
+  while (list) {
+    const t = ctz(list);
+    list &= list - 1;
+    const v = g.byAff.get((aff2 << 16) | (aff1 << 8) | (rs * 16 + t));
+    if (v !== undefined) queueSgiV3(g, v, intid, allowGroup1);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The plugin object: KVM_DEV_TYPE_ARM_VGIC_V2 (5) and KVM_DEV_TYPE_ARM_VGIC_V3 (7) with their
+ * attribute tables and snapshot specs, and the arm64 hooks.
+ * @packageDocumentation
+ */
+import { type AttrTable, definePlugin } from '@kvmdev/core';
+import { armHooks } from './arch.js';
+import { vgicV2Ops } from './device-v2.js';
+import { vgicV3Ops } from './device-v3.js';
+import { vgicV2Snapshot, vgicV3Snapshot } from './snapshot.js';
+import * as U from './uapi.js';
+
+const ctrl = (v3: boolean) => ({
+  group: U.KVM_DEV_ARM_VGIC_GRP_CTRL,
+  name: 'KVM_DEV_ARM_VGIC_GRP_CTRL',
+  size: 0 as const,
+  access: 'w' as const,
+  state: false,
+  attrs: [
+    { attr: U.KVM_DEV_ARM_VGIC_CTRL_INIT, name: 'KVM_DEV_ARM_VGIC_CTRL_INIT' },
+    ...(v3 ? [{ attr: U.KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, name: 'KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES' }] : []),
+  ],
+  doc: 'vgic_init (idempotent) / save LPI pending bits',
+});
+
+const nrIrqs = {
+  group: U.KVM_DEV_ARM_VGIC_GRP_NR_IRQS,
+  name: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS',
+  size: 4 as const,
+  access: 'rw' as const,
+  state: false,
+  attrs: [{ attr: 0, name: 'nr_irqs' }],
+  doc: '64..992 in steps of 32; set once, before init',
+};
+
+/** Attribute table of the GICv2 device. */
+export const VGIC_V2_ATTRS: AttrTable = [
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_ADDR,
+    name: 'KVM_DEV_ARM_VGIC_GRP_ADDR',
+    size: 8,
+    access: 'rw',
+    state: false,
+    attrs: [
+      { attr: U.KVM_VGIC_V2_ADDR_TYPE_DIST, name: 'KVM_VGIC_V2_ADDR_TYPE_DIST' },
+      { attr: U.KVM_VGIC_V2_ADDR_TYPE_CPU, name: 'KVM_VGIC_V2_ADDR_TYPE_CPU' },
+    ],
+    doc: 'guest physical base addresses (4 KiB aligned; dist 4 KiB, cpu 8 KiB)',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+    name: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS',
+    size: 4,
+    access: 'rw',
+    state: true,
+    attrs: 'offset | vcpu id << 32',
+    doc: 'GICD registers (banked ones for the given vCPU)',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_CPU_REGS,
+    name: 'KVM_DEV_ARM_VGIC_GRP_CPU_REGS',
+    size: 4,
+    access: 'rw',
+    state: true,
+    attrs: 'offset | vcpu id << 32',
+    doc: 'GICC CTLR, PMR (5-bit), BPR, ABPR, APRn, IIDR',
+  },
+  nrIrqs,
+  ctrl(false),
+];
+
+/** Attribute table of the GICv3 device. */
+export const VGIC_V3_ATTRS: AttrTable = [
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_ADDR,
+    name: 'KVM_DEV_ARM_VGIC_GRP_ADDR',
+    size: 8,
+    access: 'rw',
+    state: false,
+    attrs: [
+      { attr: U.KVM_VGIC_V3_ADDR_TYPE_DIST, name: 'KVM_VGIC_V3_ADDR_TYPE_DIST' },
+      { attr: U.KVM_VGIC_V3_ADDR_TYPE_REDIST, name: 'KVM_VGIC_V3_ADDR_TYPE_REDIST' },
+      { attr: U.KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION, name: 'KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION' },
+    ],
+    doc: 'dist base, legacy redist base, or count<<52 | base | flags<<12 | index',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+    name: 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS',
+    size: 4,
+    access: 'rw',
+    state: true,
+    attrs: 'offset (mpidr ignored, vCPU 0)',
+  },
+  nrIrqs,
+  ctrl(true),
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_REDIST_REGS,
+    name: 'KVM_DEV_ARM_VGIC_GRP_REDIST_REGS',
+    size: 4,
+    access: 'rw',
+    state: true,
+    attrs: 'offset | mpidr(Aff3.Aff2.Aff1.Aff0) << 32',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+    name: 'KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS',
+    size: 8,
+    access: 'rw',
+    state: true,
+    attrs: 'instr (Op0<<14|Op1<<11|CRn<<7|CRm<<3|Op2) | mpidr << 32',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO,
+    name: 'KVM_DEV_ARM_VGIC_GRP_LEVEL_INFO',
+    size: 4,
+    access: 'rw',
+    state: true,
+    attrs: 'vINTID (multiple of 32) | info << 10 | mpidr << 32',
+  },
+  {
+    group: U.KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ,
+    name: 'KVM_DEV_ARM_VGIC_GRP_MAINT_IRQ',
+    size: 4,
+    access: 'rw',
+    state: false,
+    attrs: [{ attr: 0, name: 'maintenance interrupt INTID (PPI)' }],
+  },
+];
+
+/** The `@kvmdev/arm-vgic` plugin: `createHost({ plugins: [armVgic] })`. */
+export const armVgic = definePlugin({
+  name: '@kvmdev/arm-vgic',
+  version: '0.1.0',
+  core: '^0.1.0',
+  devices: [
+    {
+      key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
+      type: U.KVM_DEV_TYPE_ARM_VGIC_V2,
+      ops: vgicV2Ops,
+      attrs: VGIC_V2_ATTRS,
+      snapshot: vgicV2Snapshot,
+    },
+    {
+      key: 'KVM_DEV_TYPE_ARM_VGIC_V3',
+      type: U.KVM_DEV_TYPE_ARM_VGIC_V3,
+      ops: vgicV3Ops,
+      attrs: VGIC_V3_ATTRS,
+      snapshot: vgicV3Snapshot,
+    },
+  ],
+  hooks: armHooks,
+});

@@ -1,0 +1,281 @@
+/**
+ * The vGIC state as plain typed arrays: one {@link IrqBank} per vCPU for its 32 private IRQs
+ * and one for the SPIs, the per-vCPU CPU interface ({@link CpuIf}), the per-vCPU pending
+ * structure used by delivery ({@link PendingSet}), and the VM-wide {@link Vgic}.
+ * @packageDocumentation
+ */
+import type { Vcpu, Vm } from '@kvmdev/core';
+import {
+  KVM_DEV_TYPE_ARM_VGIC_V2,
+  KVM_DEV_TYPE_ARM_VGIC_V3,
+  KVM_VGIC_IMP_REV_LATEST,
+  VGIC_NR_PRIVATE_IRQS,
+  VGIC_NR_SGIS,
+  defaultMpidr,
+} from './uapi.js';
+
+/** Interrupt state of `n` consecutive INTIDs starting at `base`. */
+export class IrqBank {
+  readonly n: number;
+  /** INTID of index 0 (0 for private banks, 32 for the SPI bank). */
+  readonly base: number;
+  /** Priority, already masked to 5 bits (`& 0xf8`). */
+  readonly priority: Uint8Array;
+  readonly group: Uint8Array;
+  /** 1 = level-sensitive, 0 = edge (KVM's VGIC_CONFIG_EDGE is 0). */
+  readonly level: Uint8Array;
+  readonly enabled: Uint8Array;
+  /** The pending latch (edge events, ISPENDR writes). */
+  readonly latch: Uint8Array;
+  /** The input line level (level-sensitive IRQs). */
+  readonly line: Uint8Array;
+  readonly active: Uint8Array;
+  /** GICv2 ITARGETSR byte. */
+  readonly targets: Uint8Array;
+  /** GICv3 IROUTER Aff2.Aff1.Aff0 (bits 23:0). */
+  readonly mpidr: Uint32Array;
+  /** vCPU index the IRQ is delivered to, -1 for none. */
+  readonly target: Int16Array;
+  /** GICv2 SGI source-CPU bitmaps (private banks only). */
+  readonly sources: Uint8Array;
+  /** GICv2 SGI source of the active instance. */
+  readonly activeSource: Uint8Array;
+  /** Delivery bookkeeping: the vCPU index whose pending set holds the IRQ (-1 none), its group and level there. */
+  readonly inV: Int16Array;
+  readonly inG: Uint8Array;
+  readonly inL: Uint8Array;
+
+  constructor(n: number, base: number) {
+    this.n = n;
+    this.base = base;
+    this.priority = new Uint8Array(n);
+    this.group = new Uint8Array(n);
+    this.level = new Uint8Array(n);
+    this.enabled = new Uint8Array(n);
+    this.latch = new Uint8Array(n);
+    this.line = new Uint8Array(n);
+    this.active = new Uint8Array(n);
+    this.targets = new Uint8Array(n);
+    this.mpidr = new Uint32Array(n);
+    this.target = new Int16Array(n).fill(-1);
+    this.sources = new Uint8Array(base === 0 ? VGIC_NR_SGIS : 0);
+    this.activeSource = new Uint8Array(base === 0 ? VGIC_NR_SGIS : 0);
+    this.inV = new Int16Array(n).fill(-1);
+    this.inG = new Uint8Array(n);
+    this.inL = new Uint8Array(n);
+  }
+}
+
+/** The virtual CPU interface (KVM's VMCR plus SRE, priority bits and active priorities). */
+export class CpuIf {
+  grpen0 = 0;
+  grpen1 = 0;
+  ackctl = 0;
+  fiqen = 0;
+  cbpr = 0;
+  eoim = 0;
+  /** Priority mask, 8-bit register format. */
+  pmr = 0;
+  /** BPR (v2) / ICC_BPR0_EL1 (v3). */
+  bpr = 0;
+  /** ABPR (v2) / ICC_BPR1_EL1 (v3). */
+  abpr = 0;
+  sre = 0;
+  numPriBits: number;
+  numIdBits: number;
+  /** Active priorities: AP0R0..3 and AP1R0..3 (v2 APRn live in ap1r). */
+  readonly ap0r = new Uint32Array(4);
+  readonly ap1r = new Uint32Array(4);
+
+  constructor(priBits: number, idBits: number) {
+    this.numPriBits = priBits;
+    this.numIdBits = idBits;
+  }
+
+  /** kvm_vgic_vcpu_enable: VMCR := 0 (and SRE := 7 on v3). */
+  reset(v3: boolean): void {
+    this.grpen0 = this.grpen1 = this.ackctl = this.fiqen = this.cbpr = this.eoim = 0;
+    this.pmr = this.bpr = this.abpr = 0;
+    this.sre = v3 ? 0x7 : 0;
+  }
+}
+
+/**
+ * The IRQs that can currently be signalled to one vCPU (pending, enabled, not active, targeted
+ * here), bucketed by group (2) and priority level (32 levels of the 5-bit priority), as
+ * bitmaps over INTIDs 0..1023 with a two-level summary. Insert, remove and "highest" are O(1).
+ */
+export class PendingSet {
+  /** [group][level][word] bits: index (g*32+l)*32+w. */
+  readonly bits = new Uint32Array(2 * 32 * 32);
+  /** [group][level] non-empty-word mask. */
+  readonly summary = new Uint32Array(2 * 32);
+  /** [group] non-empty-level mask. */
+  readonly levels = new Uint32Array(2);
+
+  add(g: number, l: number, intid: number): void {
+    const gl = g * 32 + l;
+    const w = intid >>> 5;
+    this.bits[gl * 32 + w] |= 1 << (intid & 31);
+    this.summary[gl] |= 1 << w;
+    this.levels[g] |= 1 << l;
+  }
+
+  remove(g: number, l: number, intid: number): void {
+    const gl = g * 32 + l;
+    const w = intid >>> 5;
+    const i = gl * 32 + w;
+    const nv = this.bits[i]! & ~(1 << (intid & 31));
+    this.bits[i] = nv;
+    if (nv === 0) {
+      const s = this.summary[gl]! & ~(1 << w);
+      this.summary[gl] = s;
+      if (s === 0) this.levels[g] = this.levels[g]! & ~(1 << l);
+    }
+  }
+
+  /** Highest-priority level of group g, or -1. */
+  topLevel(g: number): number {
+    const m = this.levels[g]!;
+    return m === 0 ? -1 : ctz(m);
+  }
+
+  /** Lowest INTID at (g, l); the level must be non-empty. */
+  first(g: number, l: number): number {
+    const gl = g * 32 + l;
+    const w = ctz(this.summary[gl]!);
+    return (w << 5) | ctz(this.bits[gl * 32 + w]!);
+  }
+
+  clear(): void {
+    this.bits.fill(0);
+    this.summary.fill(0);
+    this.levels.fill(0);
+  }
+}
+
+/** Index of the lowest set bit of a non-zero u32. */
+export function ctz(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** A redistributor region (GICv3). `count` 0 = the legacy single region sized by the vCPU count. */
+export interface RdistRegion {
+  readonly index: number;
+  readonly base: number;
+  readonly count: number;
+  freeIndex: number;
+}
+
+/** Per-vCPU vGIC state. */
+export class VcpuGic {
+  readonly vcpu: Vcpu;
+  readonly priv = new IrqBank(VGIC_NR_PRIVATE_IRQS, 0);
+  readonly cpu: CpuIf;
+  readonly pend = new PendingSet();
+  /** MPIDR_EL1 (KVM default for the vCPU id). */
+  readonly mpidr: number;
+  /** Aff2.Aff1.Aff0 (bits 23:0) of the MPIDR. */
+  readonly aff: number;
+  /** GICv3: assigned redistributor region and slot in it. */
+  rdreg: RdistRegion | null = null;
+  rdregIndex = 0;
+  /** GICR_PENDBASER halves. */
+  pendbaserLo = 0;
+  pendbaserHi = 0;
+  /** GICR_CTLR stored bits (EnableLPIs, needs an ITS). */
+  gicrCtlr = 0;
+  /** KVM_ARM_VCPU_INIT done. */
+  armInit = false;
+
+  constructor(vcpu: Vcpu, priBits: number, idBits: number) {
+    this.vcpu = vcpu;
+    this.cpu = new CpuIf(priBits, idBits);
+    this.mpidr = defaultMpidr(vcpu.id);
+    this.aff = this.mpidr & 0xffffff;
+  }
+
+  get index(): number {
+    return this.vcpu.index;
+  }
+}
+
+/** The VM-wide vGIC (`struct vgic_dist`). */
+export class Vgic {
+  readonly vm: Vm;
+  /** KVM_DEV_TYPE_ARM_VGIC_V2 or _V3. */
+  readonly model: number;
+  initialized = false;
+  ready = false;
+  nrSpis = 0;
+  implementationRev = KVM_VGIC_IMP_REV_LATEST;
+  v2GroupsUserWritable = false;
+  /** Distributor enable (GICD_CTLR Enable / EnableGrp1A). */
+  enabled = 0;
+  /** Addresses; -1 = VGIC_ADDR_UNDEF. */
+  distBase = -1;
+  cpuBase = -1;
+  readonly rdRegions: RdistRegion[] = [];
+  /** GICR_PROPBASER (shared) halves. */
+  propbaserLo = 0;
+  propbaserHi = 0;
+  maintIrq = 0;
+  /** SPI bank, allocated by vgic_init. */
+  spis: IrqBank = new IrqBank(0, VGIC_NR_PRIVATE_IRQS);
+  /** Per-vCPU state in vCPU index order. */
+  readonly cpus: VcpuGic[] = [];
+  /** GICv3 affinity → vCPU lookup. */
+  readonly byAff = new Map<number, VcpuGic>();
+  /** A device fd was created for this vGIC (as opposed to KVM_CREATE_IRQCHIP). */
+  hasDevice = false;
+
+  constructor(vm: Vm, model: number) {
+    this.vm = vm;
+    this.model = model;
+  }
+
+  get v3(): boolean {
+    return this.model === KVM_DEV_TYPE_ARM_VGIC_V3;
+  }
+  get v2(): boolean {
+    return this.model === KVM_DEV_TYPE_ARM_VGIC_V2;
+  }
+  /** nr_spis + 32 (32 before anything is set). */
+  get nrIrqs(): number {
+    return this.nrSpis + VGIC_NR_PRIVATE_IRQS;
+  }
+  /** The bank holding `intid` as seen from vCPU `v`, or null for an INTID that does not exist. */
+  bank(v: VcpuGic, intid: number): IrqBank | null {
+    if (intid < VGIC_NR_PRIVATE_IRQS) return v.priv;
+    return intid - VGIC_NR_PRIVATE_IRQS < this.spis.n ? this.spis : null;
+  }
+}
+
+/** Allocates and resets the private IRQs of a vCPU (vgic_allocate_private_irqs_locked). */
+export function resetPrivateIrqs(g: Vgic, v: VcpuGic): void {
+  const b = v.priv;
+  for (let i = 0; i < VGIC_NR_PRIVATE_IRQS; i++) {
+    b.priority[i] = 0;
+    b.latch[i] = 0;
+    b.line[i] = 0;
+    b.active[i] = 0;
+    b.mpidr[i] = 0;
+    if (i < VGIC_NR_SGIS) {
+      b.enabled[i] = 1;
+      b.level[i] = 0;
+    } else {
+      b.enabled[i] = 0;
+      b.level[i] = 1;
+    }
+    if (g.model === KVM_DEV_TYPE_ARM_VGIC_V3) {
+      b.group[i] = 1;
+      b.mpidr[i] = v.aff;
+    } else {
+      b.group[i] = 0;
+      b.targets[i] = (1 << v.vcpu.id) & 0xff;
+    }
+    b.target[i] = v.index;
+  }
+  b.sources.fill(0);
+  b.activeSource.fill(0);
+}
