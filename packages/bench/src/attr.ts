@@ -1,0 +1,83 @@
+/**
+ * Attribute access, side by side: the syscall facade (host.ioctl KVM_GET/SET_DEVICE_ATTR with
+ * the struct pre-built in host.mem), the typed API (`dev.getAttr` / `dev.setAttr`), and a
+ * direct call of the plugin's accessor with a prepared KvmDeviceAttr (the floor), on the fake
+ * core device, a GICv3 distributor register, an MPIC register and an XICS source.
+ * @packageDocumentation
+ */
+import { KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
+import { type Rig, decodedAttr, fakeRig, gicv3Rig, mpicRig, vgicMissing, xicsRig } from './families.js';
+import { type Figure, against, consume, judge, measure, skipped } from './harness.js';
+
+const G = 'attr';
+
+/** The figures of one family. */
+async function family(label: string, rig: Rig): Promise<Figure[]> {
+  const { f, devFd, dev } = rig;
+  const host = f.host;
+  const kdev = dev.device;
+  const ops = kdev.ops;
+  f.prepAttr(rig.attrGroup, rig.attrLo, rig.attrHi);
+  const attrAddr = f.attr;
+  // the payload as it stands, so SET writes back the same value
+  if (host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attrAddr) < 0) throw new Error(`${label}: GET failed (errno ${host.errno})`);
+  const a = decodedAttr(rig.attrGroup, rig.attrLo, rig.attrHi, f.payload);
+  const group = rig.attrGroup;
+  const attr = rig.attrNum;
+  const typedValue = dev.getAttr(group, attr);
+  const getAttr = ops.getAttr!;
+  const setAttr = ops.setAttr!;
+
+  const direct = await measure(G, `${label}: direct ops.getAttr(dev, attr)`, (n) => {
+    for (let i = 0; i < n; i++) consume(getAttr(kdev, a));
+  });
+  const facade = await measure(G, `${label}: facade ioctl KVM_GET_DEVICE_ATTR`, (n) => {
+    for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attrAddr));
+  });
+  const typed = await measure(G, `${label}: typed dev.getAttr`, (n) => {
+    for (let i = 0; i < n; i++) consume(dev.getAttr(group, attr) as number);
+  });
+  const directSet = await measure(G, `${label}: direct ops.setAttr(dev, attr)`, (n) => {
+    for (let i = 0; i < n; i++) consume(setAttr(kdev, a));
+  });
+  const facadeSet = await measure(G, `${label}: facade ioctl KVM_SET_DEVICE_ATTR`, (n) => {
+    for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_SET_DEVICE_ATTR, attrAddr));
+  });
+  const typedSet = await measure(G, `${label}: typed dev.setAttr`, (n) => {
+    for (let i = 0; i < n; i++) dev.setAttr(group, attr, typedValue);
+  });
+  against(facade, direct);
+  against(typed, direct);
+  against(facadeSet, directSet);
+  against(typedSet, directSet);
+  direct.note = 'reference: the plugin accessor called with a prepared KvmDeviceAttr';
+  directSet.note = direct.note;
+  judge(facade, 'facade >= 5 M ops/s and faster than one real ioctl()', facade.opsPerSec! >= 5e6);
+  judge(facadeSet, 'facade >= 5 M ops/s and faster than one real ioctl()', facadeSet.opsPerSec! >= 5e6);
+  judge(typed, 'typed >= 20 M ops/s and <= 1.5x direct', typed.opsPerSec! >= 20e6 && typed.ratio! <= 1.5);
+  judge(typedSet, 'typed >= 20 M ops/s and <= 1.5x direct', typedSet.opsPerSec! >= 20e6 && typedSet.ratio! <= 1.5);
+  return [direct, facade, typed, directSet, facadeSet, typedSet];
+}
+
+/** Every attribute-access figure. `ioctl` is the real-syscall row, for the facade comparison. */
+export async function attrFigures(ioctl: Figure | undefined): Promise<Figure[]> {
+  const out: Figure[] = [];
+  out.push(...(await family('fake (core floor)', fakeRig())));
+  try {
+    out.push(...(await family('GICv3 GICD_IPRIORITYR', await gicv3Rig({ vcpus: 1, nrIrqs: 128 }))));
+  } catch (e) {
+    out.push(skipped(G, 'GICv3 GICD_IPRIORITYR', vgicMissing() || (e as Error).message, 'facade >= 5 M ops/s; typed >= 20 M ops/s and <= 1.5x direct'));
+  }
+  out.push(...(await family('MPIC IVPR (GRP_REGISTER)', mpicRig({ cpus: 1 }))));
+  out.push(...(await family('XICS source (GRP_SOURCES)', xicsRig({ servers: 1 }))));
+  // the facade vs one real ioctl()
+  if (ioctl?.nsPerOp !== undefined) {
+    for (const fig of out) {
+      if (!fig.name.includes('facade') || fig.nsPerOp === undefined) continue;
+      const vsSys = fig.nsPerOp / ioctl.nsPerOp;
+      fig.note = `${(vsSys).toFixed(3)}x the cost of one real ioctl() (${ioctl.nsPerOp.toFixed(0)} ns)`;
+      if (fig.status === 'met' && vsSys >= 1) fig.status = 'NOT MET';
+    }
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * Interrupt round trip per family: host injection (KVM_IRQ_LINE, line up), guest acknowledge
+ * (GICv3 ICC_IAR1_EL1 / GICv2 GICC_IAR / MPIC IACK / XICS H_XIRR), EOI, line down; through the
+ * facade (host.ioctl with pre-built kvm_irq_level structs) and through the typed API
+ * (vm.irqLine), the guest side through the vCPU's guest port in both. The fake core device's
+ * round trip is the reference (the floor the core imposes).
+ * @packageDocumentation
+ */
+import { KVM_IRQ_LINE, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
+import { KVM_DEV_MPIC_GRP_IRQ_ACTIVE } from '@kvmdev/mpic';
+import { type Rig, fakeRig, gicv2Rig, gicv3Rig, mpicRig, MPIC_SRC, vgicMissing, xicsRig } from './families.js';
+import { type Figure, against, consume, judge, measure, skipped } from './harness.js';
+
+const G = 'roundtrip';
+
+/** What the acknowledge must return for the round trip to be real. */
+function expectedAck(rig: Rig): number {
+  switch (rig.family) {
+    case 'mpic':
+      return MPIC_SRC; // the vector
+    case 'xics':
+      return rig.irqField; // XISR (low 24 bits of XIRR)
+    case 'fake':
+      return rig.irqField;
+    default:
+      return rig.irqField & 0xffff; // the INTID
+  }
+}
+
+async function family(label: string, rig: Rig, ref: { facade: Figure; typed: Figure } | null): Promise<Figure[]> {
+  const { f } = rig;
+  const host = f.host;
+  const mem = host.mem;
+  const vmFd = f.vmFd;
+  const up = mem.alloc(8);
+  const down = mem.alloc(8);
+  mem.setU32(up, rig.irqField);
+  mem.setU32(up + 4, rig.levelUp);
+  mem.setU32(down, rig.irqField);
+  mem.setU32(down + 4, rig.levelDown);
+  // one checked round trip first
+  if (host.ioctl(vmFd, KVM_IRQ_LINE, up) < 0) throw new Error(`${label}: KVM_IRQ_LINE failed, errno ${host.errno}`);
+  const got = rig.ackEoi(0);
+  host.ioctl(vmFd, KVM_IRQ_LINE, down);
+  const want = expectedAck(rig);
+  const mask = rig.family === 'xics' ? 0xffffff : rig.family.startsWith('gic') ? 0x3ff : 0xffffffff;
+  const ok = (got & mask) === want;
+  const ackNote = ok ? '' : `WARNING: the acknowledge returned 0x${got.toString(16)}, expected 0x${want.toString(16)} (the round trip is not delivering)`;
+  const ackEoi = rig.ackEoi;
+  const facade = await measure(G, `${label}: facade KVM_IRQ_LINE up, ack, EOI, down`, (n) => {
+    for (let i = 0; i < n; i++) {
+      host.ioctl(vmFd, KVM_IRQ_LINE, up);
+      consume(ackEoi(0));
+      host.ioctl(vmFd, KVM_IRQ_LINE, down);
+    }
+  });
+  const vm = rig.vm;
+  const irq = rig.irqField;
+  const lu = rig.levelUp;
+  const ld = rig.levelDown;
+  const typed = await measure(G, `${label}: typed vm.irqLine up, ack, EOI, down`, (n) => {
+    for (let i = 0; i < n; i++) {
+      vm.irqLine(irq, lu);
+      consume(ackEoi(0));
+      vm.irqLine(irq, ld);
+    }
+  });
+  if (ackNote) {
+    facade.note = ackNote;
+    typed.note = ackNote;
+  }
+  const out = [facade, typed];
+  if (ref) {
+    against(facade, ref.facade);
+    against(typed, ref.typed);
+    judge(facade, 'facade round trip >= 2 M/s', ok && facade.opsPerSec! >= 2e6);
+    judge(typed, 'typed round trip >= 5 M/s', ok && typed.opsPerSec! >= 5e6);
+  } else {
+    facade.note = 'reference: the core floor (fake device)';
+    typed.note = facade.note;
+  }
+  if (rig.family === 'mpic') {
+    // QEMU's other path for the MPIC: KVM_SET_DEVICE_ATTR(GRP_IRQ_ACTIVE)
+    const devFd = rig.devFd;
+    const a1 = mem.alloc(32);
+    const a0 = mem.alloc(32);
+    for (const [addr, v] of [
+      [a1, 1],
+      [a0, 0],
+    ] as const) {
+      mem.setU32(addr + 4, KVM_DEV_MPIC_GRP_IRQ_ACTIVE);
+      mem.setU32(addr + 8, MPIC_SRC);
+      mem.setU64Parts(addr + 16, addr + 24, 0);
+      mem.setU32(addr + 24, v);
+    }
+    const ia = await measure(G, `${label}: facade SET GRP_IRQ_ACTIVE up, ack, EOI, down`, (n) => {
+      for (let i = 0; i < n; i++) {
+        host.ioctl(devFd, KVM_SET_DEVICE_ATTR, a1);
+        consume(ackEoi(0));
+        host.ioctl(devFd, KVM_SET_DEVICE_ATTR, a0);
+      }
+    });
+    if (ref) against(ia, ref.facade);
+    judge(ia, 'facade round trip >= 2 M/s', ok && ia.opsPerSec! >= 2e6);
+    out.push(ia);
+  }
+  return out;
+}
+
+/** Every round-trip figure. */
+export async function roundtripFigures(): Promise<Figure[]> {
+  const base = await family('fake (core floor)', fakeRig(), null);
+  const ref = { facade: base[0]!, typed: base[1]! };
+  const out = [...base];
+  const gic = async (label: string, make: () => Promise<Rig>): Promise<void> => {
+    try {
+      out.push(...(await family(label, await make(), ref)));
+    } catch (e) {
+      out.push(skipped(G, label, vgicMissing() || (e as Error).message, 'facade >= 2 M/s, typed >= 5 M/s'));
+    }
+  };
+  await gic('GICv3 SPI (ICC_IAR1_EL1 / ICC_EOIR1_EL1)', () => gicv3Rig({ vcpus: 1, nrIrqs: 128 }));
+  await gic('GICv2 SPI (GICC_IAR / GICC_EOIR MMIO)', () => gicv2Rig({ vcpus: 1, nrIrqs: 128 }));
+  out.push(...(await family('MPIC source 1 (IACK / EOI MMIO)', mpicRig({ cpus: 1 }), ref)));
+  out.push(...(await family('XICS MSI source 0x1000 (H_XIRR / H_EOI)', xicsRig({ servers: 1 }), ref)));
+  return out;
+}
