@@ -1,0 +1,66 @@
+/** The README example, as written. */
+import {
+  createHost,
+  KVM_CREATE_DEVICE,
+  KVM_CREATE_VCPU,
+  KVM_CREATE_VM,
+  KVM_ENABLE_CAP,
+  KVM_IRQ_LINE,
+  KVM_SET_DEVICE_ATTR,
+  kvm_create_device,
+  kvm_device_attr,
+  kvm_enable_cap,
+  kvm_irq_level,
+} from '@kvmdev/core';
+import {
+  H_CPPR,
+  H_EOI,
+  H_XIRR,
+  KVM_CAP_IRQ_XICS,
+  KVM_DEV_TYPE_XICS,
+  KVM_DEV_XICS_GRP_SOURCES,
+  KVM_INTERRUPT_SET,
+  KVM_REG_PPC_ICP_STATE,
+  xics,
+} from '../src/index.js';
+
+test('typed example', () => {
+  const host = createHost({ plugins: [xics] });
+  const vm = host.createVm();
+  const vcpu = vm.createVcpu(0);
+  const dev = vm.createDevice('KVM_DEV_TYPE_XICS');
+  vcpu.enableCap(KVM_CAP_IRQ_XICS, dev.fd, 0);
+  dev.setAttr(KVM_DEV_XICS_GRP_SOURCES, 0x1000, 5n << 32n);
+  vcpu.guest.hypercall(H_CPPR, [0xff]);
+  vm.irqLine(0x1000, KVM_INTERRUPT_SET);
+  expect(vcpu.line('external')).toBe(1);
+  const xirr = vcpu.guest.hypercall(H_XIRR).out[0]!;
+  expect(xirr).toBe(0xff001000);
+  vcpu.guest.hypercall(H_EOI, [xirr]);
+  expect(vcpu.getOneReg(KVM_REG_PPC_ICP_STATE)).toBe(0xff000000ffff0000n);
+});
+
+test('facade example', () => {
+  const h = createHost({ plugins: [xics] });
+  const mem = h.mem;
+  const kvm = h.open('/dev/kvm');
+  const vmfd = h.ioctl(kvm, KVM_CREATE_VM, 0);
+  const cpu = h.ioctl(vmfd, KVM_CREATE_VCPU, 0);
+  const cd = mem.alloc(12);
+  kvm_create_device.write(mem, cd, { type: KVM_DEV_TYPE_XICS, fd: 0, flags: 0 });
+  expect(h.ioctl(vmfd, KVM_CREATE_DEVICE, cd)).toBe(0);
+  const xfd = kvm_create_device.read(mem, cd).fd;
+  const cap = mem.alloc(104);
+  kvm_enable_cap.write(mem, cap, { cap: KVM_CAP_IRQ_XICS, flags: 0, args: [BigInt(xfd), 0n, 0n, 0n] });
+  expect(h.ioctl(cpu, KVM_ENABLE_CAP, cap)).toBe(0);
+  const val = mem.alloc(8);
+  mem.setU64(val, 5n << 32n);
+  const attr = mem.alloc(24);
+  kvm_device_attr.write(mem, attr, { flags: 0, group: KVM_DEV_XICS_GRP_SOURCES, attr: 0x1000n, addr: BigInt(val) });
+  expect(h.ioctl(xfd, KVM_SET_DEVICE_ATTR, attr)).toBe(0);
+  const irq = mem.alloc(8);
+  kvm_irq_level.write(mem, irq, { irq: 0x1000, level: KVM_INTERRUPT_SET });
+  expect(h.ioctl(vmfd, KVM_IRQ_LINE, irq)).toBe(0);
+  h.guest(cpu).hypercall(H_CPPR, [0xff]);
+  expect(h.guest(cpu).line('external')).toBe(1);
+});
