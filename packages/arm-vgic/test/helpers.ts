@@ -1,0 +1,109 @@
+/** Test helpers: the syscall facade (structs in host.mem) and the typed API, on an arm64 host. */
+import {
+  type Host,
+  KVM_ARM_VCPU_INIT,
+  KVM_CREATE_DEVICE,
+  KVM_CREATE_VCPU,
+  KVM_CREATE_VM,
+  KVM_GET_DEVICE_ATTR,
+  KVM_HAS_DEVICE_ATTR,
+  KVM_IRQ_LINE,
+  KVM_RUN,
+  KVM_SET_DEVICE_ATTR,
+  createHost,
+  kvm_device_attr,
+  kvm_vcpu_init,
+} from '@kvmdev/core';
+import { armVgic } from '../src/index.js';
+
+/** A facade world: host, /dev/kvm fd, VM fd. */
+export interface Facade {
+  host: Host;
+  kvm: number;
+  vm: number;
+  /** -errno of a failed call, or its result. */
+  r(ret: number): number;
+  createDevice(type: number): number;
+  createVcpu(id: number): number;
+  vcpuInit(vcpuFd: number): number;
+  run(vcpuFd: number): number;
+  irqLine(irq: number, level: number): number;
+  set(fd: number, group: number, attr: bigint | number, value?: bigint | number, size?: 0 | 4 | 8): number;
+  get(fd: number, group: number, attr: bigint | number, size?: 4 | 8, input?: bigint): { r: number; v: bigint };
+  has(fd: number, group: number, attr: bigint | number): number;
+}
+
+export function facade(vmType = 0): Facade {
+  const host = createHost({ plugins: [armVgic] });
+  const kvm = host.open('/dev/kvm');
+  const vm = host.ioctl(kvm, KVM_CREATE_VM, vmType);
+  const mem = host.mem;
+  const attrBuf = mem.alloc(24);
+  const val = mem.alloc(8);
+  const r = (ret: number): number => (ret < 0 ? -host.errno : ret);
+  const doAttr = (fd: number, req: number, group: number, attr: bigint | number): number => {
+    kvm_device_attr.write(mem, attrBuf, { flags: 0, group, attr: BigInt(attr), addr: BigInt(val) });
+    return r(host.ioctl(fd, req, attrBuf));
+  };
+  return {
+    host,
+    kvm,
+    vm,
+    r,
+    createDevice(type) {
+      const cd = mem.alloc(12);
+      mem.setU32(cd, type);
+      const ret = r(host.ioctl(vm, KVM_CREATE_DEVICE, cd));
+      return ret < 0 ? ret : mem.getU32(cd + 4);
+    },
+    createVcpu(id) {
+      return r(host.ioctl(vm, KVM_CREATE_VCPU, id));
+    },
+    vcpuInit(fd) {
+      const b = mem.alloc(32);
+      kvm_vcpu_init.write(mem, b, { target: 5, features: [] });
+      return r(host.ioctl(fd, KVM_ARM_VCPU_INIT, b));
+    },
+    run(fd) {
+      return r(host.ioctl(fd, KVM_RUN, 0));
+    },
+    irqLine(irq, level) {
+      const b = mem.alloc(8);
+      mem.setU32(b, irq >>> 0);
+      mem.setU32(b + 4, level);
+      return r(host.ioctl(vm, KVM_IRQ_LINE, b));
+    },
+    set(fd, group, attr, value = 0, size = 4) {
+      if (size === 8) mem.setU64(val, BigInt(value));
+      else mem.setU32(val, Number(BigInt.asUintN(32, BigInt(value))));
+      return doAttr(fd, KVM_SET_DEVICE_ATTR, group, attr);
+    },
+    get(fd, group, attr, size = 4, input) {
+      mem.setU64(val, input ?? 0xdeadbeefdeadbeefn);
+      const ret = doAttr(fd, KVM_GET_DEVICE_ATTR, group, attr);
+      return { r: ret, v: size === 8 ? mem.getU64(val) : BigInt(mem.getU32(val)) };
+    },
+    has(fd, group, attr) {
+      return doAttr(fd, KVM_HAS_DEVICE_ATTR, group, attr);
+    },
+  };
+}
+
+/** A typed-API world on an arm64 host. */
+export function typed() {
+  const host = createHost({ plugins: [armVgic] });
+  const vm = host.createVm();
+  return { host, vm };
+}
+
+/** Errno (positive) thrown by `fn`, or 0. */
+export function errnoOf(fn: () => unknown): number {
+  try {
+    fn();
+    return 0;
+  } catch (e) {
+    const x = e as { errno?: number };
+    if (typeof x.errno !== 'number') throw e;
+    return x.errno;
+  }
+}
