@@ -113,6 +113,24 @@ describe.each(facesS1())('S′ %s', (_name, make) => {
     expect(f.reg(IACK)).toBe(0x41);
   });
 
+  test('EOI re-raises only for a raised IRQ above what is still in service', () => {
+    f.setReg(mpicIvpr(1), 0x00070041);
+    f.setReg(mpicIvpr(2), 0x00070042);
+    f.setReg(mpicIvpr(3), 0x000c0043);
+    f.setActive(1, 1);
+    expect(f.gr(IACK)).toBe(0x41);
+    f.setActive(2, 1); // equal priority: hidden
+    expect(f.line()).toBe(0);
+    f.setActive(3, 1);
+    expect(f.line()).toBe(1);
+    expect(f.gr(IACK)).toBe(0x43);
+    f.gw(EOI, 0); // 3 retires; 1 (priority 7) is still in service, 2 (priority 7) stays hidden
+    expect(f.line()).toBe(0);
+    f.gw(EOI, 0);
+    expect(f.line()).toBe(1);
+    expect(f.gr(IACK)).toBe(0x42);
+  });
+
   test('vector 12: CTPR masking loses an edge on a blocked IACK', () => {
     f.setReg(mpicIvpr(1), 0x00050041);
     f.setReg(CTPR, 5);
