@@ -20,6 +20,8 @@ import {
   MPIC_WHOAMI,
   mpic,
   mpicCpuOf,
+  mpicTakeExternal,
+  MPIC_VCPU_SLOT,
   mpicIvpr,
   vmMpic,
 } from '../src/index.js';
@@ -127,5 +129,38 @@ describe('connect (typed)', () => {
     t.vcpus[0].setOneReg(KVM_REG_PPC_EPR, 0x1234n);
     expect(t.vcpus[0].getOneReg(KVM_REG_PPC_EPR)).toBe(0x1234n);
     expect(errnoOf(() => t.vcpus[1].getOneReg(KVM_REG_PPC_EPR))).toBe(EINVAL);
+  });
+});
+
+describe('v4.2 proxy (EPR) mode', () => {
+  test('taking the external interrupt acknowledges in the kernel and fills EPR', () => {
+    const t = new Typed('KVM_DEV_TYPE_FSL_MPIC_42', 1);
+    t.setBase(0xfe0040000n);
+    t.connect(0);
+    t.setReg(MPIC_GCR, 0x80000000);
+    t.setReg(0x20080, 0);
+    t.setReg(mpicIvpr(1), 0x00050041);
+    const v = t.vcpus[0].vcpu;
+    expect(mpicTakeExternal(v)).toBe(-1); // line down
+    t.setActive(1, 1);
+    expect(mpicTakeExternal(v)).toBe(-1); // not in proxy mode: the guest reads IACK
+    expect(t.line(0)).toBe(1);
+    t.setReg(MPIC_GCR, 0x60000000);
+    expect(mpicTakeExternal(v)).toBe(0x41);
+    expect(t.line(0)).toBe(0);
+    expect(t.vcpus[0].getOneReg(KVM_REG_PPC_EPR)).toBe(0x41n);
+    expect(t.active(1)).toBe(0);
+  });
+  test('v2.0 has no kernel EPR: GCR cannot select proxy mode and nothing is acknowledged', () => {
+    const t = new Typed('KVM_DEV_TYPE_FSL_MPIC_20', 1);
+    t.connect(0);
+    t.setReg(MPIC_GCR, 0x80000000);
+    t.setReg(0x20080, 0);
+    t.setReg(MPIC_GCR, 0x60000000);
+    t.setReg(mpicIvpr(1), 0x00050041);
+    t.setActive(1, 1);
+    expect(mpicTakeExternal(t.vcpus[0].vcpu)).toBe(-1);
+    expect(t.line(0)).toBe(1);
+    expect(t.vcpus[0].vcpu.slot(MPIC_VCPU_SLOT)?.eprKernel).toBe(false);
   });
 });
