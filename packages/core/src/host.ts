@@ -240,9 +240,9 @@ export class Host {
       case K.KVM_CAP_CHECK_EXTENSION_VM:
         return 1;
       case K.KVM_CAP_IRQ_ROUTING:
-        return K.KVM_MAX_IRQ_ROUTES;
+        return vm?.irqchip?.routing === false ? 0 : K.KVM_MAX_IRQ_ROUTES;
       case K.KVM_CAP_SIGNAL_MSI:
-        return vm?.irqchip?.msi ? 1 : 0;
+        return vm?.irqchip?.msi && vm.irqchip.routing !== false ? 1 : 0;
       case K.KVM_CAP_NR_VCPUS:
       case K.KVM_CAP_MAX_VCPUS:
         return vm ? vm.maxVcpus : this.maxVcpus;
@@ -298,15 +298,17 @@ export class Host {
       case K.KVM_IRQ_LINE:
       case K.KVM_IRQ_LINE_STATUS: {
         if (!mem.ok(arg, 8)) return -EFAULT;
+        vm.irqLineStatus = null;
         const r = this.irqLine(vm, mem.getU32(arg), mem.getU32(arg + 4));
         if (r < 0) return r;
         if (req === K.KVM_IRQ_LINE_STATUS) {
           if (!mem.okWrite(arg, 8)) return -EFAULT;
-          mem.setU32(arg, r);
+          mem.setU32(arg, (vm.irqLineStatus ?? r) >>> 0); // s32 status
         }
         return 0;
       }
       case K.KVM_SET_GSI_ROUTING: {
+        if (vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 8)) return -EFAULT;
         const nr = mem.getU32(arg);
         const flags = mem.getU32(arg + 4);
@@ -317,6 +319,7 @@ export class Host {
         return this.setGsiRouting(vm, entries, flags);
       }
       case K.KVM_SIGNAL_MSI: {
+        if (vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 32)) return -EFAULT;
         return this.signalMsi(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12), mem.getU32(arg + 16));
       }
@@ -380,12 +383,14 @@ export class Host {
 
   /** KVM_SET_GSI_ROUTING with decoded entries. */
   setGsiRouting(vm: Vm, entries: readonly KvmIrqRoutingEntry[], flags = 0): number {
+    if (vm.irqchip?.routing === false) return -ENOTTY;
     return vm.routing.set(vm.irqchip, entries, flags);
   }
 
   /** KVM_SIGNAL_MSI: >0 delivered, 0 blocked, or -errno. */
   signalMsi(vm: Vm, addressLo: number, addressHi: number, data: number, flags: number, devid: number): number {
     const chip = vm.irqchip;
+    if (chip?.routing === false) return -ENOTTY;
     if (chip === null || !chip.msi || !chip.setMsi || flags & ~K.KVM_MSI_VALID_DEVID) return -EINVAL;
     if (flags & K.KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
     return chip.setMsi(addressLo, addressHi, data, flags, devid);

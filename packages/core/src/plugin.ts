@@ -68,7 +68,9 @@ export interface DeviceRegistration<P = unknown> {
 export interface IrqChip {
   readonly name: string;
   /**
-   * KVM_IRQ_LINE handled by arch code (arm64). Returns the status (>= 0) or -errno.
+   * KVM_IRQ_LINE handled by arch code (arm64, ppc). Returns the ioctl result: the status (>= 0)
+   * or -errno. A chip whose ioctl succeeds with a negative status (ppc writes -EINVAL into
+   * `kvm_irq_level.status` and returns 0) sets `vm.irqLineStatus` before returning 0.
    * When absent, the core routes `irq` as a GSI through the routing table (kvm_set_irq).
    */
   irqLine?(irq: number, level: number): number;
@@ -78,6 +80,12 @@ export interface IrqChip {
   readonly numIrqchips?: number;
   /** Whether MSI routing entries / KVM_SIGNAL_MSI are accepted. */
   readonly msi: boolean;
+  /**
+   * Whether the kernel serving this irqchip has GSI routing at all (CONFIG_HAVE_KVM_IRQ_ROUTING;
+   * default true). When false, KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI are ENOTTY and
+   * KVM_CAP_IRQ_ROUTING / KVM_CAP_SIGNAL_MSI report 0 (the emulated XICS is such a case).
+   */
+  readonly routing?: boolean;
   /** Whether MSI entries may carry KVM_MSI_VALID_DEVID. */
   readonly msiDevid?: boolean;
   /** An IRQCHIP route fired. Returns >0 delivered, 0 coalesced/masked, <0 error. */

@@ -106,6 +106,7 @@ export class VmHandle extends Handle {
     const vm = host.vmFor(this.fd);
     if (typeof vm === 'number') throw new KvmError(-vm, 'KVM_IRQ_LINE');
     let r: number;
+    vm.irqLineStatus = null;
     try {
       r = host.irqLine(vm, irq >>> 0, level >>> 0);
     } catch (e) {

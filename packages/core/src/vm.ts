@@ -40,6 +40,11 @@ export class Vm {
   readonly routing = new IrqRouting();
   /** The in-kernel irqchip, or null. */
   irqchip: IrqChip | null = null;
+  /**
+   * Out-parameter of KVM_IRQ_LINE for an irqchip whose status differs from the ioctl result
+   * (see `IrqChip.irqLine`). The core resets it before each injection.
+   */
+  irqLineStatus: number | null = null;
   /** Set by a plugin bug (KVM_BUG_ON): every later ioctl on the VM gives EIO. */
   bugged = false;
   /** Set once teardown has run. */

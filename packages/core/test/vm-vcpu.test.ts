@@ -277,3 +277,28 @@ describe('vCPU output lines', () => {
     expect(c.line('irq')).toBe(0);
   });
 });
+
+describe('irqchip variants', () => {
+  test('a chip without GSI routing: KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI are ENOTTY, caps report 0', () => {
+    const host = createHost();
+    const { vm } = openVm(host);
+    host.vmOf(vm).irqchip = { name: 'no-routing', numPins: 0, msi: false, routing: false, irqLine: () => 0 };
+    expect(ioctlErr(host, vm, KVM_SET_GSI_ROUTING, host.mem.alloc(8))).toBe(-25);
+    expect(ioctlErr(host, vm, KVM_SIGNAL_MSI, host.mem.alloc(32))).toBe(-25);
+    expect(host.ioctl(vm, KVM_CHECK_EXTENSION, 25)).toBe(0);
+    expect(host.ioctl(vm, KVM_CHECK_EXTENSION, 77)).toBe(0);
+  });
+
+  test('a chip can report a negative status while the ioctl succeeds (KVM_IRQ_LINE_STATUS)', () => {
+    const host = createHost();
+    const { vm } = openVm(host);
+    const v = host.vmOf(vm);
+    v.irqchip = { name: 'ppc', numPins: 0, msi: false, irqLine: () => ((v.irqLineStatus = -EINVAL), 0) };
+    const a = host.mem.alloc(8);
+    host.mem.setU32(a, 5);
+    host.mem.setU32(a + 4, 1);
+    expect(host.ioctl(vm, KVM_IRQ_LINE_STATUS, a)).toBe(0);
+    expect(host.mem.getI32(a)).toBe(-EINVAL);
+    expect(host.ioctl(vm, KVM_IRQ_LINE, a)).toBe(0);
+  });
+});
