@@ -251,7 +251,7 @@ function deliverable(s: MpicState, cpu: number): boolean {
 }
 
 type GOp =
-  | { k: 'ivpr'; n: number; mask: boolean; level: boolean; prio: number; vec: number }
+  | { k: 'ivpr'; n: number; mask: boolean; level: boolean; vec: number }
   | { k: 'active'; n: number; v: 0 | 1 }
   | { k: 'iack'; cpu: number; alias: boolean }
   | { k: 'eoi'; cpu: number }
@@ -269,7 +269,6 @@ const gopArb: fc.Arbitrary<GOp> = fc.oneof(
       n: fc.oneof(srcArb, fc.integer({ min: 256, max: 259 })),
       mask: fc.boolean(),
       level: fc.boolean(),
-      prio: fc.constantFrom(3, 3, 7, 7, 12, 15),
       vec: fc.nat({ max: 0xffff }),
     }),
   },
