@@ -106,6 +106,8 @@ export function mpicIrqChip(s: MpicState): IrqChip {
     numIrqchips: KVM_NR_IRQCHIPS,
     msi: true,
     msiDevid: true,
+    // CONFIG_KVM_MPIC selects CONFIG_HAVE_KVM_IRQ_ROUTING
+    routing: true,
     // mpic_set_irq: always 0 ("all code paths we care about don't check")
     setPin(_chip: number, pin: number, level: number): number {
       setIrq(s, pin, level | 0);
