@@ -107,3 +107,45 @@ export function errnoOf(fn: () => unknown): number {
     return x.errno;
   }
 }
+
+/** A running GICv3 VM (Firecracker layout) with `n` vCPUs, through the typed API. */
+export function v3Guest(n: number, nrIrqs = 128) {
+  const { host, vm } = typed();
+  const vcpus = [];
+  for (let i = 0; i < n; i++) vcpus.push(vm.createVcpu(i));
+  const dev = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_V3');
+  const dist = 0x3fff0000;
+  const redist = dist - n * 0x20000;
+  dev.setAttr(0, 2, BigInt(dist));
+  dev.setAttr(0, 3, BigInt(redist));
+  dev.setAttr(3, 0, nrIrqs);
+  dev.setAttr(4, 0);
+  const init = host.mem.alloc(32);
+  host.mem.setU32(init, 5);
+  for (const v of vcpus) {
+    v.vcpu.vm.host.ioctl(v.fd, KVM_ARM_VCPU_INIT, init);
+    v.run();
+  }
+  return { host, vm, vcpus, dev, dist, redist, guests: vcpus.map((v) => v.guest) };
+}
+
+/** A running GICv2 VM (Firecracker layout) with `n` vCPUs. */
+export function v2Guest(n: number, nrIrqs = 128) {
+  const { host, vm } = typed();
+  const vcpus = [];
+  for (let i = 0; i < n; i++) vcpus.push(vm.createVcpu(i));
+  const dev = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_V2');
+  const dist = 0x3ffff000;
+  const cpu = 0x3fffd000;
+  dev.setAttr(0, 0, BigInt(dist));
+  dev.setAttr(0, 1, BigInt(cpu));
+  dev.setAttr(3, 0, nrIrqs);
+  dev.setAttr(4, 0);
+  const init = host.mem.alloc(32);
+  host.mem.setU32(init, 5);
+  for (const v of vcpus) {
+    host.ioctl(v.fd, KVM_ARM_VCPU_INIT, init);
+    v.run();
+  }
+  return { host, vm, vcpus, dev, dist, cpu, guests: vcpus.map((v) => v.guest) };
+}
