@@ -17,7 +17,9 @@ import {
   KVM_CREATE_DEVICE,
   KVM_CREATE_VCPU,
   KVM_CREATE_VM,
+  KVM_ARM_VCPU_INIT,
   KVM_ENABLE_CAP,
+  KVM_RUN,
   KVM_GET_DEVICE_ATTR,
   KVM_IRQ_LINE,
   KVM_SET_DEVICE_ATTR,
@@ -65,15 +67,16 @@ export class FacadeVm {
   /** A struct kvm_irq_level. */
   readonly irq: number;
 
-  constructor(host: Host) {
+  /** A new VM; with `share`, on the same /dev/kvm fd and the same structs (user memory does not grow). */
+  constructor(host: Host, share?: FacadeVm) {
     this.host = host;
     const mem = host.mem;
-    this.kvmFd = check(host, host.open('/dev/kvm'), 'open');
+    this.kvmFd = share ? share.kvmFd : check(host, host.open('/dev/kvm'), 'open');
     this.vmFd = check(host, host.ioctl(this.kvmFd, KVM_CREATE_VM, 0), 'KVM_CREATE_VM');
-    this.buf = mem.alloc(256);
-    this.attr = mem.alloc(32);
+    this.buf = share ? share.buf : mem.alloc(256);
+    this.attr = share ? share.attr : mem.alloc(32);
     this.payload = this.attr + 24;
-    this.irq = mem.alloc(8);
+    this.irq = share ? share.irq : mem.alloc(8);
   }
 
   createVcpus(n: number, firstId = 0): void {
@@ -129,6 +132,17 @@ export class FacadeVm {
     mem.setU64Parts(this.buf + 8, a0, 0);
     mem.setU64Parts(this.buf + 16, a1, 0);
     check(this.host, this.host.ioctl(this.vcpuFds[vcpuIndex]!, KVM_ENABLE_CAP, this.buf), `KVM_ENABLE_CAP ${cap}`);
+  }
+
+  /** KVM_ARM_VCPU_INIT (generic v8) and a first KVM_RUN on every vCPU (maps the vGIC's resources). */
+  armInitAndRun(): void {
+    const mem = this.host.mem;
+    for (const fd of this.vcpuFds) {
+      mem.fill(this.buf, 32, 0);
+      mem.setU32(this.buf, 5);
+      check(this.host, this.host.ioctl(fd, KVM_ARM_VCPU_INIT, this.buf), 'KVM_ARM_VCPU_INIT');
+      check(this.host, this.host.ioctl(fd, KVM_RUN, 0), 'KVM_RUN');
+    }
   }
 
   /** Identity GSI routing gsi i → irqchip 0 pin i (what QEMU's e500 sets for the MPIC). */
@@ -448,6 +462,7 @@ export async function gicv3Rig(o: GicRigOptions = {}, hostIn?: Host): Promise<Ri
   f.setAttr32(devFd, GRP_DIST, 0x6000 + 8 * intid + 4, 0, 0); // IROUTER hi
   f.setAttr32(devFd, GRP_DIST, 0x400 + (intid & ~3), 0, 0); // priority 0
   f.setAttr32(devFd, GRP_DIST, 0x100 + 4 * w, 0, bit); // ISENABLER
+  f.armInitAndRun();
   const g = f.guest(target);
   g.sysregWrite(ICC_PMR_EL1, 0xff);
   g.sysregWrite(ICC_IGRPEN1_EL1, 1);
@@ -484,6 +499,7 @@ export async function gicv2Rig(o: GicRigOptions = {}, hostIn?: Host): Promise<Ri
   const tw = 0x800 + (intid & ~3);
   f.setAttr32(devFd, GRP_DIST, tw, 0, (1 << target) << (8 * (intid & 3))); // ITARGETSR
   f.setAttr32(devFd, GRP_DIST, 0x100 + 4 * w, 0, bit);
+  f.armInitAndRun();
   const g = f.guest(target);
   g.mmioWrite32(GICV2_CPU + 0x04, 4, 0xff); // PMR
   g.mmioWrite32(GICV2_CPU + 0x00, 4, 0x1); // GICC_CTLR EnableGrp0

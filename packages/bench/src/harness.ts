@@ -39,6 +39,8 @@ export interface Figure {
   status?: string;
   /** A note (why skipped, what the reference is, etc.). */
   note?: string;
+  /** The runner also compares this row with the real-ioctl row (facade target). */
+  vsIoctl?: boolean;
 }
 
 /** A case: performs the operation `n` times. */
@@ -61,7 +63,8 @@ export function sinkValue(): number {
 
 /** Nanoseconds per operation: warmed up by time (so the JIT has settled), calibrated, median of several samples. */
 export function timeNs(run: RunFn): number {
-  // warm-up: grow n until the warm-up budget is spent (cold code can be 10-50x slower)
+  // warm-up: grow n until the warm-up budget is spent (cold code can be 10-50x slower), then
+  // keep warming while the per-op time still improves by more than 10% per round (tier-up)
   let n = 16;
   let spent = 0;
   let last = 0;
@@ -71,6 +74,14 @@ export function timeNs(run: RunFn): number {
     last = performance.now() - t0;
     spent += last;
     if (last < SAMPLE_MS / 8 && n < 1 << 28) n *= 2;
+  }
+  let prev = (last * 1e6) / n;
+  for (let round = 0; round < 6; round++) {
+    const t0 = performance.now();
+    run(n);
+    const cur = ((performance.now() - t0) * 1e6) / n;
+    if (cur > prev * 0.9) break;
+    prev = cur;
   }
   // calibrate on warm code
   const t0 = performance.now();
@@ -174,8 +185,11 @@ export function rate(group: string, name: string, ns: number, extra: Partial<Fig
   return { group, name, nsPerOp: ns, opsPerSec: 1e9 / ns, ...extra };
 }
 
-/** Sets `ratio` of `f` against `ref` (cost ratio) and names the reference. */
-export function against(f: Figure, ref: Figure): Figure {
+/**
+ * Sets `ratio` of `f` against `ref` (cost ratio) and names the reference. A reference measured
+ * in another process (no nsPerOp here) is resolved by name by the runner.
+ */
+export function against(f: Figure, ref: Pick<Figure, 'name' | 'nsPerOp'>): Figure {
   if (f.nsPerOp !== undefined && ref.nsPerOp !== undefined) f.ratio = f.nsPerOp / ref.nsPerOp;
   f.ref = ref.name;
   return f;

@@ -1,5 +1,3 @@
 import type { Figure } from './harness.js';
 
-export async function stateFigures(): Promise<Figure[]> {
-  return [];
-}
+export const stateUnits: Record<string, () => Promise<Figure[]>> = {};

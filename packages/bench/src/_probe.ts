@@ -1,0 +1,14 @@
+import { KVM_IRQ_LINE } from '@kvmdev/core';
+import { mpicRig } from './families.js';
+import { consume, timeNs } from './harness.js';
+const rig = mpicRig();
+const host = rig.f.host; const mem = host.mem; const vmFd = rig.f.vmFd;
+const up = mem.alloc(8), down = mem.alloc(8);
+mem.setU32(up, rig.irqField); mem.setU32(up+4, 1); mem.setU32(down, rig.irqField); mem.setU32(down+4, 0);
+const ack = rig.ackEoi;
+const vm = rig.vm;
+const which = process.argv[2];
+if (which === 'typedfirst') console.log('typed', timeNs((n) => { for (let i = 0; i < n; i++) { vm.irqLine(1, 1); consume(ack(0)); vm.irqLine(1, 0); } }).toFixed(1));
+console.log('facade', timeNs((n) => { for (let i = 0; i < n; i++) { host.ioctl(vmFd, KVM_IRQ_LINE, up); consume(ack(0)); host.ioctl(vmFd, KVM_IRQ_LINE, down); } }).toFixed(1));
+console.log('facade-up-only', timeNs((n) => { for (let i = 0; i < n; i++) { host.ioctl(vmFd, KVM_IRQ_LINE, up); } }).toFixed(1));
+console.log('typed', timeNs((n) => { for (let i = 0; i < n; i++) { vm.irqLine(1, 1); consume(ack(0)); vm.irqLine(1, 0); } }).toFixed(1));
