@@ -1,1 +1,27 @@
-export const PLACEHOLDER = 'cli';
+/**
+ * `@kvmdev/cli`: the `kvmdev` command as a library. Load a VM file ({@link loadVmFile}), run a
+ * scenario on the composed VM with a {@link Runner} and read its trace, decode interrupt
+ * controller state ({@link familiesOf}), and the setup specs and architecture profiles the
+ * first-party plugins do not carry yet ({@link withSetups}).
+ *
+ * ```ts
+ * import { composeVm } from '@kvmdev/core';
+ * import { Runner, loadVmFile } from '@kvmdev/cli';
+ * const f = await loadVmFile('examples/vms/arm64-virt-gicv3.yaml');
+ * const vm = composeVm(f.host, f.config);
+ * const r = new Runner(f.host, vm);
+ * if (f.scenario) r.run(f.scenario);
+ * console.log(r.events.map((e) => e.text).join('\n'));
+ * ```
+ * @packageDocumentation
+ */
+export { CliError, EXIT, inputError } from './errors.js';
+export { SourceFile, formatPath, parsePath, type FieldPath } from './source.js';
+export { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, isPlugin, loadPluginPackage, resolvePackage } from './plugins.js';
+export { loadPlugins, loadScenarioFile, loadVmFile, vmConfigOf, type VmFile } from './vmfile.js';
+export { Runner, STEP_FIELDS, type RunnerOptions, type ScenarioSource, type TraceEvent } from './scenario.js';
+export { familiesOf, gicIrqName, vcpuAffinity, type ComposedDevice, type Decoded, type Family, type InspectCpu, type InspectRow } from './families.js';
+export { HCALLS, HCALL_RETS, SYSREGS, hcallName, hcallRetName, parseInteger, sysregName } from './names.js';
+export { colours, formatEvent, toJson, useColour } from './format.js';
+export { main, VERSION, type CliIo } from './main.js';
+export * from './setups/index.js';

@@ -1,0 +1,505 @@
+/**
+ * The `kvmdev` command: argument parsing, the commands, and how errors become messages and
+ * exit codes.
+ * @packageDocumentation
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  type ComposedVm,
+  ConfigError,
+  type Host,
+  type KvmPlugin,
+  SnapshotError,
+  archProfiles,
+  composeVm,
+  diffSnapshots,
+  isKvmError,
+  parseSnapshot,
+  restoreSnapshot,
+  saveSnapshot,
+} from '@kvmdev/core';
+import { CliError, EXIT, inputError } from './errors.js';
+import { type Colours, colours, formatEvent, progressWriter, table, toJson, useColour } from './format.js';
+import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { Runner, STEP_FIELDS, type ScenarioSource, type TraceEvent } from './scenario.js';
+import { SourceFile, displayPath } from './source.js';
+import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
+import { hex } from './names.js';
+
+/** Where the CLI writes. */
+export interface CliIo {
+  readonly stdout: NodeJS.WriteStream;
+  readonly stderr: NodeJS.WriteStream;
+}
+
+const HELP: Record<string, string> = {
+  main: `kvmdev - compose a KVM VM from a file, drive its interrupt controllers, snapshot and inspect them
+
+Usage: kvmdev <command> [options]
+
+Commands:
+  types      the device types, attribute groups and architecture profiles of the loaded plugins
+  run        compose a VM from a YAML/JSON file and run a scenario; print a trace of what the devices did
+  snapshot   compose, run a scenario, save the device state to a JSON file
+  restore    compose a new VM, restore a snapshot onto it, optionally run a further scenario
+  diff       what changed between two snapshots, in device terms
+  inspect    a table of per-interrupt state (enabled, pending, active, priority, target)
+
+Run 'kvmdev <command> --help' for a command's options.
+Exit codes: 0 ok, 1 an expectation failed, 2 bad input, 3 snapshot refused, 4 a kernel call failed.`,
+  types: `Usage: kvmdev types [--plugin <package>]... [--json]
+
+The device types (key, type number, plugin), their attribute groups (name, payload size, access,
+whether they carry state), their setup settings, and the architecture profiles.
+
+Options:
+  --plugin <package>  load this plugin package (repeatable) instead of the first-party ones
+  --json              print JSON
+  -h, --help          this help`,
+  run: `Usage: kvmdev run <vm-file>... [--scenario <file>]... [--json] [--trace]
+
+Composes the VM of each file and runs its scenario (the file's scenario:, or the --scenario
+files in order instead), printing one line per event: host injections, guest accesses,
+acknowledges and EOIs decoded, vCPU line changes, attribute results with errno names.
+
+Options:
+  --scenario <file>  run these scenarios instead of the file's own (repeatable; a VM file works too)
+  --json             print the trace as a JSON array of events
+  --trace            also print the human trace on stderr (with --json)
+  -h, --help         this help
+
+Steps:
+${Object.entries(STEP_FIELDS)
+  .map(([k, v]) => `  ${k.padEnd(9)} ${v}`)
+  .join('\n')}`,
+  snapshot: `Usage: kvmdev snapshot <vm-file> [--scenario <file>]... -o <snap.json>
+
+Composes the VM, runs the scenario (the file's own, or the --scenario files), and saves the state
+of every device with @kvmdev/core's saveSnapshot.
+
+Options:
+  -o, --output <file>  where to write the snapshot (required)
+  --scenario <file>    scenarios to run instead of the file's own (repeatable)
+  --json               print the trace as JSON
+  -h, --help           this help`,
+  restore: `Usage: kvmdev restore <vm-file> <snap.json> [--scenario <file>]... [-o <snap.json>] [--json]
+
+Composes a new VM from the file, restores the snapshot onto it (a mismatch is refused with exit
+code 3 and a message naming the field), then runs the --scenario files (the VM file's own
+scenario is not run) and prints their trace.
+
+Options:
+  --scenario <file>    scenarios to run after the restore (repeatable)
+  -o, --output <file>  save a snapshot again at the end
+  --json               print the trace as JSON
+  -h, --help           this help`,
+  diff: `Usage: kvmdev diff <a.json> <b.json> [--vm <vm-file>] [--json]
+
+What changed between two snapshots, in device terms ('SPI 40: pending 0 -> 1'). The plugins named
+by the snapshots' devices are loaded by package name (or those of --vm's file).
+
+Options:
+  --vm <vm-file>  load the plugins this VM file names
+  --json          print a JSON array of lines
+  -h, --help      this help`,
+  inspect: `Usage: kvmdev inspect <vm-file> [--scenario <file>]... [--all] [--json]
+
+Composes the VM, runs the scenario, then prints a table of per-interrupt state (enabled, pending,
+active, priority, target) per device and vCPU, read through each device's attribute groups, and
+the per-vCPU interface state. Interrupts in their reset state are left out unless --all.
+
+Options:
+  --scenario <file>  scenarios to run instead of the file's own (repeatable)
+  --all              show every interrupt
+  --json             print JSON
+  -h, --help         this help`,
+};
+
+interface Parsed {
+  readonly positionals: string[];
+  readonly values: Record<string, string | boolean | string[] | undefined>;
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+  trace: { type: 'boolean' },
+  all: { type: 'boolean' },
+  scenario: { type: 'string', multiple: true },
+  plugin: { type: 'string', multiple: true },
+  output: { type: 'string', short: 'o' },
+  vm: { type: 'string' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const ALLOWED: Record<string, readonly string[]> = {
+  types: ['help', 'json', 'plugin'],
+  run: ['help', 'json', 'trace', 'scenario'],
+  snapshot: ['help', 'json', 'scenario', 'output'],
+  restore: ['help', 'json', 'scenario', 'output', 'trace'],
+  diff: ['help', 'json', 'vm'],
+  inspect: ['help', 'json', 'scenario', 'all'],
+};
+
+function parse(cmd: string, argv: string[]): Parsed {
+  let r: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
+  try {
+    r = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw inputError(`kvmdev ${cmd}: ${(e as Error).message.split('\n')[0]}\nRun 'kvmdev ${cmd} --help'.`);
+  }
+  for (const k of Object.keys(r.values)) if (!ALLOWED[cmd]!.includes(k)) throw inputError(`kvmdev ${cmd}: unknown option --${k}\nRun 'kvmdev ${cmd} --help'.`);
+  return r as unknown as Parsed;
+}
+
+function usage(cmd: string, msg: string): CliError {
+  return inputError(`kvmdev ${cmd}: ${msg}\nRun 'kvmdev ${cmd} --help'.`);
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  const c = colours(useColour(io.stdout));
+  const ce = colours(useColour(io.stderr));
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      const topic = cmd === 'help' ? rest[0] : undefined;
+      io.stdout.write(`${HELP[topic && topic in HELP ? topic : 'main']}\n`);
+      return cmd === undefined ? EXIT.INPUT : EXIT.OK;
+    }
+    if (cmd === '--version' || cmd === '-v') {
+      io.stdout.write(`${VERSION}\n`);
+      return EXIT.OK;
+    }
+    if (!(cmd in ALLOWED)) throw inputError(`kvmdev: unknown command ${JSON.stringify(cmd)}\n${HELP.main}`);
+    const p = parse(cmd, [...rest]);
+    if (p.values.help) {
+      io.stdout.write(`${HELP[cmd]}\n`);
+      return EXIT.OK;
+    }
+    const ctx: Cmd = { io, c, ce, p };
+    switch (cmd) {
+      case 'types':
+        return await types(ctx);
+      case 'run':
+        return await run(ctx);
+      case 'snapshot':
+        return await snapshot(ctx);
+      case 'restore':
+        return await restore(ctx);
+      case 'diff':
+        return await diff(ctx);
+      case 'inspect':
+        return await inspect(ctx);
+    }
+    return EXIT.INPUT;
+  } catch (e) {
+    const { code, message } = explain(e);
+    io.stderr.write(`${ce.red('kvmdev:')} ${message}\n`);
+    return code;
+  }
+}
+
+/** The version of this CLI. */
+export const VERSION = '0.1.0';
+
+function explain(e: unknown): { code: number; message: string } {
+  if (e instanceof CliError) return { code: e.exitCode, message: e.message };
+  if (e instanceof SnapshotError) return { code: EXIT.SNAPSHOT, message: `snapshot refused: ${e.message}` };
+  if (e instanceof ConfigError) return { code: EXIT.INPUT, message: e.message };
+  if (isKvmError(e)) return { code: EXIT.KERNEL, message: `a kernel call failed: ${e.message}` };
+  return { code: EXIT.KERNEL, message: `internal error: ${(e as Error)?.stack ?? String(e)}` };
+}
+
+interface Cmd {
+  readonly io: CliIo;
+  readonly c: Colours;
+  readonly ce: Colours;
+  readonly p: Parsed;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function compose(f: VmFile): ComposedVm {
+  try {
+    return composeVm(f.host, f.config);
+  } catch (e) {
+    if (e instanceof ConfigError) throw inputError(`${f.source.path}: ${e.message}`);
+    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${f.source.path}: building the VM failed: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The scenarios a command runs: the --scenario files, or the VM file's own. */
+function scenariosOf(f: VmFile, files: readonly string[] | undefined, own = true): ScenarioSource[] {
+  if (files?.length) return files.map((s) => loadScenarioFile(s));
+  return own && f.scenario ? [f.scenario] : [];
+}
+
+function makeRunner(cmd: Cmd, host: Host, vm: ComposedVm, stream: boolean): Runner {
+  const { io, c, ce, p } = cmd;
+  const json = !!p.values.json;
+  return new Runner(host, vm, {
+    onEvent: (e) => {
+      if (stream && !json) io.stdout.write(`${formatEvent(e, c)}\n`);
+      if (json && p.values.trace) io.stderr.write(`${formatEvent(e, ce)}\n`);
+    },
+    progress: progressWriter(io.stderr),
+  });
+}
+
+function header(cmd: Cmd, f: VmFile, vm: ComposedVm, what: string): void {
+  if (cmd.p.values.json) return;
+  const devs = vm.devices.map((d) => (d.name === d.key ? d.key : `${d.name}: ${d.key}`)).join(', ');
+  cmd.io.stdout.write(`${cmd.c.bold(`== ${displayPath(f.source.path)}`)}${cmd.c.dim(` ${what}: ${vm.config.name ?? 'vm'} (${vm.config.arch}, ${vm.vcpus.length} vCPUs; ${devs})`)}\n`);
+}
+
+/** Runs scenarios, turning an exception into the exit code after the trace is out. */
+function runAll(runner: Runner, scenarios: readonly ScenarioSource[]): void {
+  for (const s of scenarios) runner.check(s);
+  for (const s of scenarios) runner.run(s);
+}
+
+function finish(cmd: Cmd, events: readonly TraceEvent[], error?: unknown): number {
+  if (cmd.p.values.json) cmd.io.stdout.write(`${toJson(events)}\n`);
+  if (error) throw error;
+  return EXIT.OK;
+}
+
+function summary(cmd: Cmd, r: Runner): void {
+  if (cmd.p.values.json) return;
+  const exp = r.events.filter((e) => e.kind === 'expect').length;
+  const acks = r.events.filter((e) => e.kind === 'ack').length;
+  cmd.io.stdout.write(cmd.c.dim(`-- ${r.events.length} events, ${acks} acknowledges, ${exp} expectations held\n`));
+}
+
+function readSnapshotFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw inputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    SourceFile.parse(path, text); // throws with line:col
+    throw inputError(`${path}: not JSON`);
+  }
+}
+
+function writeSnapshot(path: string, host: Host, vm: ComposedVm): void {
+  const snap = saveSnapshot(host, vm.vm.fd);
+  writeFileSync(path, `${JSON.stringify(snap, null, 2)}\n`);
+}
+
+// ---------------------------------------------------------------- commands
+
+async function types(cmd: Cmd): Promise<number> {
+  const names = (cmd.p.values.plugin as string[] | undefined) ?? [];
+  const plugins: KvmPlugin[] = names.length
+    ? await Promise.all(names.map((n, i) => loadPluginPackage(n, process.cwd(), `--plugin[${i}]`)))
+    : [...firstPartyPlugins().values()];
+  const host = hostWith(plugins, 'kvmdev types');
+  const typesOut = host.registry.listTypes().map((t) => ({
+    key: t.key,
+    type: t.type,
+    plugin: t.plugin,
+    snapshot: !!t.snapshot,
+    groups: t.attrs.map((g) => ({
+      group: g.group,
+      name: g.name,
+      size: g.size,
+      access: g.access,
+      state: g.state,
+      attrs: typeof g.attrs === 'string' ? g.attrs : g.attrs.map((a) => ({ attr: typeof a.attr === 'bigint' ? hex(a.attr) : a.attr, name: a.name })),
+      ...(g.doc ? { doc: g.doc } : {}),
+    })),
+    settings: t.setup?.settings ?? {},
+  }));
+  const profiles = [...archProfiles(host).values()].map((a) => ({ name: a.name, doc: a.doc, devices: a.devices, ...(a.maxVcpus ? { maxVcpus: a.maxVcpus } : {}) }));
+  if (cmd.p.values.json) {
+    cmd.io.stdout.write(`${toJson({ plugins: plugins.map((p) => ({ name: p.name, version: p.version })), types: typesOut, profiles })}\n`);
+    return EXIT.OK;
+  }
+  const { c } = cmd;
+  const out: string[] = [];
+  out.push(c.bold('Plugins'));
+  for (const p of plugins) out.push(`  ${p.name} ${p.version}`);
+  const missing = ['@kvmdev/arm-vgic', '@kvmdev/mpic', '@kvmdev/xics'].filter((n) => !names.length && !plugins.some((p) => p.name === n));
+  for (const m of missing) out.push(c.yellow(`  ${m}: installed, but exports no plugin object yet`));
+  out.push('', c.bold('Device types'));
+  for (const t of typesOut) {
+    out.push(`  ${c.bold(t.key)} (type ${t.type}) from ${t.plugin}${t.snapshot ? '' : c.dim(' (no snapshot support)')}`);
+    const rows = t.groups.map((g) => [`    ${g.group}`, g.name, `size ${g.size}`, g.access, g.state ? 'state' : '', g.doc ?? '']);
+    if (rows.length) out.push(table(['    group', 'name', 'payload', 'access', 'state', 'what'], rows, c));
+    const st = Object.entries(t.settings);
+    if (st.length) {
+      out.push('    settings:');
+      for (const [k, v] of st) out.push(`      ${k.padEnd(12)} ${v}`);
+    }
+  }
+  out.push('', c.bold('Architecture profiles'));
+  for (const a of profiles) out.push(`  ${c.bold(a.name)}: ${a.doc}; devices ${a.devices.join(', ')}${a.maxVcpus ? `; up to ${a.maxVcpus} vCPUs` : ''}`);
+  cmd.io.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.OK;
+}
+
+async function run(cmd: Cmd): Promise<number> {
+  const files = cmd.p.positionals;
+  if (!files.length) throw usage('run', 'missing <vm-file>');
+  const all: TraceEvent[] = [];
+  let err: unknown;
+  for (const file of files) {
+    const f = await loadVmFile(file);
+    const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
+    const vm = compose(f);
+    header(cmd, f, vm, 'run');
+    const r = makeRunner(cmd, f.host, vm, true);
+    try {
+      runAll(r, scenarios);
+    } catch (e) {
+      err = e;
+    }
+    all.push(...(files.length > 1 ? r.events.map((e) => ({ file: f.source.path, ...e })) : r.events));
+    if (err) break;
+    summary(cmd, r);
+    r.dispose();
+    vm.close();
+  }
+  return finish(cmd, all, err);
+}
+
+async function snapshot(cmd: Cmd): Promise<number> {
+  const [file, extra] = cmd.p.positionals;
+  if (!file || extra) throw usage('snapshot', file ? `unexpected argument ${extra}` : 'missing <vm-file>');
+  const out = cmd.p.values.output as string | undefined;
+  if (!out) throw usage('snapshot', 'missing -o <snap.json>');
+  const f = await loadVmFile(file);
+  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
+  const vm = compose(f);
+  header(cmd, f, vm, 'snapshot');
+  const r = makeRunner(cmd, f.host, vm, true);
+  let err: unknown;
+  try {
+    runAll(r, scenarios);
+    writeSnapshot(out, f.host, vm);
+    if (!cmd.p.values.json) cmd.io.stdout.write(`${cmd.c.green('saved')} ${out}\n`);
+  } catch (e) {
+    err = e;
+  }
+  return finish(cmd, r.events, err);
+}
+
+async function restore(cmd: Cmd): Promise<number> {
+  const [file, snapFile, extra] = cmd.p.positionals;
+  if (!file || !snapFile || extra) throw usage('restore', extra ? `unexpected argument ${extra}` : 'expected <vm-file> <snap.json>');
+  const f = await loadVmFile(file);
+  const data = readSnapshotFile(snapFile);
+  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined, false);
+  const vm = compose(f);
+  header(cmd, f, vm, 'restore');
+  const r = makeRunner(cmd, f.host, vm, true);
+  for (const s of scenarios) r.check(s);
+  try {
+    restoreSnapshot(f.host, vm.vm.fd, data);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${snapFile}: restore refused: ${e.message}`);
+    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${snapFile}: restore failed: ${e.message}`);
+    throw e;
+  }
+  r.emit({ at: 'restore', kind: 'restore', file: snapFile, text: `restored the VM from ${snapFile}` });
+  let err: unknown;
+  try {
+    for (const s of scenarios) r.run(s);
+    const out = cmd.p.values.output as string | undefined;
+    if (out) {
+      writeSnapshot(out, f.host, vm);
+      if (!cmd.p.values.json) cmd.io.stdout.write(`${cmd.c.green('saved')} ${out}\n`);
+    }
+  } catch (e) {
+    err = e;
+  }
+  return finish(cmd, r.events, err);
+}
+
+async function diff(cmd: Cmd): Promise<number> {
+  const [a, b, extra] = cmd.p.positionals;
+  if (!a || !b || extra) throw usage('diff', extra ? `unexpected argument ${extra}` : 'expected <a.json> <b.json>');
+  const da = readSnapshotFile(a);
+  const db = readSnapshotFile(b);
+  let sa: ReturnType<typeof parseSnapshot>;
+  let sb: ReturnType<typeof parseSnapshot>;
+  try {
+    sa = parseSnapshot(da);
+  } catch (e) {
+    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${a}: not a valid snapshot: ${e.message}`) : e;
+  }
+  try {
+    sb = parseSnapshot(db);
+  } catch (e) {
+    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${b}: not a valid snapshot: ${e.message}`) : e;
+  }
+  let host: Host;
+  if (cmd.p.values.vm) host = (await loadVmFile(cmd.p.values.vm as string)).host;
+  else {
+    const plugins: KvmPlugin[] = [];
+    const seen = new Set<string>();
+    for (const [file, s] of [
+      [a, sa],
+      [b, sb],
+    ] as const)
+      for (const [i, d] of s.devices.entries()) {
+        if (seen.has(d.plugin)) continue;
+        seen.add(d.plugin);
+        plugins.push(await loadPluginPackage(d.plugin, dirname(resolve(file)), `${file}: $.devices[${i}].plugin`));
+      }
+    host = hostWith(plugins, 'kvmdev diff');
+  }
+  const lines = diffSnapshots(host, sa, sb);
+  if (cmd.p.values.json) cmd.io.stdout.write(`${toJson(lines)}\n`);
+  else cmd.io.stdout.write(lines.length ? `${lines.join('\n')}\n` : `${cmd.c.dim('no differences')}\n`);
+  return EXIT.OK;
+}
+
+async function inspect(cmd: Cmd): Promise<number> {
+  const [file, extra] = cmd.p.positionals;
+  if (!file || extra) throw usage('inspect', file ? `unexpected argument ${extra}` : 'missing <vm-file>');
+  const f = await loadVmFile(file);
+  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
+  const vm = compose(f);
+  const r = makeRunner(cmd, f.host, vm, false);
+  runAll(r, scenarios);
+  const all = !!cmd.p.values.all;
+  const result = r.families.map((fam) => {
+    const x = fam.inspect();
+    return { device: fam.device.name, key: fam.device.key, family: fam.name, rows: all ? x.rows : x.rows.filter((y) => y.configured), cpus: x.cpus, warnings: x.warnings };
+  });
+  if (cmd.p.values.json) {
+    cmd.io.stdout.write(`${toJson(result)}\n`);
+    return EXIT.OK;
+  }
+  const { c } = cmd;
+  const yn = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : '-');
+  const out: string[] = [];
+  header(cmd, f, vm, 'inspect');
+  for (const d of result) {
+    out.push(c.bold(`${d.device} (${d.key})`));
+    if (d.rows.length)
+      out.push(
+        table(
+          ['vCPU', 'IRQ', 'enabled', 'pending', 'active', 'priority', 'target'],
+          d.rows.map((x) => [x.vcpu === null ? '-' : String(x.vcpu), x.irq, yn(x.enabled), yn(x.pending), yn(x.active), x.priority === null ? '?' : hex(x.priority, 2), x.target]),
+          c,
+        ),
+      );
+    else out.push(c.dim(all ? '  no interrupts' : '  every interrupt is in its reset state (--all shows them)'));
+    for (const x of d.cpus) out.push(`  ${x.text}`);
+    for (const w of d.warnings) out.push(c.yellow(`  warning: ${w}`));
+  }
+  if (!result.length) out.push(c.dim('no interrupt controller the CLI can decode'));
+  cmd.io.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.OK;
+}

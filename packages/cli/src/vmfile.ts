@@ -1,0 +1,113 @@
+/**
+ * VM files: which plugins to load, the VM (a full `VmConfig` or a preset), and an optional
+ * scenario. Every problem is reported with the file, line, column and field path.
+ * @packageDocumentation
+ */
+import { dirname, resolve } from 'node:path';
+import { type Host, type KvmPlugin, type VmConfig, presets, validateVmConfig } from '@kvmdev/core';
+import { inputError } from './errors.js';
+import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { type FieldPath, SourceFile, parsePath } from './source.js';
+
+/** Options each preset takes (and what they accept). */
+const PRESET_OPTIONS: Record<string, Record<string, (v: unknown) => string | null>> = {
+  qemuE500: { vcpus: int, model: (v) => (v === '20' || v === '42' || v === 20 || v === 42 ? null : "expected '20' or '42'") },
+  qemuPseries: { vcpus: int, sources: int },
+  firecrackerArm64: { vcpus: int, gic: gic },
+  qemuVirtArm64: { vcpus: int, gic: gic },
+};
+function int(v: unknown): string | null {
+  return typeof v === 'number' && Number.isInteger(v) ? null : `expected an integer, got ${JSON.stringify(v)}`;
+}
+function gic(v: unknown): string | null {
+  return v === 'v2' || v === 'v3' ? null : `expected v2 or v3, got ${JSON.stringify(v)}`;
+}
+
+/** A loaded VM file. */
+export interface VmFile {
+  readonly source: SourceFile;
+  /** Absolute directory of the file (plugins and scenario files resolve from it). */
+  readonly dir: string;
+  readonly plugins: readonly KvmPlugin[];
+  readonly host: Host;
+  readonly config: VmConfig;
+  /** The `scenario:` list of the file, if any. */
+  readonly scenario?: { readonly source: SourceFile; readonly steps: readonly unknown[]; readonly path: FieldPath };
+}
+
+/** Loads the plugins a VM file names (`plugins:`), or the first-party ones when it names none. */
+export async function loadPlugins(source: SourceFile, dir: string): Promise<KvmPlugin[]> {
+  const d = source.data as Record<string, unknown>;
+  if (d.plugins === undefined) return [...firstPartyPlugins().values()];
+  if (!Array.isArray(d.plugins)) throw source.error(['plugins'], 'expected a list of package names');
+  const out: KvmPlugin[] = [];
+  for (let i = 0; i < d.plugins.length; i++) {
+    const n = d.plugins[i];
+    if (typeof n !== 'string' || !n) throw source.error(['plugins', i], 'expected a package name');
+    out.push(await loadPluginPackage(n, dir, `${source.where(['plugins', i])}: plugins[${i}]`));
+  }
+  return out;
+}
+
+/** Expands `vm:` into a VmConfig (a preset call or the config as written). */
+export function vmConfigOf(source: SourceFile, vm: unknown): VmConfig {
+  if (typeof vm !== 'object' || vm === null || Array.isArray(vm)) throw source.error(['vm'], 'expected a VM config (arch, vcpus, devices) or { preset: name, ... }');
+  const v = vm as Record<string, unknown>;
+  if (v.preset === undefined) return v as unknown as VmConfig;
+  const name = v.preset;
+  const opts = typeof name === 'string' ? PRESET_OPTIONS[name] : undefined;
+  if (typeof name !== 'string' || !opts || !(name in presets))
+    throw source.error(['vm', 'preset'], `unknown preset ${JSON.stringify(name)}; presets are ${Object.keys(presets).join(', ')}`);
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'preset') continue;
+    const check = opts[k];
+    if (!check) throw source.error(['vm', k], `${name} takes ${Object.keys(opts).join(', ')}`);
+    const bad = check(x);
+    if (bad) throw source.error(['vm', k], bad);
+    o[k] = k === 'model' ? String(x) : x;
+  }
+  return (presets as Record<string, (o: Record<string, unknown>) => VmConfig>)[name]!(o);
+}
+
+/** Loads a VM file: parse, load plugins, build the config and validate it (exit 2 on any problem). */
+export async function loadVmFile(path: string): Promise<VmFile> {
+  const source = SourceFile.load(path);
+  const dir = dirname(resolve(path));
+  const d = source.data as Record<string, unknown>;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw source.error([], 'a VM file is a mapping with vm: (and plugins:, scenario:)');
+  for (const k of Object.keys(d)) if (!['plugins', 'vm', 'scenario', 'description'].includes(k)) throw source.error([k], 'unknown key; a VM file has plugins, vm, scenario, description');
+  if (d.vm === undefined) throw source.error([], 'missing vm:');
+  const plugins = await loadPlugins(source, dir);
+  const host = hostWith(plugins, path);
+  const config = vmConfigOf(source, d.vm);
+  const issues = validateVmConfig(host, config);
+  if (issues.length) {
+    const preset = (d.vm as Record<string, unknown>).preset !== undefined;
+    const lines = issues.map((is) => {
+      const p: FieldPath = ['vm', ...parsePath(is.path)];
+      return `${source.where(p)}: vm.${is.path}: ${is.message}${preset ? ` (from preset ${String((d.vm as Record<string, unknown>).preset)})` : ''}`;
+    });
+    throw invalid(lines);
+  }
+  let scenario: VmFile['scenario'];
+  if (d.scenario !== undefined) {
+    if (!Array.isArray(d.scenario)) throw source.error(['scenario'], 'expected a list of steps');
+    scenario = { source, steps: d.scenario, path: ['scenario'] };
+  }
+  return { source, dir, plugins, host, config, ...(scenario ? { scenario } : {}) };
+}
+
+function invalid(lines: string[]): Error {
+  return inputError(lines.length === 1 ? lines[0]! : `invalid VM config:\n  ${lines.join('\n  ')}`);
+}
+
+/** Loads a scenario file: a list of steps, or a mapping with `scenario:`. */
+export function loadScenarioFile(path: string): { source: SourceFile; steps: readonly unknown[]; path: FieldPath } {
+  const source = SourceFile.load(path);
+  const d = source.data;
+  if (Array.isArray(d)) return { source, steps: d, path: [] };
+  if (typeof d === 'object' && d !== null && Array.isArray((d as Record<string, unknown>).scenario))
+    return { source, steps: (d as Record<string, unknown>).scenario as unknown[], path: ['scenario'] };
+  throw source.error([], 'a scenario file is a list of steps or a mapping with scenario:');
+}

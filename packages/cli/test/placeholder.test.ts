@@ -1,2 +1,0 @@
-import { PLACEHOLDER } from '../src/index.js';
-test('placeholder', () => expect(PLACEHOLDER).toBe('cli'));
