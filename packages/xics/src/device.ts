@@ -12,8 +12,10 @@ import { KVM_DEV_XICS_GRP_SOURCES, KVMPPC_XICS_FIRST_IRQ, KVMPPC_XICS_NR_IRQS } 
 /** Options of the in-kernel irqchip the XICS installs on its VM. */
 export interface XicsIrqChipOptions {
   /**
-   * Whether KVM_SIGNAL_MSI is accepted (MSI data = source number). Default true. The kernel's
-   * KVM_XICS does not select HAVE_KVM_MSI, so a strict model sets false (KVM_CAP_SIGNAL_MSI 0).
+   * Whether KVM_SIGNAL_MSI is accepted (MSI data = source number). Default false, as in the
+   * kernel: KVM_XICS selects neither HAVE_KVM_MSI nor HAVE_KVM_IRQ_ROUTING, so KVM_SIGNAL_MSI and
+   * KVM_SET_GSI_ROUTING are ENOTTY and KVM_CAP_SIGNAL_MSI is 0. MSIs reach the XICS as source
+   * triggers through KVM_IRQ_LINE (QEMU's xics_kvm does exactly that). `true` is a model extension.
    */
   readonly msi?: boolean;
 }
@@ -33,6 +35,7 @@ function makeIrqChip(xics: XicsState, msi: boolean): IrqChip {
     numIrqchips: 1,
     msi,
     msiDevid: false,
+    routing: msi,
     irqLine(irq: number, level: number): number {
       icsDeliverIrq(xics, irq >>> 0, level >>> 0);
       return 0;
@@ -48,7 +51,7 @@ function makeIrqChip(xics: XicsState, msi: boolean): IrqChip {
 
 /** Builds the device ops (one set per plugin instance: KVM_ENABLE_CAP compares against them). */
 export function makeXicsOps(options: XicsIrqChipOptions = {}): DeviceOps<XicsState> {
-  const msi = options.msi ?? true;
+  const msi = options.msi ?? false;
   const ops: DeviceOps<XicsState> = {
     name: 'kvm-xics',
     create(dev: KvmDevice<XicsState>): number {

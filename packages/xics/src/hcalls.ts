@@ -13,9 +13,10 @@ import { H_CPPR, H_EOI, H_HARDWARE, H_IPI, H_IPOLL, H_RTAS, H_SUCCESS, H_XIRR, H
 export interface XicsHcallOptions {
   /**
    * What an XICS hcall gets on a VM without an XICS or a vCPU without an ICP:
-   * `'h-hardware'` (default): H_HARDWARE, the check at the top of kvmppc_xics_hcall;
-   * `'exit'`: KVM_HOOK_PASS, i.e. the exit to userspace that the kernel's hcall dispatchers
-   * (book3s_hv.c, book3s_pr_papr.c) take when `kvmppc_xics_enabled(vcpu)` is false.
+   * `'exit'` (default, as the kernel): KVM_HOOK_PASS, i.e. the exit to userspace that the kernel's
+   * hcall dispatchers (book3s_hv.c, book3s_pr_papr.c) take when `kvmppc_xics_enabled(vcpu)` is
+   * false, before kvmppc_xics_hcall is reached; `'h-hardware'`: H_HARDWARE, the check at the top
+   * of kvmppc_xics_hcall, which a guest can only see through that function being called directly.
    */
   readonly withoutIcp?: 'h-hardware' | 'exit';
   /** The timebase H_XIRR_X returns in r5 (default: a 512 MHz clock from performance.now()). */
@@ -38,7 +39,7 @@ function defaultTimebase(): number {
 export function makeHypercallHook(
   options: XicsHcallOptions = {},
 ): (vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]) => number {
-  const exit = options.withoutIcp === 'exit';
+  const exit = options.withoutIcp !== 'h-hardware';
   const timebase = options.timebase ?? defaultTimebase;
   return (vcpu, nr, args, out) => {
     switch (nr) {
