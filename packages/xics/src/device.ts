@@ -4,8 +4,8 @@
  * any other group, GRP_CTRL included, is ENXIO as in the emulated XICS.
  * @packageDocumentation
  */
-import { EEXIST, ENXIO, type DeviceOps, type IrqChip, type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core';
-import { getSource, icsDeliverIrq, setSource } from './ics.js';
+import { EEXIST, EINVAL, ENXIO, type DeviceOps, type IrqChip, type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core';
+import { getSource, icsDeliverIrq, IRQ_NOT_FOUND, setSource } from './ics.js';
 import { ICP_SLOT, XICS_SLOT, XicsState, xicsOf } from './state.js';
 import { KVM_DEV_XICS_GRP_SOURCES, KVMPPC_XICS_FIRST_IRQ, KVMPPC_XICS_NR_IRQS } from './uapi.js';
 
@@ -37,7 +37,9 @@ function makeIrqChip(xics: XicsState, msi: boolean): IrqChip {
     msiDevid: false,
     routing: msi,
     irqLine(irq: number, level: number): number {
-      icsDeliverIrq(xics, irq >>> 0, level >>> 0);
+      // ics_deliver_irq's result is the status (KVM_IRQ_LINE_STATUS): -EINVAL for a source that
+      // does not exist; the ioctl itself always succeeds
+      if (icsDeliverIrq(xics, irq >>> 0, level >>> 0) === IRQ_NOT_FOUND) xics.vm.irqLineStatus = -EINVAL;
       return 0;
     },
     setMsi(_lo: number, _hi: number, data: number): number {

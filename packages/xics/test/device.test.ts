@@ -184,3 +184,20 @@ test('KvmError codes on the typed API', () => {
     expect((e as KvmError).errno).toBe(EEXIST);
   }
 });
+
+describe('KVM_IRQ_LINE_STATUS', () => {
+  test('an unknown source: the ioctl succeeds with status -EINVAL (ics_deliver_irq)', () => {
+    const f = setupT(typedFace);
+    const host = f.host;
+    const vmFd = [...host.files.entries()].find(([, file]) => file.target.kind === 'vm')![0];
+    const a = host.mem.alloc(8);
+    host.mem.setU32(a, 0x5000);
+    host.mem.setU32(a + 4, 1);
+    expect(host.ioctl(vmFd, 0xc008ae67, a)).toBe(0);
+    expect(host.mem.getI32(a)).toBe(-EINVAL);
+    f.setAttr(1, 0x1000, P5);
+    host.mem.setU32(a, 0x1000);
+    expect(host.ioctl(vmFd, 0xc008ae67, a)).toBe(0);
+    expect(host.mem.getI32(a)).toBeGreaterThanOrEqual(0);
+  });
+});
