@@ -7,7 +7,7 @@
 import { KvmError } from './errors.js';
 import { KVM_HOOK_PASS } from './plugin.js';
 import { EINVAL, EIO } from './uapi/errno.js';
-import type { LineName, Vcpu } from './vcpu.js';
+import { lineIndex, type LineName, type Vcpu } from './vcpu.js';
 
 /** The result of a hypercall. The object is reused by the port: copy what you keep. */
 export interface HypercallResult {
@@ -137,6 +137,28 @@ export class GuestPort {
       if (done) return;
     }
     throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+  }
+
+  /**
+   * The vCPU takes the interrupt signalled on `line` (its exception entry). Returns what an
+   * irqchip that acknowledges on the guest's behalf gives it (the MPIC's EPR in proxy mode), or
+   * null when no plugin acts (the guest acknowledges itself, e.g. by reading IACK).
+   */
+  takeInterrupt(line: LineName): number | null {
+    const vm = this.vcpu.vm;
+    const idx = lineIndex(line);
+    const hooks = vm.host.registry.vcpuTakeInterruptHooks;
+    for (let i = 0; i < hooks.length; i++) {
+      let r: number;
+      try {
+        r = hooks[i]!(this.vcpu, idx);
+      } catch (e) {
+        vm.bug(e, 'takeInterrupt');
+        throw new KvmError(EIO, 'interrupt entry failed; the VM is bugged');
+      }
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return null;
   }
 
   /** Level of an output line: `'irq'`, `'fiq'`, `'external'`, `'critical'` or `'mcheck'`. */

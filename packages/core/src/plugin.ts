@@ -144,6 +144,12 @@ export interface KvmHooks {
   sysregRead?(vcpu: Vcpu, encoding: number): bigint | null;
   /** A guest system-register write: true when handled. */
   sysregWrite?(vcpu: Vcpu, encoding: number, value: bigint): boolean;
+  /**
+   * The vCPU takes the interrupt its output line signals (the CPU's exception entry). An
+   * irqchip that acknowledges on the guest's behalf (MPIC proxy/EPR mode) does it here and
+   * returns the value the guest finds (e.g. EPR), else KVM_HOOK_PASS.
+   */
+  vcpuTakeInterrupt?(vcpu: Vcpu, line: number): number;
   /** At VM teardown, after the devices are destroyed. */
   vmDestroyed?(vm: Vm): void;
 }

@@ -95,6 +95,7 @@ export class Registry {
   hypercallHooks: HookFn<'hypercall'>[] = [];
   sysregReadHooks: HookFn<'sysregRead'>[] = [];
   sysregWriteHooks: HookFn<'sysregWrite'>[] = [];
+  vcpuTakeInterruptHooks: HookFn<'vcpuTakeInterrupt'>[] = [];
   vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
 
   /**
@@ -291,6 +292,7 @@ export class Registry {
       ['hypercall', this.hypercallHooks],
       ['sysregRead', this.sysregReadHooks],
       ['sysregWrite', this.sysregWriteHooks],
+      ['vcpuTakeInterrupt', this.vcpuTakeInterruptHooks],
       ['vmDestroyed', this.vmDestroyedHooks],
     ];
   }

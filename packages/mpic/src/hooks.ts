@@ -85,6 +85,11 @@ export const mpicHooks: KvmHooks = {
     if (cap !== KVM_CAP_IRQ_MPIC) return KVM_HOOK_PASS;
     return connectVcpu(vcpu, args);
   },
+  vcpuTakeInterrupt(vcpu: Vcpu, line: number): number {
+    if (line !== KVM_LINE_EXTERNAL || vcpu.slot(MPIC_VCPU_SLOT) === undefined) return KVM_HOOK_PASS;
+    const epr = mpicTakeExternal(vcpu);
+    return epr < 0 ? KVM_HOOK_PASS : epr;
+  },
   vcpuDestroy(vcpu: Vcpu): void {
     // kvmppc_mpic_disconnect_vcpu
     const c = vcpu.slot(MPIC_VCPU_SLOT);

@@ -145,8 +145,10 @@ describe('v4.2 proxy (EPR) mode', () => {
     t.setActive(1, 1);
     expect(mpicTakeExternal(v)).toBe(-1); // not in proxy mode: the guest reads IACK
     expect(t.line(0)).toBe(1);
+    expect(v.guest.takeInterrupt('external')).toBeNull(); // the guest port: nothing done in the kernel
+    expect(t.line(0)).toBe(1);
     t.setReg(MPIC_GCR, 0x60000000);
-    expect(mpicTakeExternal(v)).toBe(0x41);
+    expect(v.guest.takeInterrupt('external')).toBe(0x41); // through the guest port (vcpuTakeInterrupt)
     expect(t.line(0)).toBe(0);
     expect(t.vcpus[0].getOneReg(KVM_REG_PPC_EPR)).toBe(0x41n);
     expect(t.active(1)).toBe(0);
