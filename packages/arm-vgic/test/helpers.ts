@@ -149,3 +149,35 @@ export function v2Guest(n: number, nrIrqs = 128) {
   }
   return { host, vm, vcpus, dev, dist, cpu, guests: vcpus.map((v) => v.guest) };
 }
+
+/** A DeviceStateIo over a typed device handle (what the snapshot engine will provide). */
+export function stateIo(host: Host, dev: { attrRaw(op: 'set' | 'get' | 'has', g: number, a: number | bigint, addr: number): number }, vcpuIds: number[]) {
+  const buf = host.mem.alloc(8);
+  return {
+    vcpuIds,
+    getAttr(group: number, attr: bigint, size: 4 | 8): bigint {
+      host.mem.setU64(buf, 0n);
+      dev.attrRaw('get', group, attr, buf);
+      return size === 8 ? host.mem.getU64(buf) : BigInt(host.mem.getU32(buf));
+    },
+    setAttr(group: number, attr: bigint, size: 0 | 4 | 8, value: bigint): void {
+      if (size === 8) host.mem.setU64(buf, value);
+      else host.mem.setU32(buf, Number(BigInt.asUintN(32, value)));
+      dev.attrRaw('set', group, attr, buf);
+    },
+    hasAttr(group: number, attr: bigint): boolean {
+      try {
+        dev.attrRaw('has', group, attr, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    getOneReg(): bigint {
+      throw new Error('no ONE_REG state in the vGIC');
+    },
+    setOneReg(): void {
+      throw new Error('no ONE_REG state in the vGIC');
+    },
+  };
+}
