@@ -9,6 +9,7 @@ export default defineConfig([
     dts: true,
     sourcemap: true,
     clean: true,
+    shims: true,
     outDir: 'dist',
   },
   {
@@ -21,5 +22,6 @@ export default defineConfig([
     clean: false,
     outDir: 'dist',
     banner: { js: '#!/usr/bin/env node' },
+    shims: true,
   },
 ]);

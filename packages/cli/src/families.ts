@@ -141,6 +141,11 @@ function noAck(v: VcpuHandle, what: string): Error {
   return new KvmError(22, `eoi on vCPU ${v.id}: nothing was acknowledged on this vCPU and no id was given (${what})`);
 }
 
+/** SGIs reset enabled (KVM enables them at vCPU init); PPIs reset disabled. */
+function privateConfigured(n: number, enabled: boolean | null, pending: boolean | null, active: boolean | null, priority: number | null): boolean {
+  return !!(pending || active || priority || (n < 16 ? enabled === false : enabled));
+}
+
 // ---------------------------------------------------------------- GICv3
 
 function gicv3(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
@@ -239,7 +244,7 @@ function gicv3(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
           const pending = r.bit(5, mp | 0x10200n, n);
           const active = r.bit(5, mp | 0x10300n, n);
           const priority = r.byte(5, mp | BigInt(0x10400 + (n & ~3)), n & 3);
-          rows.push({ device: dev.name, vcpu: v.id, irq: gicIrqName(n), enabled, pending, active, priority, target: `vCPU ${v.id}`, configured: !!(enabled || pending || active || priority) });
+          rows.push({ device: dev.name, vcpu: v.id, irq: gicIrqName(n), enabled, pending, active, priority, target: `vCPU ${v.id}`, configured: privateConfigured(n, enabled, pending, active, priority) });
         }
         const pmr = r.get(6, mp | BigInt(SYSREGS.ICC_PMR_EL1!), 8);
         const grpen = r.get(6, mp | BigInt(SYSREGS.ICC_IGRPEN1_EL1!), 8);
@@ -356,7 +361,7 @@ function gicv2(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
           const pending = r.bit(1, c | 0x200n, n);
           const active = r.bit(1, c | 0x300n, n);
           const priority = r.byte(1, c | BigInt(0x400 + (n & ~3)), n & 3);
-          rows.push({ device: dev.name, vcpu: v.id, irq: gicIrqName(n), enabled, pending, active, priority, target: `vCPU ${v.id}`, configured: !!(enabled || pending || active || priority) });
+          rows.push({ device: dev.name, vcpu: v.id, irq: gicIrqName(n), enabled, pending, active, priority, target: `vCPU ${v.id}`, configured: privateConfigured(n, enabled, pending, active, priority) });
         }
         const pmr = r.get(2, c | 0x04n);
         const ctlr = r.get(2, c | 0x00n);
@@ -399,6 +404,8 @@ const MPIC_CPU = 0x20000;
 const MPIC_IACK = 0xa0;
 const MPIC_EOI = 0xb0;
 const MPIC_CTPR = 0x80;
+/** TVPR0 reads at 0x1110 and TDR0 at 0x1120 (mpic.c's timer reads are 0x10 early; writes go to 0x1120 / 0x1130). */
+const TVPR_READ = 0x1110;
 
 function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
   const st = stacks();
@@ -434,7 +441,7 @@ function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
       return null;
     };
     for (let k = 0; k < 4; k++) {
-      const x = look(`IPI ${k}`, 0x10a0 + 0x10 * k) ?? look(`timer ${k}`, 0x1120 + 0x40 * k);
+      const x = look(`IPI ${k}`, 0x10a0 + 0x10 * k) ?? look(`timer ${k}`, TVPR_READ + 0x40 * k);
       if (x) return x;
     }
     const n = nbIrqs();
@@ -524,7 +531,7 @@ function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
           pending: line,
           active: activity,
           priority,
-          target: idr === undefined ? '-' : idr === null ? '?' : `CPU ${cpuList(idr & 0xffffffn)}`,
+          target: idr === null ? '-' : `CPU ${cpuList(idr & 0xffffffn)}`,
           configured: !!(masked === false || line || activity || priority || vector),
         });
       };
@@ -532,8 +539,8 @@ function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
         const line = r.get(3, BigInt(i));
         row(`source ${i}`, r.get(2, BigInt(MPIC_SRC + 0x20 * i)), r.get(2, BigInt(MPIC_SRC + 0x20 * i + 0x10)), line === null ? null : line !== 0n);
       }
-      for (let k = 0; k < 4; k++) row(`IPI ${k}`, r.get(2, BigInt(0x10a0 + 0x10 * k)), null, null);
-      for (let k = 0; k < 4; k++) row(`timer ${k}`, r.get(2, BigInt(0x1120 + 0x40 * k)), r.get(2, BigInt(0x1130 + 0x40 * k)), null);
+      for (let k = 0; k < 4; k++) row(`IPI ${k}`, r.get(2, BigInt(0x10a0 + 0x10 * k)), null, false);
+      for (let k = 0; k < 4; k++) row(`timer ${k}`, r.get(2, BigInt(TVPR_READ + 0x40 * k)), r.get(2, BigInt(TVPR_READ + 0x10 + 0x40 * k)), null);
       for (const v of vm.vcpus) {
         const ctpr = r.get(2, BigInt(MPIC_CPU + v.id * 0x1000 + MPIC_CTPR));
         cpus.push({
