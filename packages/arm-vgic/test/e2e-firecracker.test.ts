@@ -5,7 +5,7 @@
  */
 import { EINVAL, ENODEV } from '@kvmdev/core';
 import * as U from '../src/uapi.js';
-import { facade, v2Guest, v3Guest } from './helpers.js';
+import { dirtyV3, facade, v2Guest, v3Guest, v3GuestView } from './helpers.js';
 
 const SPI = 1 << 24;
 
@@ -117,51 +117,6 @@ function fcSaveV3(w: ReturnType<typeof v3Guest>): { dist: Saved; cpus: Saved } {
 function fcRestore(dev: { setAttr(g: number, a: bigint, v: number | bigint): void }, s: { dist: Saved; cpus: Saved }): void {
   for (const e of s.dist) dev.setAttr(e.group, e.attr, e.size === 8 ? e.value : Number(e.value));
   for (const e of s.cpus) dev.setAttr(e.group, e.attr, e.size === 8 ? e.value : Number(e.value));
-}
-
-/** What the guest can observe on a GICv3 VM. */
-export function v3GuestView(w: ReturnType<typeof v3Guest>): string[] {
-  const out: string[] = [];
-  const g0 = w.guests[0]!;
-  for (const off of [0x0, 0x4, 0x8]) out.push(`d${off}=${g0.mmioRead(w.dist + off, 4)}`);
-  for (const base of [0x80, 0x100, 0x200, 0x300, 0xc00, 0x400])
-    for (let o = base; o < base + (base === 0x400 ? 128 : base === 0xc00 ? 32 : 16); o += 4) out.push(`d${o}=${g0.mmioRead(w.dist + o, 4)}`);
-  for (let i = 32; i < 128; i++) out.push(`r${i}=${g0.mmioRead(w.dist + 0x6000 + 8 * i, 4)}`);
-  w.guests.forEach((g, k) => {
-    const rd = w.redist + k * 0x20000;
-    for (const o of [0x10080, 0x10100, 0x10200, 0x10300, 0x10c00, 0x10c04, 0x10400, 0x10404, 0x70, 0x74, 0x78, 0x7c])
-      out.push(`c${k}.${o}=${g.mmioRead(rd + o, 4)}`);
-    for (const r of [U.ICC_PMR_EL1, U.ICC_CTLR_EL1, U.ICC_IGRPEN1_EL1, U.ICC_BPR0_EL1, U.ICC_BPR1_EL1, U.ICC_RPR_EL1, U.ICC_HPPIR1_EL1])
-      out.push(`i${k}.${r}=${g.sysregRead(r)}`);
-    out.push(`l${k}=${g.line('irq')}`);
-  });
-  return out;
-}
-
-/** Puts a GICv3 VM in a non-trivial state from the guest side. */
-export function dirtyV3(w: ReturnType<typeof v3Guest>): void {
-  const [g0, g1] = w.guests as [typeof w.guests[0], typeof w.guests[0]];
-  g0!.mmioWrite32(w.dist, 4, 2);
-  // LPI tables (a zero PROPBASER/PENDBASER would come back sanitised as RaWb: 0x180)
-  g0!.mmioWrite32(w.redist + 0x70, 4, 0x1000078f);
-  w.guests.forEach((g, k) => g!.mmioWrite32(w.redist + k * 0x20000 + 0x78, 4, 0x20000780 + k * 0x10000));
-  g0!.mmioWrite32(w.dist + 0x104, 4, 0x0000ff03);
-  g0!.mmioWrite32(w.dist + 0x420, 4, 0x80a0c0e0);
-  g0!.mmioWrite32(w.dist + 0xc08, 4, 0xaaaaaaa2); // SPI 33 level
-  g0!.mmioWrite(w.dist + 0x6000 + 8 * 34, 8, 1n);
-  for (const g of w.guests) {
-    g!.sysregWrite(U.ICC_PMR_EL1, 0xf0);
-    g!.sysregWrite(U.ICC_IGRPEN1_EL1, 1);
-    g!.sysregWrite(U.ICC_BPR1_EL1, 4);
-  }
-  w.vm.irqLine(SPI | 32, 1);
-  w.vm.irqLine(SPI | 33, 1); // level, line held high
-  w.vm.irqLine(SPI | 34, 1); // → vCPU 1
-  g1!.sysregWrite(U.ICC_SGI1R_EL1, (3n << 24n) | 1n); // SGI 3 to vCPU 0
-  expect(g0!.sysregRead(U.ICC_IAR1_EL1)).toBe(3n); // SGI 3 active on vCPU 0
-  g1!.mmioWrite32(w.redist + 0x20000 + 0x10400 + 4, 4, 0x10203040); // PPI priorities vCPU 1
-  g1!.mmioWrite32(w.redist + 0x20000 + 0x10100, 4, 1 << 27);
-  w.vm.irqLine((2 << 24) | (1 << 16) | 27, 1);
 }
 
 describe('Firecracker save/restore register lists', () => {
