@@ -10,12 +10,13 @@ import { makeHooks } from './hooks.js';
 import { xicsSnapshot } from './snapshot.js';
 import {
   KVM_DEV_TYPE_XICS,
-  KVM_DEV_XICS_GRP_CTRL,
   KVM_DEV_XICS_GRP_SOURCES,
-  KVM_DEV_XICS_NR_SERVERS,
 } from './uapi.js';
 
-/** The XICS attribute table. */
+/**
+ * The XICS attribute table: what the emulated XICS implements. KVM_DEV_XICS_GRP_CTRL /
+ * KVM_DEV_XICS_NR_SERVERS (XICS-on-XIVE only) is not listed: HAS, GET and SET answer ENXIO.
+ */
 export const XICS_ATTRS: AttrTable = [
   {
     group: KVM_DEV_XICS_GRP_SOURCES,
@@ -25,15 +26,6 @@ export const XICS_ATTRS: AttrTable = [
     state: true,
     attrs: 'source number, 16 <= n < 2^20',
     doc: 'Per-source state: server (bits 31:0), priority (39:32), LEVEL_SENSITIVE, MASKED, PENDING, PRESENTED, QUEUED (bits 40-44).',
-  },
-  {
-    group: KVM_DEV_XICS_GRP_CTRL,
-    name: 'KVM_DEV_XICS_GRP_CTRL',
-    size: 4,
-    access: 'none',
-    state: false,
-    attrs: [{ attr: KVM_DEV_XICS_NR_SERVERS, name: 'KVM_DEV_XICS_NR_SERVERS', size: 4, access: 'w' }],
-    doc: 'Implemented only by XICS-on-XIVE; the emulated XICS answers ENXIO to set, get and has.',
   },
 ];
 
