@@ -1,0 +1,36 @@
+/**
+ * Runs the real `kvmdev` binary as a child process: `node --conditions=@kvmdev/source
+ * --import tsx src/cli.ts`, so the tests need no build (tsx is a root dev dependency).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const PKG = resolve(__dirname, '..');
+export const VMS = resolve(PKG, '../../examples/vms');
+export const CLI = join(PKG, 'src/cli.ts');
+
+export interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function kvmdev(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
+  const r = spawnSync(process.execPath, ['--conditions=@kvmdev/source', '--import', 'tsx', CLI, ...args], {
+    cwd: options.cwd ?? PKG,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export const vm = (name: string): string => join(VMS, name);
+
+export function tmp(): string {
+  return mkdtempSync(join(tmpdir(), 'kvmdev-cli-'));
+}
+
+export const FAMILIES = ['arm64-virt-gicv3', 'firecracker-gicv2', 'e500-mpic', 'pseries-xics'] as const;
