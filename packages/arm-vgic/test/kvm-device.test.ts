@@ -1,6 +1,5 @@
 /** Reference §4 and §9 items 14–48: ADDR, register groups, sysregs, LEVEL_INFO, CTRL, MAINT_IRQ. */
 import { E2BIG, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, ENOENT, ENXIO, KVM_GET_DEVICE_ATTR, kvm_device_attr } from '@kvmdev/core';
-import * as U from '../src/uapi.js';
 import { errnoOf, facade, typed } from './helpers.js';
 
 const G = { ADDR: 0, DIST: 1, CPU: 2, NR: 3, CTRL: 4, REDIST: 5, SYS: 6, LEVEL: 7, MAINT: 9 };
