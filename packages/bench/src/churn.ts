@@ -10,7 +10,7 @@
 import { type Host, KVM_CAP_IRQ_MPIC, KVM_CAP_IRQ_XICS, KVM_CREATE_DEVICE, KVM_CREATE_VM, type KvmPlugin, createHost } from '@kvmdev/core';
 import { KVM_DEV_MPIC_GRP_MISC, mpic } from '@kvmdev/mpic';
 import { KVM_DEV_XICS_GRP_SOURCES, xics } from '@kvmdev/xics';
-import { FacadeVm, GICV3_DIST, GICV3_REDIST, check, loadVgic, vgicMissing } from './families.js';
+import { FacadeVm, GICV3_DIST, GICV3_REDIST, loadVgic, vgicMissing } from './families.js';
 import { fakePlugin } from './fake-device.js';
 import { type Figure, QUICK, forceGc, judge, measure, skipped } from './harness.js';
 
@@ -57,9 +57,15 @@ async function churn(label: string, p: KvmPlugin | null, type: (h: Host) => numb
   const live0 = h.liveVms.size;
   one();
   if (h.liveVms.size !== live0) throw new Error(`${label}: a churned VM was not freed`);
-  const fig = await measure('churn', name, (n) => {
-    for (let i = 0; i < n; i++) one();
-  });
+  const fig = await measure(
+    'churn',
+    name,
+    (n) => {
+      for (let i = 0; i < n; i++) one();
+    },
+    {},
+    QUICK ? 5000 : 20_000,
+  );
   fig.note = `${h.liveVms.size - live0} churned VMs alive at the end (all freed); B/call is the garbage of one VM lifetime`;
   judge(fig, 'VM churn >= 50,000/s', fig.opsPerSec! >= 50_000);
   return [fig];
@@ -135,6 +141,19 @@ function xicsBuild(b: Builder): unknown {
   return f.vmFd;
 }
 
+function coreBuild(b: Builder): unknown {
+  const f = b.vm();
+  f.createVcpus(8);
+  return f.vmFd;
+}
+
+function gicV3NoInitBuild(b: Builder): unknown {
+  const f = b.vm();
+  f.createVcpus(8);
+  f.createDevice(7);
+  return f.vmFd;
+}
+
 /** One process per family (a clean heap for each memory figure). */
 export const churnUnits: Record<string, () => Promise<Figure[]>> = {
   'churn:fake': () => churn('fake (core floor)', fakePlugin, (h) => h.deviceType('@kvmdev/bench:fake')),
@@ -143,6 +162,9 @@ export const churnUnits: Record<string, () => Promise<Figure[]>> = {
   'churn:xics': () => churn('XICS', xics, () => 3),
   'memory:gicv3': async () =>
     memory({ label: 'GICv3, 8 vCPUs, 256 IRQs', plugin: await loadVgic(), build: gicV3Build, target: { bytes: 64 * 1024, text: '< 64 KiB per idle GICv3 VM' } }),
+  'memory:core': () => memory({ label: 'core only: VM + 8 vCPUs, no device (attribution)', plugin: fakePlugin, build: coreBuild }),
+  'memory:gicv3-noinit': async () =>
+    memory({ label: 'GICv3 created, 8 vCPUs, before NR_IRQS/CTRL_INIT (attribution)', plugin: await loadVgic(), build: gicV3NoInitBuild }),
   'memory:mpic': () => memory({ label: 'MPIC, 4 CPUs', plugin: mpic, build: mpicBuild }),
   'memory:xics': () => memory({ label: 'XICS, 4 servers, 1024 sources', plugin: xics, build: xicsBuild }),
 };

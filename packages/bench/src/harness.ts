@@ -46,7 +46,7 @@ export interface Figure {
 /** A case: performs the operation `n` times. */
 export type RunFn = (n: number) => void;
 
-const SAMPLE_MS = QUICK ? 4 : 25;
+const SAMPLE_MS = QUICK ? 4 : 20;
 const SAMPLES = QUICK ? 3 : 7;
 const WARM_MS = QUICK ? 40 : 150;
 
@@ -201,9 +201,9 @@ export function skipped(group: string, name: string, note: string, target?: stri
 }
 
 /** Measures a case: time, then the allocation check. */
-export async function measure(group: string, name: string, run: RunFn, extra: Partial<Figure> = {}): Promise<Figure> {
+export async function measure(group: string, name: string, run: RunFn, extra: Partial<Figure> = {}, allocCalls?: number): Promise<Figure> {
   const ns = timeNs(run);
-  const a = await allocCheck(run);
+  const a = await allocCheck(run, allocCalls);
   return rate(group, name, ns, { bytesPerCall: a.bytesPerCall, gcPerMillion: a.gcPerMillion, ...extra });
 }
 
