@@ -131,7 +131,7 @@ function vmIoctl(vm: Vm, req: number, arg: number): number {
       return 0;
     }
     default:
-      return KVM_HOOK_PASS;
+      return -EINVAL; // kvm_arch_vm_ioctl's default on arm64
   }
 }
 
@@ -157,7 +157,7 @@ function vcpuCreated(vcpu: Vcpu): void {
 function vcpuIoctl(vcpu: Vcpu, req: number, arg: number): number {
   const st = vcpu.slot(ARM_VCPU);
   if (st === undefined) return KVM_HOOK_PASS;
-  if (req !== U.KVM_ARM_VCPU_INIT) return KVM_HOOK_PASS;
+  if (req !== U.KVM_ARM_VCPU_INIT) return -EINVAL; // kvm_arch_vcpu_ioctl's default on arm64
   const mem = vcpu.vm.host.mem;
   if (!mem.ok(arg, 32)) return -EFAULT;
   const target = mem.getU32(arg);

@@ -243,7 +243,9 @@ export function mapResources(g: Vgic): number {
   if (g.ready) return 0;
   const r = g.v2 ? v2Map(g) : v3Map(g);
   if (r < 0) {
-    g.vm.bugged = true; // kvm_vm_dead: later VM, vCPU and device ioctls give EIO
+    // kvm_vm_dead (since ~6.12 the vgic is kept): the vCPUs can no longer run (KVM_RUN → EIO);
+    // since the 2025 "reject ioctls only if the VM is bugged" change other ioctls still work
+    g.vm.markDead();
     return r;
   }
   registerMmio(g);

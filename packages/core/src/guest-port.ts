@@ -104,7 +104,11 @@ export class GuestPort {
     throw new KvmError(EINVAL, `hypercall 0x${nr.toString(16)} is not handled in the kernel`);
   }
 
-  /** A system-register read (MRS); throws EINVAL for a register no plugin handles (UNDEF). */
+  /**
+   * A system-register read (MRS). `encoding` is the 16-bit `Op0<<14 | Op1<<11 | CRn<<7 | CRm<<3 |
+   * Op2` form that KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS uses (ICC_PMR_EL1 = 0xC230). Throws EINVAL for
+   * a register no plugin handles (the guest would take an UNDEF).
+   */
   sysregRead(encoding: number): bigint {
     const vm = this.vcpu.vm;
     const hooks = vm.host.registry.sysregReadHooks;
@@ -121,7 +125,7 @@ export class GuestPort {
     throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
   }
 
-  /** A system-register write (MSR); throws EINVAL for a register no plugin handles (UNDEF). */
+  /** A system-register write (MSR), same encoding as {@link sysregRead}; throws EINVAL (UNDEF) when unhandled. */
   sysregWrite(encoding: number, value: bigint | number): void {
     const vm = this.vcpu.vm;
     const hooks = vm.host.registry.sysregWriteHooks;

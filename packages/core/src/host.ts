@@ -442,6 +442,7 @@ export class Host {
 
   /** KVM_RUN: the plugins' checks, in order; returns 0 or -errno. */
   run(vcpu: Vcpu): number {
+    if (vcpu.vm.dead) return -EIO; // KVM_REQ_VM_DEAD
     for (const h of this.registry.vcpuRunHooks) {
       const r = h(vcpu);
       if (r < 0 && r !== KVM_HOOK_PASS) return r;

@@ -178,6 +178,13 @@ export class VcpuHandle extends Handle {
     else this.host.mem.setU64(buf, BigInt.asUintN(64, BigInt(value)));
     check(this.host.withVcpu(this.fd, (v) => this.host.setOneReg(v, id, buf)), 'KVM_SET_ONE_REG');
   }
+  /** Raw ioctl on the vCPU fd (for arch ioctls without a typed method, e.g. KVM_ARM_VCPU_INIT). */
+  ioctl(request: number, arg: number | bigint = 0): number {
+    const r = this.host.ioctl(this.fd, request, arg);
+    if (r < 0) throw new KvmError(this.host.errno, `ioctl 0x${(request >>> 0).toString(16)}`);
+    return r;
+  }
+
   /** KVM_SET_DEVICE_ATTR on the vCPU fd (vcpu.rst groups); `size` is the payload size. */
   setAttr(group: number, attr: number | bigint, value: number | bigint, size: 4 | 8 = 8): void {
     const buf = this.host.scratch();

@@ -47,6 +47,12 @@ export class Vm {
   irqLineStatus: number | null = null;
   /** Set by a plugin bug (KVM_BUG_ON): every later ioctl on the VM gives EIO. */
   bugged = false;
+  /**
+   * Set by `markDead()` (kvm_vm_dead): the vCPUs can no longer run (KVM_RUN gives EIO). Since the
+   * 2025 change "Reject ioctls only if the VM is bugged, not simply marked dead", other ioctls
+   * still work on a dead VM; only `bugged` rejects them.
+   */
+  dead = false;
   /** Set once teardown has run. */
   freed = false;
   /** Per-plugin data. */
@@ -99,6 +105,11 @@ export class Vm {
   putNoDestroy(): void {
     if (this.usersCount <= 1) throw new Error('kvm_put_kvm_no_destroy would free the VM');
     this.usersCount--;
+  }
+
+  /** kvm_vm_dead: the VM can no longer run (e.g. a failed first-run irqchip setup on arm64). */
+  markDead(): void {
+    this.dead = true;
   }
 
   /** KVM_BUG_ON: marks the VM bugged after a plugin threw. */

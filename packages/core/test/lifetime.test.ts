@@ -182,3 +182,16 @@ describe('plugin bugs (KVM_BUG_ON)', () => {
     expect(log.calls).toContain('destroy');
   });
 });
+
+describe('a dead VM (kvm_vm_dead)', () => {
+  test('KVM_RUN gives EIO; other ioctls still work (only a bugged VM rejects them)', () => {
+    const host = createHost();
+    const vm = host.createVm();
+    const c = vm.createVcpu(0);
+    vm.vm.markDead();
+    expect(host.ioctl(c.fd, 0xae80, 0)).toBe(-1);
+    expect(host.errno).toBe(EIO);
+    expect(host.ioctl(vm.fd, KVM_CHECK_EXTENSION, KVM_CAP_DEVICE_CTRL)).toBe(1);
+    expect(vm.createVcpu(1).id).toBe(1);
+  });
+});
