@@ -29,7 +29,7 @@ const nrIrqs = {
   size: 4 as const,
   access: 'rw' as const,
   state: false,
-  attrs: [{ attr: 0, name: 'nr_irqs' }],
+  attrs: 'ignored: the kernel does not look at attr (use 0)',
   doc: '64..992 in steps of 32; set once, before init',
 };
 
@@ -124,7 +124,7 @@ export const VGIC_V3_ATTRS: AttrTable = [
     size: 4,
     access: 'rw',
     state: false,
-    attrs: [{ attr: 0, name: 'maintenance interrupt INTID (PPI)' }],
+    attrs: 'ignored: the kernel does not look at attr (use 0); the payload is the maintenance interrupt INTID (a PPI)',
   },
 ];
 

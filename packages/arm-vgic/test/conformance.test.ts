@@ -1,0 +1,66 @@
+/**
+ * The @kvmdev/testing conformance kit over GICv2 and GICv3: the DeviceOps contract the core relies
+ * on (TEST create, EEXIST for a second GIC, HAS/GET/SET agreement, EFAULT, rejected SETs,
+ * destroy-style lifetime, VM references, random traffic).
+ */
+import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
+import { describeDeviceConformance } from '@kvmdev/testing';
+import { armVgic } from '../src/index.js';
+
+/**
+ * The kernel's register groups (DIST/CPU/REDIST regs) read an unknown offset as 0 and ignore a
+ * write to it, while HAS gives ENXIO (vgic_uaccess / vgic_v*_has_attr_regs).
+ */
+const unknownOffsetsReadZero = (group: number) => group === 1 || group === 2 || group === 5;
+
+describeDeviceConformance({
+  plugin: armVgic,
+  deviceKey: 'KVM_DEV_TYPE_ARM_VGIC_V3',
+  hasRejectsButAccessible: unknownOffsetsReadZero,
+  vcpus: 2,
+  lifetime: 'destroy',
+  singleton: EEXIST,
+  samples: {
+    set: [
+      { group: 0, attr: 2, value: 0x3fff0000n, size: 8, name: 'ADDR DIST' },
+      { group: 3, attr: 0, value: 128, size: 4, name: 'NR_IRQS 128' },
+    ],
+    get: [
+      { group: 0, attr: 2, size: 8 },
+      { group: 3, attr: 0, size: 4 },
+    ],
+    invalid: [
+      { op: 'set', group: 0, attr: 2, value: 0x1000n, size: 8, errno: EEXIST }, // already set: EEXIST is checked before alignment
+      { op: 'set', group: 0, attr: 3, value: 0x1000n, size: 8, errno: EINVAL }, // REDIST not 64 KiB aligned
+      { op: 'set', group: 0, attr: 0, value: 0n, size: 8, errno: ENXIO },
+      { op: 'set', group: 3, attr: 0, value: 1024, size: 4, errno: EINVAL },
+      { op: 'set', group: 4, attr: 7, size: 0, errno: ENXIO },
+      { op: 'get', group: 4, attr: 0, size: 4, errno: ENXIO },
+    ],
+  },
+});
+
+describeDeviceConformance({
+  plugin: armVgic,
+  deviceKey: 'KVM_DEV_TYPE_ARM_VGIC_V2',
+  hasRejectsButAccessible: unknownOffsetsReadZero,
+  vcpus: 2,
+  lifetime: 'destroy',
+  singleton: EEXIST,
+  samples: {
+    set: [
+      { group: 0, attr: 0, value: 0x3ffff000n, size: 8, name: 'ADDR DIST' },
+      { group: 3, attr: 0, value: 128, size: 4, name: 'NR_IRQS 128' },
+    ],
+    get: [
+      { group: 0, attr: 0, size: 8 },
+      { group: 3, attr: 0, size: 4 },
+    ],
+    invalid: [
+      { op: 'set', group: 0, attr: 1, value: 0x3fffe800n, size: 8, errno: EINVAL },
+      { op: 'set', group: 0, attr: 2, value: 0n, size: 8, errno: ENXIO },
+      { op: 'set', group: 3, attr: 0, value: 100, size: 4, errno: EINVAL },
+      { op: 'has', group: 4, attr: 3, errno: ENXIO },
+    ],
+  },
+});
