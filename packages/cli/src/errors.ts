@@ -31,3 +31,8 @@ export class CliError extends Error {
 export function inputError(message: string): CliError {
   return new CliError(EXIT.INPUT, message);
 }
+
+/** A SnapshotError's message without the errno prefix: `$.vm.vcpus: the snapshot has 2 vCPUs, this VM has 1`. */
+export function snapshotMessage(e: Error): string {
+  return e.message.replace(/^E[A-Z0-9]+: /, '');
+}

@@ -20,11 +20,11 @@ import {
   restoreSnapshot,
   saveSnapshot,
 } from '@kvmdev/core';
-import { CliError, EXIT, inputError } from './errors.js';
+import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
 import { type Colours, colours, formatEvent, progressWriter, table, toJson, useColour } from './format.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { Runner, STEP_FIELDS, type ScenarioSource, type TraceEvent } from './scenario.js';
-import { SourceFile, displayPath } from './source.js';
+import { displayPath } from './source.js';
 import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
 import { hex } from './names.js';
 
@@ -207,7 +207,7 @@ export const VERSION = '0.1.0';
 
 function explain(e: unknown): { code: number; message: string } {
   if (e instanceof CliError) return { code: e.exitCode, message: e.message };
-  if (e instanceof SnapshotError) return { code: EXIT.SNAPSHOT, message: `snapshot refused: ${e.message}` };
+  if (e instanceof SnapshotError) return { code: EXIT.SNAPSHOT, message: `snapshot refused: ${snapshotMessage(e)}` };
   if (e instanceof ConfigError) return { code: EXIT.INPUT, message: e.message };
   if (isKvmError(e)) return { code: EXIT.KERNEL, message: `a kernel call failed: ${e.message}` };
   return { code: EXIT.KERNEL, message: `internal error: ${(e as Error)?.stack ?? String(e)}` };
@@ -284,9 +284,16 @@ function readSnapshotFile(path: string): unknown {
   }
   try {
     return JSON.parse(text);
-  } catch {
-    SourceFile.parse(path, text); // throws with line:col
-    throw inputError(`${path}: not JSON`);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    let where = path;
+    if (m) {
+      const before = text.slice(0, Number(m[1]));
+      const line = before.split('\n').length;
+      where = `${path}:${line}:${Number(m[1]) - before.lastIndexOf('\n')}`;
+    }
+    throw inputError(`${where}: syntax error: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
   }
 }
 
@@ -406,7 +413,7 @@ async function restore(cmd: Cmd): Promise<number> {
   try {
     restoreSnapshot(f.host, vm.vm.fd, data);
   } catch (e) {
-    if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${snapFile}: restore refused: ${e.message}`);
+    if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${snapFile}: restore refused: ${snapshotMessage(e)}`);
     if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${snapFile}: restore failed: ${e.message}`);
     throw e;
   }
@@ -435,12 +442,12 @@ async function diff(cmd: Cmd): Promise<number> {
   try {
     sa = parseSnapshot(da);
   } catch (e) {
-    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${a}: not a valid snapshot: ${e.message}`) : e;
+    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${a}: not a valid snapshot: ${snapshotMessage(e)}`) : e;
   }
   try {
     sb = parseSnapshot(db);
   } catch (e) {
-    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${b}: not a valid snapshot: ${e.message}`) : e;
+    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${b}: not a valid snapshot: ${snapshotMessage(e)}`) : e;
   }
   let host: Host;
   if (cmd.p.values.vm) host = (await loadVmFile(cmd.p.values.vm as string)).host;

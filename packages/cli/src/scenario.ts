@@ -20,7 +20,7 @@ import {
   restoreSnapshot,
   saveSnapshot,
 } from '@kvmdev/core';
-import { CliError, EXIT, inputError } from './errors.js';
+import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
 import { type Decoded, type Family, familiesOf } from './families.js';
 import { HCALLS, HCALL_RETS, SYSREGS, hcallName, hcallRetName, hex, parseInteger, parseSysregForm, sysregName } from './names.js';
 import { type FieldPath, type SourceFile, formatPath } from './source.js';
@@ -406,7 +406,7 @@ export class Runner {
         this.runStep(s);
       } catch (e) {
         if (!isKvmError(e)) throw e;
-        if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${s.source.where(s.path)}: ${s.label}: restore refused: ${e.message}`);
+        if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${s.source.where(s.path)}: ${s.label}: restore refused: ${snapshotMessage(e)}`);
         const next = steps[i + 1];
         const text = `${s.kind} failed: ${e.message}`;
         this.last = { errno: e.code, value: null };

@@ -1,4 +1,4 @@
-import { kvmdev, vm, FAMILIES } from './helpers';
+import { kvmdev, vm, FAMILIES } from './helpers.js';
 
 jest.setTimeout(120_000);
 
