@@ -148,7 +148,7 @@ function privateConfigured(n: number, enabled: boolean | null, pending: boolean 
 
 // ---------------------------------------------------------------- GICv3
 
-function gicv3(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
+function gicv3(_host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
   const st = stacks();
   const settings = vm.config.devices.find((d) => (d.name ?? d.type) === dev.name)?.settings ?? {};
   const rpr = (v: VcpuHandle): number | null => {
@@ -279,7 +279,7 @@ function gicv3(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
 
 // ---------------------------------------------------------------- GICv2
 
-function gicv2(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
+function gicv2(_host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
   const st = stacks();
   const settings = vm.config.devices.find((d) => (d.name ?? d.type) === dev.name)?.settings ?? {};
   const cpuBase = parseAddress(settings.cpu);
@@ -407,7 +407,7 @@ const MPIC_CTPR = 0x80;
 /** TVPR0 reads at 0x1110 and TDR0 at 0x1120 (mpic.c's timer reads are 0x10 early; writes go to 0x1120 / 0x1130). */
 const TVPR_READ = 0x1110;
 
-function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
+function mpicFamily(_host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
   const st = stacks();
   const settings = vm.config.devices.find((d) => (d.name ?? d.type) === dev.name)?.settings ?? {};
   const base = (): number => {
@@ -559,7 +559,7 @@ function mpicFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
 
 const KVM_REG_PPC_ICP_STATE = 0x1030_0000_0000_008cn;
 
-function xicsFamily(host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
+function xicsFamily(_host: Host, vm: ComposedVm, dev: ComposedDevice): Family {
   const st = stacks();
   const settings = vm.config.devices.find((d) => (d.name ?? d.type) === dev.name)?.settings ?? {};
   const icp = (v: VcpuHandle): bigint | null => {

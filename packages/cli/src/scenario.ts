@@ -605,7 +605,8 @@ export class Runner {
         return;
       }
       case 'expect':
-        return this.expect(s);
+        this.expect(s);
+        return;
       case 'snapshot': {
         const snap = saveSnapshot(this.host, this.vm.vm.fd);
         writeFileSync(a.file as string, `${JSON.stringify(snap, null, 2)}\n`);
