@@ -48,7 +48,7 @@ export type RunFn = (n: number) => void;
 
 const SAMPLE_MS = QUICK ? 4 : 20;
 const SAMPLES = QUICK ? 3 : 7;
-const WARM_MS = QUICK ? 40 : 150;
+const WARM_MS = QUICK ? 25 : 150;
 
 let sink = 0;
 /** Keeps a value alive so the optimiser cannot drop the work that produced it. */
@@ -141,7 +141,7 @@ export function stopGcObserver(): void {
  * remaining chunks' growth divided by their calls is the allocation rate. The harness's own
  * cost (one memoryUsage() call per chunk) is measured with an empty chunk and subtracted.
  */
-export async function allocCheck(run: RunFn, calls = QUICK ? 200_000 : 1_000_000): Promise<{ bytesPerCall: number; gcPerMillion: number }> {
+export async function allocCheck(run: RunFn, calls = QUICK ? 100_000 : 1_000_000): Promise<{ bytesPerCall: number; gcPerMillion: number }> {
   const chunk = 5000;
   const chunks = Math.max(1, Math.floor(calls / chunk));
   const empty = (): void => {};
