@@ -57,7 +57,7 @@ test('random raw ioctls on every kind of fd never throw and return only document
           arg: fc.oneof(fc.constant(0), fc.nat(64), fc.constant(-1), fc.constant(2 ** 53), fc.constant(4092), fc.nat(255).map((o) => -o - 2), fc.constant(NaN)),
           fill: fc.uint8Array({ minLength: 32, maxLength: 32 }),
         }),
-        { maxLength: 40 },
+        { minLength: 10, maxLength: 40, size: 'max' },
       ),
       (calls) => {
         const host = createHost({ plugins: [fakePlugin({ calls: [] })], fdLimit: 64 });

@@ -70,7 +70,7 @@ export function checkRawIoctls(o: RawIoctlOptions): RawIoctlReport {
         arg: fc.oneof(fc.constant(0), fc.nat(64), fc.constant(4092), fc.constant(2 ** 40), fc.nat(511).map((x) => -2 - x)),
         bytes: fc.uint8Array({ minLength: 64, maxLength: 64 }),
       }),
-      { maxLength: o.steps ?? 30 },
+      { minLength: Math.min(10, o.steps ?? 30), maxLength: o.steps ?? 30, size: 'max' },
     ),
     (steps) => {
       const host = K.createHost({ plugins: o.plugins });
