@@ -110,26 +110,87 @@ export class GuestPort {
    * a register no plugin handles (the guest would take an UNDEF).
    */
   sysregRead(encoding: number): bigint {
+    const v = this.read32(encoding);
+    if (v !== KVM_HOOK_PASS) return BigInt(v);
     const vm = this.vcpu.vm;
     const hooks = vm.host.registry.sysregReadHooks;
     for (let i = 0; i < hooks.length; i++) {
-      let v: bigint | null;
+      let r: bigint | null;
       try {
-        v = hooks[i]!(this.vcpu, encoding);
+        r = hooks[i]!(this.vcpu, encoding);
       } catch (e) {
         vm.bug(e, 'sysreg');
         throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
       }
-      if (v !== null) return v;
+      if (r !== null) return r;
     }
-    throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+    throw undef(encoding);
+  }
+
+  /**
+   * A system-register read as a number (bits 31:0), without bigint: the hot path for the GIC's
+   * ICC_IAR1_EL1 and friends. Registers only a 64-bit hook serves are truncated to 32 bits.
+   */
+  sysregRead32(encoding: number): number {
+    const v = this.read32(encoding);
+    if (v !== KVM_HOOK_PASS) return v;
+    return Number(BigInt.asUintN(32, this.sysregRead(encoding)));
+  }
+
+  private read32(encoding: number): number {
+    const vm = this.vcpu.vm;
+    const hooks = vm.host.registry.sysregRead32Hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      let r: number;
+      try {
+        r = hooks[i]!(this.vcpu, encoding);
+      } catch (e) {
+        vm.bug(e, 'sysreg');
+        throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
+      }
+      if (r !== KVM_HOOK_PASS) return r >>> 0;
+    }
+    return KVM_HOOK_PASS;
   }
 
   /** A system-register write (MSR), same encoding as {@link sysregRead}; throws EINVAL (UNDEF) when unhandled. */
   sysregWrite(encoding: number, value: bigint | number): void {
+    if (typeof value === 'number' && value >= 0 && value <= 0xffffffff) {
+      this.sysregWrite32(encoding, value);
+      return;
+    }
+    const v = BigInt.asUintN(64, BigInt(value));
+    if (this.write32(encoding, Number(v & 0xffffffffn), Number(v >> 32n))) return;
+    if (this.write64(encoding, v)) return;
+    throw undef(encoding);
+  }
+
+  /** A system-register write of a 32-bit value (bits 63:32 zero), without bigint. */
+  sysregWrite32(encoding: number, value: number): void {
+    if (this.write32(encoding, value >>> 0, 0)) return;
+    if (this.write64(encoding, BigInt(value >>> 0))) return;
+    throw undef(encoding);
+  }
+
+  private write32(encoding: number, lo: number, hi: number): boolean {
+    const vm = this.vcpu.vm;
+    const hooks = vm.host.registry.sysregWrite32Hooks;
+    for (let i = 0; i < hooks.length; i++) {
+      let done: boolean;
+      try {
+        done = hooks[i]!(this.vcpu, encoding, lo, hi);
+      } catch (e) {
+        vm.bug(e, 'sysreg');
+        throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
+      }
+      if (done) return true;
+    }
+    return false;
+  }
+
+  private write64(encoding: number, v: bigint): boolean {
     const vm = this.vcpu.vm;
     const hooks = vm.host.registry.sysregWriteHooks;
-    const v = BigInt.asUintN(64, BigInt(value));
     for (let i = 0; i < hooks.length; i++) {
       let done: boolean;
       try {
@@ -138,9 +199,9 @@ export class GuestPort {
         vm.bug(e, 'sysreg');
         throw new KvmError(EIO, 'system register handler failed; the VM is bugged');
       }
-      if (done) return;
+      if (done) return true;
     }
-    throw new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+    return false;
   }
 
   /**
@@ -172,3 +233,7 @@ export class GuestPort {
 }
 
 const EMPTY: ArrayLike<number> = Object.freeze([]);
+
+function undef(encoding: number): KvmError {
+  return new KvmError(EINVAL, `system register 0x${encoding.toString(16)} is not emulated (UNDEF)`);
+}

@@ -142,6 +142,14 @@ export interface KvmHooks {
   hypercall?(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number;
   /** A guest system-register read: the value, or null when not this plugin's register. */
   sysregRead?(vcpu: Vcpu, encoding: number): bigint | null;
+  /**
+   * The no-bigint fast path of a system-register read, for registers whose value fits 32 bits
+   * (the GIC's ICC_* registers): the value as a u32, or KVM_HOOK_PASS. The guest port tries it
+   * before `sysregRead` and serves `sysregRead` from it too, so a plugin may implement only this.
+   */
+  sysregRead32?(vcpu: Vcpu, encoding: number): number;
+  /** The no-bigint fast path of a system-register write (`hi` = bits 63:32): true when handled. */
+  sysregWrite32?(vcpu: Vcpu, encoding: number, lo: number, hi: number): boolean;
   /** A guest system-register write: true when handled. */
   sysregWrite?(vcpu: Vcpu, encoding: number, value: bigint): boolean;
   /**

@@ -95,6 +95,8 @@ export class Registry {
   hypercallHooks: HookFn<'hypercall'>[] = [];
   sysregReadHooks: HookFn<'sysregRead'>[] = [];
   sysregWriteHooks: HookFn<'sysregWrite'>[] = [];
+  sysregRead32Hooks: HookFn<'sysregRead32'>[] = [];
+  sysregWrite32Hooks: HookFn<'sysregWrite32'>[] = [];
   vcpuTakeInterruptHooks: HookFn<'vcpuTakeInterrupt'>[] = [];
   vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
 
@@ -292,6 +294,8 @@ export class Registry {
       ['hypercall', this.hypercallHooks],
       ['sysregRead', this.sysregReadHooks],
       ['sysregWrite', this.sysregWriteHooks],
+      ['sysregRead32', this.sysregRead32Hooks],
+      ['sysregWrite32', this.sysregWrite32Hooks],
       ['vcpuTakeInterrupt', this.vcpuTakeInterruptHooks],
       ['vmDestroyed', this.vmDestroyedHooks],
     ];

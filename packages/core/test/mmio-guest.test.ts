@@ -110,3 +110,31 @@ describe('guest port', () => {
     expect(isKvmError(err) && err.errno).toBe(EIO);
   });
 });
+
+describe('guest port: 32-bit system register fast path', () => {
+  test('sysregRead32/sysregWrite32 hooks serve both widths; 64-bit hooks still work', () => {
+    const writes: string[] = [];
+    const p = definePlugin({
+      name: 's32',
+      version: '1',
+      core: '*',
+      hooks: {
+        sysregRead32: (_v, enc) => (enc === 0xc660 ? 40 : KVM_HOOK_PASS),
+        sysregWrite32: (_v, enc, lo, hi) => (enc === 0xc661 ? (writes.push(`eoir ${lo}:${hi}`), true) : false),
+        sysregRead: (_v, enc) => (enc === 0xc230 ? 0x1_0000_00f0n : null),
+        sysregWrite: (_v, enc, v) => (enc === 0xc230 ? (writes.push(`pmr ${v}`), true) : false),
+      },
+    });
+    const c = createHost({ plugins: [p] }).createVm().createVcpu(0);
+    expect(c.guest.sysregRead32(0xc660)).toBe(40);
+    expect(c.guest.sysregRead(0xc660)).toBe(40n);
+    expect(c.guest.sysregRead(0xc230)).toBe(0x1_0000_00f0n);
+    expect(c.guest.sysregRead32(0xc230)).toBe(0xf0);
+    c.guest.sysregWrite32(0xc661, 40);
+    c.guest.sysregWrite(0xc661, 0x2_0000_0028n);
+    c.guest.sysregWrite(0xc230, 0xf8);
+    expect(writes).toEqual(['eoir 40:0', 'eoir 40:2', 'pmr 248']);
+    expect(() => c.guest.sysregRead32(0x1)).toThrow(/UNDEF/);
+    expect(() => c.guest.sysregWrite32(0x1, 0)).toThrow(/UNDEF/);
+  });
+});
