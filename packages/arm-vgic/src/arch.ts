@@ -180,21 +180,31 @@ function vcpuRun(vcpu: Vcpu): number {
   return g === undefined ? 0 : mapResources(g);
 }
 
-function sysregRead(vcpu: Vcpu, enc: number): bigint | null {
+/**
+ * Guest MRS of an ICC_* register, as a u32 (every ICC register reads as 32 bits or less), or
+ * KVM_HOOK_PASS when the encoding is not the vGIC's. The guest port serves its bigint
+ * `sysregRead` from this hook too, so no bigint hook is needed.
+ */
+function sysregRead32(vcpu: Vcpu, enc: number): number {
   const g = vcpu.vm.slot(VGIC);
-  if (g === undefined || !g.v3 || !g.initialized) return null;
+  if (g === undefined || !g.v3 || !g.initialized) return KVM_HOOK_PASS;
   const v = g.cpus[vcpu.index];
-  if (v === undefined) return null;
+  if (v === undefined) return KVM_HOOK_PASS;
   const r = iccGuestRead(g, v, enc & 0xffff);
-  return r < 0 ? null : BigInt(r);
+  return r < 0 ? KVM_HOOK_PASS : r;
 }
 
-function sysregWrite(vcpu: Vcpu, enc: number, value: bigint): boolean {
+/**
+ * Guest MSR of an ICC_* register with the u64 value as halves (`hi` = bits 63:32, which only
+ * ICC_SGI0R/SGI1R/ASGI1R_EL1 look at). The guest port routes its bigint `sysregWrite` here too
+ * (split into halves), so no bigint hook is needed.
+ */
+function sysregWrite32(vcpu: Vcpu, enc: number, lo: number, hi: number): boolean {
   const g = vcpu.vm.slot(VGIC);
   if (g === undefined || !g.v3 || !g.initialized) return false;
   const v = g.cpus[vcpu.index];
   if (v === undefined) return false;
-  return iccGuestWrite(g, v, enc & 0xffff, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+  return iccGuestWrite(g, v, enc & 0xffff, lo >>> 0, hi >>> 0);
 }
 
 /** The plugin's hooks. */
@@ -208,6 +218,6 @@ export const armHooks: KvmHooks = {
   vcpuCreated,
   vcpuIoctl,
   vcpuRun,
-  sysregRead,
-  sysregWrite,
+  sysregRead32,
+  sysregWrite32,
 };
