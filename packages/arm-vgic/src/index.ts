@@ -51,3 +51,4 @@ declare module '@kvmdev/core' {
     };
   }
 }
+export { ARM_VGIC_PROFILES, ARM_VGIC_SETUPS, GICV2_SETTINGS, GICV3_SETTINGS, arm64Profile, gicv2Setup, gicv3RedistBase, gicv3Setup } from './setup.js';

@@ -127,6 +127,7 @@ export const VGIC_V3_ATTRS: AttrTable = [
     attrs: 'ignored: the kernel does not look at attr (use 0); the payload is the maintenance interrupt INTID (a PPI)',
   },
 ];
+import { ARM_VGIC_PROFILES, gicv2Setup, gicv3Setup } from './setup.js';
 
 /** The `@kvmdev/arm-vgic` plugin: `createHost({ plugins: [armVgic] })`. */
 export const armVgic = definePlugin({
@@ -140,6 +141,7 @@ export const armVgic = definePlugin({
       ops: vgicV2Ops,
       attrs: VGIC_V2_ATTRS,
       snapshot: vgicV2Snapshot,
+      setup: gicv2Setup,
     },
     {
       key: 'KVM_DEV_TYPE_ARM_VGIC_V3',
@@ -147,7 +149,9 @@ export const armVgic = definePlugin({
       ops: vgicV3Ops,
       attrs: VGIC_V3_ATTRS,
       snapshot: vgicV3Snapshot,
+      setup: gicv3Setup,
     },
   ],
   hooks: armHooks,
+  profiles: ARM_VGIC_PROFILES,
 });

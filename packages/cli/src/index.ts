@@ -1,8 +1,8 @@
 /**
  * `@kvmdev/cli`: the `kvmdev` command as a library. Load a VM file ({@link loadVmFile}), run a
  * scenario on the composed VM with a {@link Runner} and read its trace, decode interrupt
- * controller state ({@link familiesOf}), and the setup specs and architecture profiles the
- * first-party plugins do not carry yet ({@link withSetups}).
+ * controller state ({@link familiesOf}). Composition uses the setup specs and architecture
+ * profiles each plugin carries (`@kvmdev/mpic`, `@kvmdev/xics`, `@kvmdev/arm-vgic`).
  *
  * ```ts
  * import { composeVm } from '@kvmdev/core';
@@ -24,4 +24,3 @@ export { familiesOf, gicIrqName, vcpuAffinity, type ComposedDevice, type Decoded
 export { HCALLS, HCALL_RETS, SYSREGS, hcallName, hcallRetName, parseInteger, sysregName } from './names.js';
 export { colours, formatEvent, toJson, useColour } from './format.js';
 export { main, VERSION, type CliIo } from './main.js';
-export * from './setups/index.js';

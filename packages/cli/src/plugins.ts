@@ -1,6 +1,6 @@
 /**
- * Which plugins a host gets: the first-party ones (with the CLI's setup specs and profiles
- * attached) and third-party packages named in a VM file, loaded by package name.
+ * Which plugins a host gets: the first-party ones (each carries its own setup specs and
+ * architecture profile) and third-party packages named in a VM file, loaded by package name.
  * @packageDocumentation
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +12,6 @@ import * as armVgicModule from '@kvmdev/arm-vgic';
 import { mpic } from '@kvmdev/mpic';
 import { xics } from '@kvmdev/xics';
 import { inputError } from './errors.js';
-import { withSetups } from './setups/index.js';
 
 /** True for an object shaped like a KvmPlugin. */
 export function isPlugin(v: unknown): v is KvmPlugin {
@@ -20,11 +19,11 @@ export function isPlugin(v: unknown): v is KvmPlugin {
   return typeof v === 'object' && v !== null && typeof p.name === 'string' && typeof p.version === 'string' && typeof p.core === 'string';
 }
 
-/** The first-party plugins this CLI ships with, by package name, with setups attached. */
+/** The first-party plugins this CLI ships with, by package name. */
 export function firstPartyPlugins(): Map<string, KvmPlugin> {
   const m = new Map<string, KvmPlugin>();
   const vgic = Object.values(armVgicModule as Record<string, unknown>).find((v) => isPlugin(v) && v.name === '@kvmdev/arm-vgic');
-  for (const p of [vgic, mpic, xics]) if (isPlugin(p)) m.set(p.name, withSetups(p));
+  for (const p of [vgic, mpic, xics]) if (isPlugin(p)) m.set(p.name, p);
   return m;
 }
 
@@ -93,7 +92,7 @@ export async function loadPluginPackage(name: string, fromDir: string, where: st
   const cands = [mod.default, ...Object.values(mod)].filter(isPlugin);
   const p = cands.find((c) => c.name === name) ?? (cands.length ? cands[0] : undefined);
   if (!p) throw inputError(`${where}: package ${name} exports no kvmdev plugin (an object with name, version and core)`);
-  return withSetups(p);
+  return p;
 }
 
 /** A host with the given plugins registered; a registration error is bad input (exit 2). */

@@ -2,16 +2,15 @@ import { composeVm, createHost, presets, validateVmConfig } from '@kvmdev/core';
 import type { KvmPlugin } from '@kvmdev/core';
 import { mpic } from '@kvmdev/mpic';
 import { xics } from '@kvmdev/xics';
-import { MPIC_SETUPS, Runner, SourceFile, firstPartyPlugins, withSetups } from '../src/index.js';
+import { MPIC_SETUPS } from '@kvmdev/mpic';
+import { Runner, SourceFile, firstPartyPlugins } from '../src/index.js';
 
-describe('withSetups', () => {
-  it('returns a shallow copy with setup specs and profiles, leaving the plugin alone', () => {
-    const p: KvmPlugin = withSetups(mpic as KvmPlugin);
-    expect(p).not.toBe(mpic);
+describe('first-party setups', () => {
+  it('each plugin carries its setup specs and architecture profile', () => {
+    const p: KvmPlugin = firstPartyPlugins().get('@kvmdev/mpic')!;
+    expect(p).toBe(mpic);
     expect(p.devices![0]!.setup).toBe(MPIC_SETUPS.KVM_DEV_TYPE_FSL_MPIC_20);
     expect(p.profiles?.map((x) => x.name)).toEqual(['ppc-e500']);
-    expect((mpic.devices[0] as { setup?: unknown }).setup).toBeUndefined();
-    expect(p.devices![0]!.ops).toBe(mpic.devices[0]!.ops);
   });
   it('validates settings with paths relative to the device', () => {
     const host = createHost({ plugins: [...firstPartyPlugins().values()] });
@@ -38,7 +37,7 @@ describe('withSetups', () => {
 
 describe('Runner (in process)', () => {
   it('runs a scenario from text and records decoded events', () => {
-    const host = createHost({ plugins: [withSetups(xics)] });
+    const host = createHost({ plugins: [xics] });
     const vm = composeVm(host, presets.qemuPseries({ vcpus: 1, sources: 4 }));
     const src = SourceFile.parse(
       'inline.yaml',

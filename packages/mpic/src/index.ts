@@ -68,3 +68,4 @@ declare module '@kvmdev/core' {
     KVM_DEV_TYPE_FSL_MPIC_42: { type: 2; groups: MpicGroups };
   }
 }
+export { MPIC_PROFILES, MPIC_SETTINGS, MPIC_SETUPS, mpicSetup, ppcE500Profile } from './setup.js';

@@ -28,3 +28,4 @@ declare module '@kvmdev/core' {
     };
   }
 }
+export { XICS_PROFILES, XICS_SETTINGS, XICS_SETUPS, ppcPseriesProfile, xicsSetup } from './setup.js';

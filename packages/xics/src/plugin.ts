@@ -7,6 +7,7 @@ import { definePlugin, type AttrTable, type KvmPlugin } from '@kvmdev/core';
 import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';
+import { XICS_PROFILES, xicsSetup } from './setup.js';
 import { xicsSnapshot } from './snapshot.js';
 import {
   KVM_DEV_TYPE_XICS,
@@ -42,8 +43,9 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): KvmPlugin {
     name: '@kvmdev/xics',
     version: '0.1.0',
     core: '^0.1.0',
-    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot }],
+    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: xicsSetup }],
     hooks: makeHooks(ops, options),
+    profiles: XICS_PROFILES,
   });
 }
 

@@ -2,8 +2,8 @@
  * Composition support for the Freescale MPIC (`@kvmdev/mpic`): the device setup spec of
  * KVM_DEV_TYPE_FSL_MPIC_20 / _42 and the `ppc-e500` architecture profile.
  *
- * Self-contained (it imports only `@kvmdev/core`) so it can move verbatim into
- * `packages/mpic/src/setup.ts` and be attached to the plugin's device registrations.
+ * It imports only `@kvmdev/core`; the plugin attaches it to its device registrations
+ * (`setup`) and its profiles (`profiles`).
  *
  * The setup follows QEMU's `hw/intc/openpic_kvm.c` + `hw/ppc/e500.c`: KVM_DEV_MPIC_BASE_ADDR,
  * the identity GSI routes 0..255 (`kvm_irqchip_add_irq_route(s, i, 0, i)`), one

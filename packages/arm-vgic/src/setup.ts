@@ -2,8 +2,8 @@
  * Composition support for the ARM vGIC (`@kvmdev/arm-vgic`): the device setup specs of
  * KVM_DEV_TYPE_ARM_VGIC_V3 and _V2 and the `arm64` architecture profile.
  *
- * Self-contained (it imports only `@kvmdev/core`) so it can move verbatim into
- * `packages/arm-vgic/src/setup.ts` and be attached to the plugin's device registrations.
+ * It imports only `@kvmdev/core`; the plugin attaches it to its device registrations
+ * (`setup`) and its profiles (`profiles`).
  *
  * The setup follows Firecracker (`src/vmm/src/arch/aarch64/gic/`): KVM_DEV_ARM_VGIC_GRP_ADDR
  * DIST, then REDIST (legacy, one contiguous region; Firecracker puts it right below the

@@ -2,8 +2,8 @@
  * Composition support for the XICS (`@kvmdev/xics`): the device setup spec of
  * KVM_DEV_TYPE_XICS and the `ppc-pseries` architecture profile.
  *
- * Self-contained (it imports only `@kvmdev/core`) so it can move verbatim into
- * `packages/xics/src/setup.ts` and be attached to the plugin's device registration.
+ * It imports only `@kvmdev/core`; the plugin attaches it to its device registrations
+ * (`setup`) and its profiles (`profiles`).
  *
  * The setup follows QEMU's `hw/intc/xics_kvm.c`: KVM_ENABLE_CAP(KVM_CAP_IRQ_XICS, fd, server)
  * on every vCPU (server = vCPU id, `kvmppc_set_xics_server`), then the sources' reset state
