@@ -570,6 +570,25 @@ export class Host {
     return this.caught(e, vm, where);
   }
 
+  /**
+   * @internal The attr accessor call itself, for a caller that already holds a checked file
+   * (the typed API's cached fast path): fills the reused attr struct and turns an exception into
+   * -errno like every other path.
+   */
+  callAccessor(dev: KvmDevice, fn: (dev: KvmDevice, attr: KvmDeviceAttr) => number, group: number, attrLo: number, attrHi: number, addr: number): number {
+    const a = this.attrScratch;
+    a.flags = 0;
+    a.group = group;
+    a.attrLo = attrLo;
+    a.attrHi = attrHi;
+    a.addr = addr;
+    try {
+      return fn(dev, a);
+    } catch (e) {
+      return this.caught(e, dev.kvm, `${dev.ops.name} attr`);
+    }
+  }
+
   /** @internal Runs `fn` on the VM behind a VM or vCPU fd with the facade's checks (EBADF/ENOTTY/EIO). */
   withVm(fd: number, fn: (vm: Vm) => number): number {
     const f = this.files.get(fd);

@@ -4,14 +4,16 @@
  * checked at compile time per device type through {@link KvmDeviceRegistry}.
  * @packageDocumentation
  */
-import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice } from './device.js';
+import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice, type AttrOp } from './device.js';
+import type { KvmDeviceAttr } from './attr.js';
+import type { KFile } from './files.js';
 import type { KvmDevice } from './device.js';
 import { KvmError, check } from './errors.js';
 import type { GuestPort } from './guest-port.js';
 import type { Host } from './host.js';
 import type { AttrOf, DeviceKey, GroupsOf, ValueOf } from './plugin.js';
 import type { RegisteredType } from './registry.js';
-import { ENODEV } from './uapi/errno.js';
+import { ENODEV, EPERM } from './uapi/errno.js';
 import { kvmRegSize } from './uapi/kvm.js';
 import type { KvmIrqRoutingEntry } from './uapi/structs.js';
 import type { LineName, Vcpu } from './vcpu.js';
@@ -230,6 +232,9 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   private readonly sizes: number[] = [];
   /** Groups whose attributes override the group's payload size. */
   private readonly overrides = new Map<number, Map<bigint, number>>();
+  /** The open file this handle last checked (fast path: same file, VM not bugged → no re-checks). */
+  private file: KFile | null = null;
+  private dev: KvmDevice | null = null;
 
   constructor(host: Host, fd: number, info: RegisteredType | undefined) {
     super(host, fd);
@@ -251,6 +256,32 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     return this.host.deviceOf(this.fd);
   }
 
+  /**
+   * One attr ioctl. While the fd still refers to the file this handle checked before and the VM
+   * is not bugged, the fd-table, ownership and kind checks are not repeated (they cannot have
+   * changed); anything else takes the full path of {@link Host.deviceAttrCall}.
+   */
+  private call(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
+    const host = this.host;
+    const f = host.files.get(this.fd);
+    const dev = this.dev;
+    if (f !== null && f === this.file && dev !== null && !dev.kvm.bugged) {
+      const fn = op === ATTR_GET ? dev.ops.getAttr : op === ATTR_SET ? dev.ops.setAttr : dev.ops.hasAttr;
+      if (fn === undefined) return -EPERM;
+      return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
+    }
+    const r = host.deviceAttrCall(this.fd, op, group, lo, hi, addr);
+    // cache the file once the full checks have passed for it
+    if (f !== null && f.target.kind === 'device' && f.owner === host && f.target.device.kvm.host === host && r !== -5) {
+      this.file = f;
+      this.dev = f.target.device;
+    } else {
+      this.file = null;
+      this.dev = null;
+    }
+    return r;
+  }
+
   /** Payload size of (group, attr) from the plugin's attribute table (default 8). */
   payloadSize(group: number, attr?: number | bigint): number {
     if (this.overrides.size !== 0 && attr !== undefined) {
@@ -268,7 +299,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const a = attr as number | bigint;
     const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
     const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.host.deviceAttrCall(this.fd, ATTR_SET, group, lo, hi, buf);
+    const r = this.call(ATTR_SET, group, lo, hi, buf);
     if (r < 0) throw new KvmError(-r, `KVM_SET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
   }
 
@@ -278,7 +309,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const a = attr as number | bigint;
     const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
     const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.host.deviceAttrCall(this.fd, ATTR_GET, group, lo, hi, buf);
+    const r = this.call(ATTR_GET, group, lo, hi, buf);
     if (r < 0) throw new KvmError(-r, `KVM_GET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
     const size = this.payloadSize(group, a);
     const mem = this.host.mem;
@@ -290,7 +321,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const a = attr as number | bigint;
     const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
     const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.host.deviceAttrCall(this.fd, ATTR_HAS, group, lo, hi, 0);
+    const r = this.call(ATTR_HAS, group, lo, hi, 0);
     if (r >= 0) return true;
     if (r === -6) return false;
     throw new KvmError(-r, `KVM_HAS_DEVICE_ATTR group ${group}`);
