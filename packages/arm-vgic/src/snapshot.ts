@@ -111,10 +111,17 @@ function restoreV3(io: DeviceStateIo, entries: readonly StateEntry[]): void {
   for (const id of io.vcpuIds) {
     const m = U.vgicMpidrAttr(id);
     const r = (o: number): void => put(`redist.${id}.${hex(o)}`);
-    r(U.GICR_PROPBASER);
-    r(U.GICR_PROPBASER + 4);
-    r(U.GICR_PENDBASER);
-    r(U.GICR_PENDBASER + 4);
+    // A write of PROPBASER/PENDBASER is sanitised (vgic_sanitise_*: nC inner cacheability becomes
+    // RaWb), so writing back the reset value 0 would read 0x180. Skip the halves that already
+    // hold the saved value, so that save -> restore -> save is identical.
+    const base = (o: number): void => {
+      const e = by.get(`redist.${id}.${hex(o)}`);
+      if (e && io.getAttr(e.group, e.attr, 4) !== e.value) io.setAttr(e.group, e.attr, e.size, e.value);
+    };
+    base(U.GICR_PROPBASER);
+    base(U.GICR_PROPBASER + 4);
+    base(U.GICR_PENDBASER);
+    base(U.GICR_PENDBASER + 4);
     r(U.GICR_CTLR);
     r(U.GICR_STATUSR);
     r(U.GICR_WAKER);
