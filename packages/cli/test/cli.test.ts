@@ -144,3 +144,16 @@ describe('kvmdev inspect', () => {
     expect(j[0]!.rows.find((r) => r.irq.startsWith('source 3'))).toMatchObject({ priority: 5, target: 'CPU 0' });
   });
 });
+
+describe('third-party plugins load by package name from the VM file', () => {
+  it('runs a VM with @acme/kvmdev-vfio next to a GICv3; its vendor type and groups show in types', () => {
+    const r = kvmdev(['run', vm('firecracker-vfio.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('vfio: KVM_HAS_DEVICE_ATTR KVM_DEV_VFIO_FILE attr 0x1 -> implemented');
+    expect(r.stdout).toContain('2 expectations held');
+    const t = kvmdev(['types', '--plugin', '@acme/kvmdev-vfio']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/@acme\/kvmdev-vfio:vfio \(type 65536\)/);
+    expect(t.stdout).toContain('KVM_DEV_VFIO_FILE');
+  });
+});

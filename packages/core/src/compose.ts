@@ -89,7 +89,11 @@ export function validateVmConfig(host: Host, config: unknown): ConfigIssue[] {
       const known = host.registry.listTypes().map((t) => t.key);
       return void issues.push({ path: `${p}.type`, message: `unknown device ${dd.type}; the loaded plugins register ${known.join(', ') || 'none'}` });
     }
-    if (prof && !prof.devices.includes(dd.type)) issues.push({ path: `${p}.type`, message: `${dd.type} is not a device of the ${prof.name} profile (${prof.devices.join(', ')})` });
+    // a profile lists the devices of its own architecture; a device whose plugin brings no
+    // profile (a third-party pseudo-device such as KVM-VFIO) may join any architecture
+    const owner = host.registry.listPlugins().find((x) => x.name === info.plugin);
+    if (prof && owner?.profiles?.length && !prof.devices.includes(dd.type))
+      issues.push({ path: `${p}.type`, message: `${dd.type} is not a device of the ${prof.name} profile (${prof.devices.join(', ')})` });
     const name = typeof dd.name === 'string' ? dd.name : dd.type;
     if (dd.name !== undefined && typeof dd.name !== 'string') issues.push({ path: `${p}.name`, message: 'expected a string' });
     if (names.has(name)) issues.push({ path: `${p}.name`, message: `duplicate device name ${name}` });
