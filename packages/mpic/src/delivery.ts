@@ -7,7 +7,16 @@
  * @packageDocumentation
  */
 import { KVM_LINE_EXTERNAL } from '@kvmdev/core';
-import { IDR_RESET, IVPR_RESET, type MpicState, QUEUE_WORDS, SPVE_RESET } from './state.js';
+import {
+  IDR_RESET,
+  IVPR_RESET,
+  type MpicState,
+  QSUM_RAISED,
+  QSUM_SERVICING,
+  QUEUE_WORDS,
+  SPVE_RESET,
+  refilePriorities,
+} from './state.js';
 import {
   FRR_NIRQ_SHIFT,
   GCR_RESET,
@@ -24,6 +33,7 @@ import {
   IVPR_POLARITY_MASK,
   IVPR_PRIORITY_MASK,
   IVPR_SENSE_MASK,
+  MAX_CPU,
   MAX_IPI,
   MAX_IRQ,
   MAX_TMR,
@@ -51,55 +61,135 @@ export function priorityOf(s: MpicState, n: number): number {
 }
 
 // ------------------------------------------------------------------ queues
+//
+// A queue is cpu's slice of a bitmap (`s.raised` / `s.servicing`) plus, at offset `q`
+// (QSUM_RAISED / QSUM_SERVICING), its exact summary in `s.qsum` (non-empty words, priorities
+// present) and its exact IRQ_check result in `s.qtop` (highest priority, lowest IRQ number on
+// ties). The top is updated incrementally: an insert compares with it, removing a non-top IRQ
+// leaves it, and removing the top (or changing a member's priority) finds the new one from the
+// summary and `s.prioBits` (which IRQs have which priority) — one mask lookup plus at most one
+// AND per non-empty word of that priority, instead of the kernel's scan of all 264 bits.
 
-function qset(q: Uint32Array, cpu: number, n: number): void {
-  q[cpu * W + (n >>> 5)] |= 1 << (n & 31);
+function qset(s: MpicState, bits: Uint32Array, q: number, cpu: number, n: number): void {
+  const w = n >>> 5;
+  const i = cpu * W + w;
+  const b = 1 << (n & 31);
+  const old = bits[i];
+  if ((old & b) !== 0) return;
+  bits[i] = old | b;
+  const p = (s.ivpr[n] & IVPR_PRIORITY_MASK) >>> 16;
+  const qsum = s.qsum;
+  qsum[q + cpu] |= 1 << w;
+  qsum[q + MAX_CPU + cpu] |= 1 << p;
+  const top = s.qtop;
+  const tp = top[q + MAX_CPU + cpu];
+  if (p > tp || (p === tp && n < top[q + cpu])) {
+    top[q + cpu] = n;
+    top[q + MAX_CPU + cpu] = p;
+  }
 }
-function qclr(q: Uint32Array, cpu: number, n: number): void {
-  q[cpu * W + (n >>> 5)] &= ~(1 << (n & 31));
+
+function qclr(s: MpicState, bits: Uint32Array, q: number, cpu: number, n: number): void {
+  const w = n >>> 5;
+  const i = cpu * W + w;
+  const b = 1 << (n & 31);
+  const old = bits[i];
+  if ((old & b) === 0) return;
+  const nv = old & ~b;
+  bits[i] = nv;
+  if (nv === 0) s.qsum[q + cpu] &= ~(1 << w);
+  const p = (s.ivpr[n] & IVPR_PRIORITY_MASK) >>> 16;
+  if (!hasPriority(s, bits, q, cpu, p)) s.qsum[q + MAX_CPU + cpu] &= ~(1 << p);
+  if (s.qtop[q + cpu] === n) findTop(s, bits, q, cpu);
 }
+
+/** Whether cpu's queue holds an IRQ whose IVPR priority is p (from the bitmaps, not the summary's priority mask). */
+function hasPriority(s: MpicState, bits: Uint32Array, q: number, cpu: number, p: number): boolean {
+  let wm = s.qsum[q + cpu] & s.prioWords[p];
+  const base = cpu * W;
+  const pb = p * W;
+  while (wm !== 0) {
+    const w = 31 - Math.clz32(wm & -wm);
+    wm &= wm - 1;
+    if ((bits[base + w] & s.prioBits[pb + w]) !== 0) return true;
+  }
+  return false;
+}
+
+/** Recomputes cpu's queue top from its summary: the kernel's IRQ_check scan. */
+function findTop(s: MpicState, bits: Uint32Array, q: number, cpu: number): void {
+  const top = s.qtop;
+  const pm = s.qsum[q + MAX_CPU + cpu];
+  if (pm !== 0) {
+    const p = 31 - Math.clz32(pm);
+    let wm = s.qsum[q + cpu] & s.prioWords[p];
+    const base = cpu * W;
+    const pb = p * W;
+    while (wm !== 0) {
+      const w = 31 - Math.clz32(wm & -wm);
+      wm &= wm - 1;
+      const x = bits[base + w] & s.prioBits[pb + w];
+      if (x !== 0) {
+        top[q + cpu] = (w << 5) | (31 - Math.clz32(x & -x));
+        top[q + MAX_CPU + cpu] = p;
+        return;
+      }
+    }
+  }
+  top[q + cpu] = -1;
+  top[q + MAX_CPU + cpu] = -1;
+}
+
+/** IRQ n's IVPR priority changed from p0 to p1: moves it in `prioBits` and in the queues holding it. */
+function movePriority(s: MpicState, n: number, p0: number, p1: number): void {
+  const w = n >>> 5;
+  const b = 1 << (n & 31);
+  const i0 = p0 * W + w;
+  const nv = s.prioBits[i0] & ~b;
+  s.prioBits[i0] = nv;
+  if (nv === 0) s.prioWords[p0] &= ~(1 << w);
+  s.prioBits[p1 * W + w] |= b;
+  s.prioWords[p1] |= 1 << w;
+  for (let cpu = 0; cpu < MAX_CPU; cpu++) {
+    const i = cpu * W + w;
+    if ((s.raised[i] & b) !== 0) refile(s, s.raised, QSUM_RAISED, cpu, p0, p1);
+    if ((s.servicing[i] & b) !== 0) refile(s, s.servicing, QSUM_SERVICING, cpu, p0, p1);
+  }
+}
+
+function refile(s: MpicState, bits: Uint32Array, q: number, cpu: number, p0: number, p1: number): void {
+  const k = q + MAX_CPU + cpu;
+  s.qsum[k] |= 1 << p1;
+  if (!hasPriority(s, bits, q, cpu, p0)) s.qsum[k] &= ~(1 << p0);
+  findTop(s, bits, q, cpu);
+}
+
+/** Empties every queue (the reset's memset). */
+function clearQueues(s: MpicState): void {
+  s.raised.fill(0);
+  s.servicing.fill(0);
+  s.qsum.fill(0);
+  s.qtop.fill(-1);
+}
+
 /** Whether IRQ n is in queue q of cpu. */
 export function qtest(q: Uint32Array, cpu: number, n: number): boolean {
   return (q[cpu * W + (n >>> 5)] & (1 << (n & 31))) !== 0;
 }
 
-let scanPrio = -1;
-/** IRQ_check's scan: highest priority, lowest IRQ number on ties; sets scanPrio. */
-function scan(s: MpicState, q: Uint32Array, cpu: number): number {
-  let next = -1;
-  let prio = -1;
-  const base = cpu * W;
-  const ivpr = s.ivpr;
-  for (let w = 0; w < W; w++) {
-    let bits = q[base + w];
-    while (bits !== 0) {
-      const low = bits & -bits;
-      bits ^= low;
-      const irq = (w << 5) | (31 - Math.clz32(low));
-      const p = (ivpr[irq] & IVPR_PRIORITY_MASK) >>> 16;
-      if (p > prio) {
-        prio = p;
-        next = irq;
-      }
-    }
-  }
-  scanPrio = prio;
-  return next;
-}
-
 /** IRQ_check / IRQ_get_next on cpu's raised queue: refreshes the cache, returns next (-1 if empty). */
 export function checkRaised(s: MpicState, cpu: number): number {
-  const n = scan(s, s.raised, cpu);
+  const n = s.qtop[QSUM_RAISED + cpu];
   s.raisedNext[cpu] = n;
-  s.raisedPrio[cpu] = scanPrio;
+  s.raisedPrio[cpu] = s.qtop[QSUM_RAISED + MAX_CPU + cpu];
   return n;
 }
 
 /** The same for cpu's servicing queue. */
 export function checkServicing(s: MpicState, cpu: number): number {
-  const n = scan(s, s.servicing, cpu);
+  const n = s.qtop[QSUM_SERVICING + cpu];
   s.servicingNext[cpu] = n;
-  s.servicingPrio[cpu] = scanPrio;
+  s.servicingPrio[cpu] = s.qtop[QSUM_SERVICING + MAX_CPU + cpu];
   return n;
 }
 
@@ -134,8 +224,8 @@ function localPipe(s: MpicState, cpu: number, n: number, activeIn: boolean, wasA
   }
   const prio = (s.ivpr[n] & IVPR_PRIORITY_MASK) >>> 16;
   // raised even when too low for CTPR, in case CTPR drops later
-  if (activeIn) qset(s.raised, cpu, n);
-  else qclr(s.raised, cpu, n);
+  if (activeIn) qset(s, s.raised, QSUM_RAISED, cpu, n);
+  else qclr(s, s.raised, QSUM_RAISED, cpu, n);
   checkRaised(s, cpu);
   const ctpr = s.ctpr[cpu];
   const active = activeIn && prio > ctpr;
@@ -209,12 +299,16 @@ export function setIrq(s: MpicState, n: number, level: number): void {
 /** IVPR write: MSK, PRIORITY, SENSE, POLARITY, VECTOR are writable; A is kept; per-type fixups. */
 export function writeIvpr(s: MpicState, n: number, val: number): void {
   const mask = IVPR_MASK_MASK | IVPR_PRIORITY_MASK | IVPR_SENSE_MASK | IVPR_POLARITY_MASK | MPIC_VECTOR_MASK;
-  let v = (s.ivpr[n] & IVPR_ACTIVITY_MASK) | (val & mask);
+  const old = s.ivpr[n];
+  let v = (old & IVPR_ACTIVITY_MASK) | (val & mask);
   const t = s.type[n];
   if (t === IRQ_TYPE_NORMAL) s.level[n] = (v & IVPR_SENSE_MASK) !== 0 ? 1 : 0;
   else if (t === IRQ_TYPE_FSLINT) v &= ~IVPR_SENSE_MASK;
   else v &= ~(IVPR_POLARITY_MASK | IVPR_SENSE_MASK);
   s.ivpr[n] = v >>> 0;
+  const p0 = (old & IVPR_PRIORITY_MASK) >>> 16;
+  const p1 = (v & IVPR_PRIORITY_MASK) >>> 16;
+  if (p0 !== p1) movePriority(s, n, p0, p1);
   updateIrq(s, n);
 }
 
@@ -304,8 +398,8 @@ export function mpicReset(s: MpicState): void {
     writeIdr(s, i, IDR_RESET);
   }
   s.ctpr.fill(15);
-  s.raised.fill(0);
-  s.servicing.fill(0);
+  clearQueues(s);
+  refilePriorities(s);
   // memset(0) then next = -1: the cached priority is 0 (not -1) until the next IRQ_check
   s.raisedNext.fill(-1);
   s.raisedPrio.fill(0);
@@ -335,13 +429,13 @@ export function iack(s: MpicState, cpu: number): number {
     updateIrq(s, irq);
     ret = s.spve;
   } else {
-    qset(s.servicing, cpu, irq);
+    qset(s, s.servicing, QSUM_SERVICING, cpu, irq);
     ret = ivpr & MPIC_VECTOR_MASK;
   }
   if (s.level[irq] === 0) {
     s.ivpr[irq] = (s.ivpr[irq] & ~IVPR_ACTIVITY_MASK) >>> 0;
     s.pending[irq] = 0;
-    qclr(s.raised, cpu, irq);
+    qclr(s, s.raised, QSUM_RAISED, cpu, irq);
   }
   if (irq >= MPIC_IRQ_IPI0 && irq < MPIC_IRQ_IPI0 + MAX_IPI) {
     s.destmask[irq] = (s.destmask[irq] & ~(1 << cpu)) >>> 0;
@@ -362,7 +456,7 @@ export function iack(s: MpicState, cpu: number): number {
 export function eoi(s: MpicState, cpu: number): number {
   const retired = checkServicing(s, cpu);
   if (retired < 0) return -1;
-  qclr(s.servicing, cpu, retired);
+  qclr(s, s.servicing, QSUM_SERVICING, cpu, retired);
   const sIrq = checkServicing(s, cpu);
   const nIrq = checkRaised(s, cpu);
   if (nIrq !== -1 && (sIrq === -1 || priorityOf(s, nIrq) > s.servicingPrio[cpu])) {

@@ -8,6 +8,7 @@ import {
   IRQ_TYPE_FSLINT,
   IRQ_TYPE_FSLSPECIAL,
   IVPR_MASK_MASK,
+  IVPR_PRIORITY_MASK,
   MAX_CPU,
   MAX_IRQ,
   MAX_MSI,
@@ -22,6 +23,11 @@ import {
 
 /** u32 words of one IRQ queue bitmap (264 bits rounded up). */
 export const QUEUE_WORDS = (MAX_IRQ + 31) >>> 5;
+/** Number of IVPR priorities (the field is 4 bits). */
+export const NUM_PRIORITIES = 16;
+/** Offsets in {@link MpicState.qsum} of the raised and the servicing queue's summaries. */
+export const QSUM_RAISED = 0;
+export const QSUM_SERVICING = 2 * MAX_CPU;
 
 /**
  * One MPIC. Queues are bitmaps of `QUEUE_WORDS` u32 words per CPU, with the kernel's cached
@@ -59,6 +65,24 @@ export class MpicState {
   readonly servicing = new Uint32Array(MAX_CPU * QUEUE_WORDS);
   readonly servicingNext = new Int32Array(MAX_CPU);
   readonly servicingPrio = new Int32Array(MAX_CPU);
+  /**
+   * Exact summaries of the queues (unlike the cached next/priority above, always current), so
+   * that the highest-priority member is found without scanning the 264 bits. For queue offset
+   * `q` (QSUM_RAISED / QSUM_SERVICING): `qsum[q + cpu]` = the non-empty words of cpu's bitmap,
+   * `qsum[q + MAX_CPU + cpu]` = the IVPR priorities of its members (bit p).
+   */
+  readonly qsum = new Uint16Array(4 * MAX_CPU);
+  /**
+   * The current (exact) result of IRQ_check for each queue, at the same offsets as `qsum`:
+   * `qtop[q + cpu]` = next (-1 when empty), `qtop[q + MAX_CPU + cpu]` = its priority (-1 when
+   * empty). The kernel's cached copies (raisedNext/Prio, servicingNext/Prio) are taken from it
+   * exactly where the kernel runs IRQ_check.
+   */
+  readonly qtop = new Int16Array(4 * MAX_CPU).fill(-1);
+  /** The internal IRQs whose IVPR priority is p: NUM_PRIORITIES bitmaps of QUEUE_WORDS words. */
+  readonly prioBits = new Uint32Array(NUM_PRIORITIES * QUEUE_WORDS);
+  /** The non-empty words of each `prioBits` bitmap. */
+  readonly prioWords = new Uint16Array(NUM_PRIORITIES);
   /** Count of sources asserting each non-INT output, per CPU (index cpu·256 + output: the v4.2 ILR output select is a whole byte). */
   readonly outputsActive = new Uint32Array(MAX_CPU * 256);
   // timers and MSIs
@@ -85,6 +109,7 @@ export class MpicState {
       this.type[i] = IRQ_TYPE_FSLSPECIAL;
       this.level[i] = 0;
     }
+    refilePriorities(this);
   }
 
   /** BASE_ADDR as a bigint (edge use only). */
@@ -95,6 +120,17 @@ export class MpicState {
   /** Whether this is the v4.2 model. */
   get isV42(): boolean {
     return this.model.type === 2;
+  }
+}
+
+/** Rebuilds `prioBits`/`prioWords` from the IVPRs (after a reset or at construction; the queues must be empty). */
+export function refilePriorities(s: MpicState): void {
+  s.prioBits.fill(0);
+  s.prioWords.fill(0);
+  for (let n = 0; n < MAX_IRQ; n++) {
+    const p = (s.ivpr[n] & IVPR_PRIORITY_MASK) >>> 16;
+    s.prioBits[p * QUEUE_WORDS + (n >>> 5)] |= 1 << (n & 31);
+    s.prioWords[p] |= 1 << (n >>> 5);
   }
 }
 

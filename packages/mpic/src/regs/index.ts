@@ -7,11 +7,12 @@ import { ENXIO } from '@kvmdev/core';
 import type { MpicState } from '../state.js';
 import { GLOBAL_REGION } from './global.js';
 import { MSI_REGION } from './msi.js';
-import { PERCPU_REGION } from './percpu.js';
+import { PERCPU_REGION, percpuRead, percpuWrite } from './percpu.js';
 import { SOURCE_REGION } from './sources.js';
 import { SUMMARY_REGION } from './summary.js';
 import { TIMER_REGION } from './timers.js';
 import type { MpicRegion } from './types.js';
+import { OPENPIC_CPU_REG_SIZE, OPENPIC_CPU_REG_START } from '../uapi.js';
 
 export type { MpicReg, MpicRegAccess, MpicRegion } from './types.js';
 export { GLOBAL_REGS } from './global.js';
@@ -45,12 +46,17 @@ export function regionOf(addr: number): MpicRegion | null {
  * CPU for the aliases; -1 from userspace). The u32 value, or -errno (ENXIO outside the map).
  */
 export function mpicRead(s: MpicState, addr: number, cpu: number): number {
+  // the per-CPU pages (IACK, EOI, CTPR: the hot path) without the region table
+  const off = addr - OPENPIC_CPU_REG_START;
+  if (off >= 0 && off < OPENPIC_CPU_REG_SIZE) return percpuRead(s, off & 0xfff, (off & 0x1f000) >>> 12);
   const r = regionOf(addr);
   return r === null ? -ENXIO : r.read(s, addr - r.start, cpu);
 }
 
 /** kvm_mpic_write_internal: 0 or -errno. */
 export function mpicWrite(s: MpicState, addr: number, value: number, cpu: number): number {
+  const off = addr - OPENPIC_CPU_REG_START;
+  if (off >= 0 && off < OPENPIC_CPU_REG_SIZE) return percpuWrite(s, off & 0xfff, value >>> 0, (off & 0x1f000) >>> 12);
   const r = regionOf(addr);
   return r === null ? -ENXIO : r.write(s, addr - r.start, value >>> 0, cpu);
 }

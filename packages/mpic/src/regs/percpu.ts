@@ -92,6 +92,15 @@ const LUT = buildLut(PERCPU_REGS, P, 0x1000, 0x10);
  */
 export function percpuRead(s: MpicState, pageOff: number, cpu: number): number {
   if (cpu < 0 || (pageOff & 0xf) !== 0) return 0xffffffff;
+  // the hot registers first (same results as the table below)
+  switch (pageOff & 0xff0) {
+    case MPIC_IACK:
+      return iack(s, cpu);
+    case MPIC_EOI:
+      return 0;
+    case MPIC_CTPR:
+      return s.ctpr[cpu] >>> 0;
+  }
   const slot = (pageOff & 0xff0) >>> 4;
   const ri = LUT.reg[slot];
   if (ri < 0) return 0xffffffff;
@@ -102,6 +111,14 @@ export function percpuRead(s: MpicState, pageOff: number, cpu: number): number {
 /** openpic_cpu_write_internal: no current CPU or a misaligned offset is silently ignored. */
 export function percpuWrite(s: MpicState, pageOff: number, value: number, cpu: number): number {
   if (cpu < 0 || (pageOff & 0xf) !== 0) return 0;
+  switch (pageOff & 0xff0) {
+    case MPIC_EOI:
+      eoi(s, cpu);
+      return 0;
+    case MPIC_CTPR:
+      writeCtpr(s, cpu, value);
+      return 0;
+  }
   const slot = (pageOff & 0xff0) >>> 4;
   const ri = LUT.reg[slot];
   if (ri < 0) return 0;
