@@ -134,7 +134,10 @@ export function vgicInit(g: Vgic): number {
     b.target[i] = t0;
   }
   g.spis = b;
-  for (const v of g.cpus) v.cpu.reset(g.v3);
+  for (const v of g.cpus) {
+    v.cpu.reset(g.v3);
+    v.pend.resize(g.nrIrqs);
+  }
   const entries: KvmIrqRoutingEntry[] = [];
   for (let i = 0; i < g.nrSpis; i++) entries.push({ gsi: i, type: 1, flags: 0, irqchip: 0, pin: i });
   g.vm.routing.set(g.vm.irqchip, entries, 0);

@@ -48,21 +48,40 @@ export class IrqBank {
   constructor(n: number, base: number) {
     this.n = n;
     this.base = base;
-    this.priority = new Uint8Array(n);
-    this.group = new Uint8Array(n);
-    this.level = new Uint8Array(n);
-    this.enabled = new Uint8Array(n);
-    this.latch = new Uint8Array(n);
-    this.line = new Uint8Array(n);
-    this.active = new Uint8Array(n);
-    this.targets = new Uint8Array(n);
-    this.mpidr = new Uint32Array(n);
-    this.target = new Int16Array(n).fill(-1);
-    this.sources = new Uint8Array(base === 0 ? VGIC_NR_SGIS : 0);
-    this.activeSource = new Uint8Array(base === 0 ? VGIC_NR_SGIS : 0);
-    this.inV = new Int16Array(n).fill(-1);
-    this.inG = new Uint8Array(n);
-    this.inL = new Uint8Array(n);
+    const ns = base === 0 ? VGIC_NR_SGIS : 0;
+    // every field is a view on one buffer (u32 first, then i16, then u8: each view aligned)
+    const buf = new ArrayBuffer(4 * n + 2 * 2 * n + 12 * n + 2 * ns);
+    let o = 0;
+    const u32 = (): Uint32Array => {
+      const a = new Uint32Array(buf, o, n);
+      o += 4 * n;
+      return a;
+    };
+    const i16 = (): Int16Array => {
+      const a = new Int16Array(buf, o, n);
+      o += 2 * n;
+      return a;
+    };
+    const u8 = (len: number): Uint8Array => {
+      const a = new Uint8Array(buf, o, len);
+      o += len;
+      return a;
+    };
+    this.mpidr = u32();
+    this.target = i16().fill(-1);
+    this.inV = i16().fill(-1);
+    this.priority = u8(n);
+    this.group = u8(n);
+    this.level = u8(n);
+    this.enabled = u8(n);
+    this.latch = u8(n);
+    this.line = u8(n);
+    this.active = u8(n);
+    this.targets = u8(n);
+    this.inG = u8(n);
+    this.inL = u8(n);
+    this.sources = u8(ns);
+    this.activeSource = u8(ns);
   }
 }
 
@@ -100,57 +119,104 @@ export class CpuIf {
   }
 }
 
+/** PendingSet.data layout: [group] level masks, then [group][level] slot numbers (0 = none), then the slots. */
+const PENDING_SLOT_OF = 2;
+const PENDING_SLOTS = 2 + 64;
+
 /**
  * The IRQs that can currently be signalled to one vCPU (pending, enabled, not active, targeted
  * here), bucketed by group (2) and priority level (32 levels of the 5-bit priority), as
- * bitmaps over INTIDs 0..1023 with a two-level summary. Insert, remove and "highest" are O(1).
+ * bitmaps over the vGIC's INTIDs with a two-level summary. Insert, remove and "highest" are O(1).
+ *
+ * Memory: a (group, level) gets its bitmap (a slot: one non-empty-word mask, then `words` u32
+ * words) the first time an IRQ is filed there, so an idle vCPU holds no bitmap at all and a
+ * busy one only those of the priorities it has seen; `words` is 1 (the private INTIDs) until
+ * vgic_init fixes nr_irqs ({@link PendingSet.resize}: SPIs exist only after vgic_init). All of
+ * it is one Uint32Array.
  */
 export class PendingSet {
-  /** [group][level][word] bits: index (g*32+l)*32+w. */
-  readonly bits = new Uint32Array(2 * 32 * 32);
-  /** [group][level] non-empty-word mask. */
-  readonly summary = new Uint32Array(2 * 32);
-  /** [group] non-empty-level mask. */
-  readonly levels = new Uint32Array(2);
+  /** u32 words per bitmap. */
+  words = 1;
+  /** Slots in use. */
+  slots = 0;
+  /** The level masks, the slot table, then the slots (`words + 1` u32 each). */
+  data = new Uint32Array(PENDING_SLOTS);
+
+  /** Grows the bitmaps to cover `nrIrqs` INTIDs (vgic_init), keeping their contents. */
+  resize(nrIrqs: number): void {
+    const words = Math.max(1, (nrIrqs + 31) >>> 5);
+    if (words <= this.words) return;
+    this.relayout(words, this.slots);
+    this.words = words;
+  }
+
+  private relayout(words: number, cap: number): void {
+    const old = this.data;
+    const os = this.words + 1;
+    const ns = words + 1;
+    const d = new Uint32Array(PENDING_SLOTS + cap * ns);
+    d.set(old.subarray(0, PENDING_SLOTS));
+    for (let k = 0; k < this.slots; k++) d.set(old.subarray(PENDING_SLOTS + k * os, PENDING_SLOTS + (k + 1) * os), PENDING_SLOTS + k * ns);
+    this.data = d;
+  }
+
+  /** Offset of (g, l)'s slot in `data`, allocating it on first use. */
+  private slot(gl: number): number {
+    let k = this.data[PENDING_SLOT_OF + gl]!;
+    if (k === 0) {
+      const ns = this.words + 1;
+      if (PENDING_SLOTS + (this.slots + 1) * ns > this.data.length) this.relayout(this.words, Math.min(64, Math.max(2, this.slots * 2)));
+      k = ++this.slots;
+      this.data[PENDING_SLOT_OF + gl] = k;
+    }
+    return PENDING_SLOTS + (k - 1) * (this.words + 1);
+  }
 
   add(g: number, l: number, intid: number): void {
-    const gl = g * 32 + l;
+    const o = this.slot(g * 32 + l);
+    const d = this.data;
     const w = intid >>> 5;
-    this.bits[gl * 32 + w] |= 1 << (intid & 31);
-    this.summary[gl] |= 1 << w;
-    this.levels[g] |= 1 << l;
+    d[o + 1 + w] |= 1 << (intid & 31);
+    d[o] |= 1 << w;
+    d[g] |= 1 << l;
   }
 
   remove(g: number, l: number, intid: number): void {
-    const gl = g * 32 + l;
+    const d = this.data;
+    const k = d[PENDING_SLOT_OF + g * 32 + l]!;
+    if (k === 0) return;
+    const o = PENDING_SLOTS + (k - 1) * (this.words + 1);
     const w = intid >>> 5;
-    const i = gl * 32 + w;
-    const nv = this.bits[i]! & ~(1 << (intid & 31));
-    this.bits[i] = nv;
+    const i = o + 1 + w;
+    const nv = d[i]! & ~(1 << (intid & 31));
+    d[i] = nv;
     if (nv === 0) {
-      const s = this.summary[gl]! & ~(1 << w);
-      this.summary[gl] = s;
-      if (s === 0) this.levels[g] = this.levels[g]! & ~(1 << l);
+      const s = d[o]! & ~(1 << w);
+      d[o] = s;
+      if (s === 0) d[g] = d[g]! & ~(1 << l);
     }
   }
 
   /** Highest-priority level of group g, or -1. */
   topLevel(g: number): number {
-    const m = this.levels[g]!;
+    const m = this.data[g]!;
     return m === 0 ? -1 : ctz(m);
   }
 
   /** Lowest INTID at (g, l); the level must be non-empty. */
   first(g: number, l: number): number {
-    const gl = g * 32 + l;
-    const w = ctz(this.summary[gl]!);
-    return (w << 5) | ctz(this.bits[gl * 32 + w]!);
+    const d = this.data;
+    const o = PENDING_SLOTS + (d[PENDING_SLOT_OF + g * 32 + l]! - 1) * (this.words + 1);
+    const w = ctz(d[o]!);
+    return (w << 5) | ctz(d[o + 1 + w]!);
   }
 
+  /** Empties the set (the slots stay allocated). */
   clear(): void {
-    this.bits.fill(0);
-    this.summary.fill(0);
-    this.levels.fill(0);
+    const d = this.data;
+    d[0] = 0;
+    d[1] = 0;
+    d.fill(0, PENDING_SLOTS);
   }
 }
 
