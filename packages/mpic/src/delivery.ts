@@ -11,6 +11,7 @@ import {
   IDR_RESET,
   IVPR_RESET,
   type MpicState,
+  NUM_OUTPUTS,
   QSUM_RAISED,
   QSUM_SERVICING,
   QUEUE_WORDS,
@@ -52,8 +53,6 @@ import {
 } from './uapi.js';
 
 const W = QUEUE_WORDS;
-/** Per-CPU stride of the non-INT output counters (the output select is a byte on v4.2). */
-export const OUTPUT_SLOTS = 256;
 
 /** IVPR priority field of internal IRQ n. */
 export function priorityOf(s: MpicState, n: number): number {
@@ -211,11 +210,31 @@ function irqLower(s: MpicState, cpu: number, output: number): void {
 
 // ------------------------------------------------------------------ the pipe
 
+/** The same counting for a v4.2 output select that names no output (u32 counters, as the array's). */
+function otherOutput(s: MpicState, cpu: number, out: number, activeIn: boolean, wasActive: boolean): void {
+  const m = (s.outputsActiveOther ??= new Map<number, number>());
+  const k = cpu * 256 + out;
+  const c = m.get(k) ?? 0;
+  if (activeIn) {
+    if (wasActive) return;
+    m.set(k, (c + 1) >>> 0);
+    if (c === 0) irqRaise(s, cpu, out);
+  } else if (wasActive) {
+    const nv = (c - 1) >>> 0;
+    m.set(k, nv);
+    if (nv === 0) irqLower(s, cpu, out);
+  }
+}
+
 function localPipe(s: MpicState, cpu: number, n: number, activeIn: boolean, wasActive: boolean): void {
   const out = s.output[n];
   if (out !== ILR_INTTGT_INT) {
     // critical / machine check: counted, not prioritised, not acknowledged
-    const k = cpu * OUTPUT_SLOTS + out;
+    if (out >= NUM_OUTPUTS) {
+      otherOutput(s, cpu, out, activeIn, wasActive);
+      return;
+    }
+    const k = cpu * NUM_OUTPUTS + out;
     const oa = s.outputsActive;
     if (activeIn) {
       if (!wasActive && oa[k]++ === 0) irqRaise(s, cpu, out);
@@ -395,7 +414,15 @@ export function mpicReset(s: MpicState): void {
     if (t === IRQ_TYPE_NORMAL) s.level[i] = (IVPR_RESET & IVPR_SENSE_MASK) !== 0 ? 1 : 0;
     else if (t === IRQ_TYPE_FSLINT) v |= IVPR_POLARITY_MASK;
     s.ivpr[i] = v >>> 0;
-    writeIdr(s, i, IDR_RESET);
+  }
+  // the IDR write rules give every IRQ the same IDR, destination mask (and on v2.0 output and
+  // nomask): computed once, then copied
+  writeIdr(s, 0, IDR_RESET);
+  s.idr.fill(s.idr[0]);
+  s.destmask.fill(s.destmask[0]);
+  if ((s.model.flags & OPENPIC_FLAG_IDR_CRIT) !== 0) {
+    s.output.fill(s.output[0]);
+    s.nomask.fill(s.nomask[0]);
   }
   s.ctpr.fill(15);
   clearQueues(s);

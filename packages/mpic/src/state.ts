@@ -23,6 +23,8 @@ import {
 
 /** u32 words of one IRQ queue bitmap (264 bits rounded up). */
 export const QUEUE_WORDS = (MAX_IRQ + 31) >>> 5;
+/** The MPIC outputs (ILR_INTTGT_INT, _CINT, _MCP). */
+export const NUM_OUTPUTS = 3;
 /** Number of IVPR priorities (the field is 4 bits). */
 export const NUM_PRIORITIES = 16;
 /** Offsets in {@link MpicState.qsum} of the raised and the servicing queue's summaries. */
@@ -83,8 +85,14 @@ export class MpicState {
   readonly prioBits = new Uint32Array(NUM_PRIORITIES * QUEUE_WORDS);
   /** The non-empty words of each `prioBits` bitmap. */
   readonly prioWords = new Uint16Array(NUM_PRIORITIES);
-  /** Count of sources asserting each non-INT output, per CPU (index cpu·256 + output: the v4.2 ILR output select is a whole byte). */
-  readonly outputsActive = new Uint32Array(MAX_CPU * 256);
+  /**
+   * Count of sources asserting each non-INT output, per CPU, for the three outputs that exist
+   * (INT, CINT, MCP): index cpu·NUM_OUTPUTS + output. The v4.2 ILR output select is a whole byte;
+   * the selects >= NUM_OUTPUTS name no output and are counted in {@link outputsActiveOther}.
+   */
+  readonly outputsActive = new Uint32Array(MAX_CPU * NUM_OUTPUTS);
+  /** Counters of output selects >= NUM_OUTPUTS (key cpu·256 + select), created on first use. */
+  outputsActiveOther: Map<number, number> | null = null;
   // timers and MSIs
   readonly tccr = new Uint32Array(MAX_TMR);
   readonly tbcr = new Uint32Array(MAX_TMR);
