@@ -67,8 +67,11 @@ export class Icp {
 export class XicsState {
   readonly vm: Vm;
   readonly dev: KvmDevice<XicsState>;
-  /** ICS blocks by id; null until the first SET of a source in the block. */
-  readonly ics: (IcsBlock | null)[] = new Array<IcsBlock | null>(KVMPPC_XICS_MAX_ICS_ID + 1).fill(null);
+  /**
+   * ICS blocks by id; null (or beyond the end) until the first SET of a source in the block.
+   * Grown on demand up to the highest id created (at most KVMPPC_XICS_MAX_ICS_ID + 1 entries).
+   */
+  readonly ics: (IcsBlock | null)[] = [];
   /** Highest ICS id created so far. */
   maxIcsid = 0;
   /** Number of ICS blocks created. */
@@ -86,14 +89,17 @@ export class XicsState {
   /** kvmppc_xics_find_ics: the block of `irq` (taken as a u32), or null. */
   findIcs(irq: number): IcsBlock | null {
     const icsid = (irq >>> 0) >>> 10;
-    if (icsid > KVMPPC_XICS_MAX_ICS_ID) return null;
-    return this.ics[icsid]!;
+    const ics = this.ics;
+    if (icsid >= ics.length) return null;
+    return ics[icsid]!;
   }
 
   /** kvmppc_xics_create_ics: the block of `irq`, created if needed. */
   createIcs(irq: number): IcsBlock {
     const icsid = (irq >>> 0) >>> 10;
-    let b = this.ics[icsid]!;
+    const ics = this.ics;
+    while (ics.length <= icsid) ics.push(null);
+    let b = ics[icsid]!;
     if (b === null) {
       b = new IcsBlock(icsid);
       this.ics[icsid] = b;
