@@ -13,19 +13,19 @@ import {
   KVM_MSI_VALID_DEVID,
 } from './uapi/kvm.js';
 
-/** One installed route (flattened; no per-injection allocation). */
-interface Route {
-  type: number;
-  a: number; // irqchip | address_lo
-  b: number; // pin | address_hi
-  c: number; // data
-  d: number; // devid
-  flags: number;
-}
-
-/** The VM's routing table: routes grouped by GSI. */
+/**
+ * The VM's routing table, stored compactly (compressed rows by GSI over typed arrays: a few bytes
+ * per route, no object per route) and read without allocating on injection.
+ */
 export class IrqRouting {
-  private byGsi: (Route[] | undefined)[] = [];
+  /** Routes of GSI g are rows first[g] .. first[g+1]-1. */
+  private first = new Int32Array(1);
+  private type = new Uint32Array(0);
+  private a = new Uint32Array(0); // irqchip | address_lo
+  private b = new Uint32Array(0); // pin | address_hi
+  private c = new Uint32Array(0); // data
+  private d = new Uint32Array(0); // devid
+  private fl = new Uint32Array(0); // flags
   private count = 0;
 
   /** Number of installed entries. */
@@ -41,41 +41,70 @@ export class IrqRouting {
     if (entries.length > KVM_MAX_IRQ_ROUTES || flags !== 0) return -EINVAL;
     if (entries.length > 0 && chip === null) return -EINVAL;
     if (chip?.canSetRouting && !chip.canSetRouting()) return -EINVAL;
-    const next: (Route[] | undefined)[] = [];
+    let maxGsi = -1;
     for (const e of entries) {
-      if (e.gsi >= KVM_MAX_IRQ_ROUTES) return -EINVAL;
-      let r: Route;
+      if (!(e.gsi >= 0) || e.gsi >= KVM_MAX_IRQ_ROUTES) return -EINVAL;
       if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP) {
         if (e.flags !== 0 || !chip) return -EINVAL;
         if (e.irqchip >= (chip.numIrqchips ?? 1) || e.pin >= chip.numPins) return -EINVAL;
-        r = { type: e.type, a: e.irqchip, b: e.pin, c: 0, d: 0, flags: 0 };
-        // a GSI may map to at most one pin per irqchip
-        const same = next[e.gsi];
-        if (same && same.some((x) => x.type === KVM_IRQ_ROUTING_IRQCHIP && x.a === e.irqchip)) return -EINVAL;
       } else if ('data' in e && e.type === KVM_IRQ_ROUTING_MSI) {
         if (!chip?.msi) return -EINVAL;
         if (e.flags & ~KVM_MSI_VALID_DEVID) return -EINVAL;
         if (e.flags & KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
-        r = { type: e.type, a: e.addressLo, b: e.addressHi, c: e.data, d: e.devid, flags: e.flags };
       } else {
         return -EINVAL;
       }
-      (next[e.gsi] ??= []).push(r);
+      if (e.gsi > maxGsi) maxGsi = e.gsi;
     }
-    this.byGsi = next;
-    this.count = entries.length;
+    // rows sorted by GSI, stable within a GSI (counting sort)
+    const n = entries.length;
+    const first = new Int32Array(maxGsi + 2);
+    for (const e of entries) first[e.gsi + 1]!++;
+    for (let g = 0; g <= maxGsi; g++) first[g + 1]! += first[g]!;
+    const pos = first.slice(0, Math.max(maxGsi + 1, 0));
+    const type = new Uint32Array(n);
+    const a = new Uint32Array(n);
+    const b = new Uint32Array(n);
+    const c = new Uint32Array(n);
+    const d = new Uint32Array(n);
+    const fl = new Uint32Array(n);
+    for (const e of entries) {
+      const i = pos[e.gsi]!++;
+      type[i] = e.type;
+      if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP) {
+        // a GSI may map to at most one pin per irqchip
+        for (let j = first[e.gsi]!; j < i; j++) if (type[j] === KVM_IRQ_ROUTING_IRQCHIP && a[j] === e.irqchip) return -EINVAL;
+        a[i] = e.irqchip;
+        b[i] = e.pin;
+      } else if ('data' in e) {
+        a[i] = e.addressLo;
+        b[i] = e.addressHi;
+        c[i] = e.data;
+        d[i] = e.devid;
+        fl[i] = e.flags;
+      }
+    }
+    this.first = first;
+    this.type = type;
+    this.a = a;
+    this.b = b;
+    this.c = c;
+    this.d = d;
+    this.fl = fl;
+    this.count = n;
     return 0;
   }
 
   /** Drops every route. */
   clear(): void {
-    this.byGsi = [];
+    this.first = new Int32Array(1);
+    this.type = this.a = this.b = this.c = this.d = this.fl = new Uint32Array(0);
     this.count = 0;
   }
 
   /** Whether any route exists for `gsi`. */
   has(gsi: number): boolean {
-    return (this.byGsi[gsi]?.length ?? 0) > 0;
+    return gsi >= 0 && gsi + 1 < this.first.length && this.first[gsi + 1]! > this.first[gsi]!;
   }
 
   /**
@@ -83,14 +112,14 @@ export class IrqRouting {
    * largest result of the routes (>0 delivered, 0 coalesced).
    */
   fire(chip: IrqChip, gsi: number, level: number): number {
-    const rs = this.byGsi[gsi];
-    if (rs === undefined || rs.length === 0) return -1;
+    const first = this.first;
+    if (!(gsi >= 0) || gsi + 1 >= first.length) return -1;
+    const end = first[gsi + 1]!;
     let ret = -1;
-    for (let i = 0; i < rs.length; i++) {
-      const r = rs[i]!;
+    for (let i = first[gsi]!; i < end; i++) {
       let v: number;
-      if (r.type === KVM_IRQ_ROUTING_IRQCHIP) v = chip.setPin ? chip.setPin(r.a, r.b, level) : -1;
-      else if (level) v = chip.setMsi ? chip.setMsi(r.a, r.b, r.c, r.flags, r.d) : -1;
+      if (this.type[i] === KVM_IRQ_ROUTING_IRQCHIP) v = chip.setPin ? chip.setPin(this.a[i]!, this.b[i]!, level) : -1;
+      else if (level) v = chip.setMsi ? chip.setMsi(this.a[i]!, this.b[i]!, this.c[i]!, this.fl[i]!, this.d[i]!) : -1;
       else v = -1; // MSIs fire on the rising edge only
       if (v > ret || (v >= 0 && ret < 0)) ret = v;
     }
