@@ -468,10 +468,11 @@ export async function gicv3Rig(o: GicRigOptions = {}, hostIn?: Host): Promise<Ri
   g.sysregWrite(ICC_IGRPEN1_EL1, 1);
   return {
     ...rig,
+    // the guest port's 32-bit system-register path (no bigint): ICC_IAR1_EL1 / ICC_EOIR1_EL1
     ackEoi: () => {
-      const v = g.sysregRead(ICC_IAR1_EL1);
-      g.sysregWrite(ICC_EOIR1_EL1, v);
-      return Number(v);
+      const v = g.sysregRead32(ICC_IAR1_EL1);
+      g.sysregWrite32(ICC_EOIR1_EL1, v);
+      return v;
     },
   };
 }
