@@ -13,19 +13,23 @@ import {
   KVM_MSI_VALID_DEVID,
 } from './uapi/kvm.js';
 
+/** The empty table's arrays, shared (zero-length typed arrays cannot be written). */
+const NO_GSI = new Int32Array(1);
+const NO_ROWS = new Uint32Array(0);
+
 /**
  * The VM's routing table, stored compactly (compressed rows by GSI over typed arrays: a few bytes
  * per route, no object per route) and read without allocating on injection.
  */
 export class IrqRouting {
   /** Routes of GSI g are rows first[g] .. first[g+1]-1. */
-  private first = new Int32Array(1);
-  private type = new Uint32Array(0);
-  private a = new Uint32Array(0); // irqchip | address_lo
-  private b = new Uint32Array(0); // pin | address_hi
-  private c = new Uint32Array(0); // data
-  private d = new Uint32Array(0); // devid
-  private fl = new Uint32Array(0); // flags
+  private first: Int32Array = NO_GSI;
+  private type: Uint32Array = NO_ROWS;
+  private a: Uint32Array = NO_ROWS; // irqchip | address_lo
+  private b: Uint32Array = NO_ROWS; // pin | address_hi
+  private c: Uint32Array = NO_ROWS; // data
+  private d: Uint32Array = NO_ROWS; // devid
+  private fl: Uint32Array = NO_ROWS; // flags
   private count = 0;
 
   /** Number of installed entries. */
@@ -56,8 +60,12 @@ export class IrqRouting {
       }
       if (e.gsi > maxGsi) maxGsi = e.gsi;
     }
-    // rows sorted by GSI, stable within a GSI (counting sort)
     const n = entries.length;
+    if (n === 0) {
+      this.clear();
+      return 0;
+    }
+    // rows sorted by GSI, stable within a GSI (counting sort)
     const first = new Int32Array(maxGsi + 2);
     for (const e of entries) first[e.gsi + 1]!++;
     for (let g = 0; g <= maxGsi; g++) first[g + 1]! += first[g]!;
@@ -97,8 +105,8 @@ export class IrqRouting {
 
   /** Drops every route. */
   clear(): void {
-    this.first = new Int32Array(1);
-    this.type = this.a = this.b = this.c = this.d = this.fl = new Uint32Array(0);
+    this.first = NO_GSI;
+    this.type = this.a = this.b = this.c = this.d = this.fl = NO_ROWS;
     this.count = 0;
   }
 
