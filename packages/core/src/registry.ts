@@ -6,7 +6,7 @@
  */
 import type { AttrTable } from './attr.js';
 import { KvmError } from './errors.js';
-import { type DeviceOps, type DeviceRegistration, type KvmHooks, type KvmPlugin } from './plugin.js';
+import type { DeviceOps, DeviceRegistration, KvmHooks, KvmPlugin } from './plugin.js';
 import { satisfies } from './semver.js';
 import type { DeviceSetupSpec } from './compose-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';

@@ -22,7 +22,6 @@ import {
 import {
   createXicsPlugin,
   H_CPPR,
-  H_HARDWARE,
   H_XIRR,
   icpOf,
   KVM_CAP_IRQ_XICS,

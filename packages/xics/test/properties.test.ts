@@ -15,7 +15,6 @@ import fc from 'fast-check';
 import {
   H_CPPR,
   H_EOI,
-  H_HARDWARE,
   H_IPI,
   H_IPOLL,
   H_PARAMETER,
