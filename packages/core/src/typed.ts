@@ -222,8 +222,11 @@ function writeValue(host: Host, buf: number, size: number, value: number | bigin
   else if (size === 1) mem.setU8(buf, Number(value ?? 0) & 0xff);
 }
 
-/** The value parameter of setAttr: omitted for payload-less attributes. */
-export type SetValueArgs<V> = [V] extends [undefined] ? [value?: undefined] : [value: V];
+/**
+ * The value parameter of setAttr: omitted for payload-less attributes; a 64-bit payload also
+ * takes a number (a safe integer), so `setAttr(GRP_ADDR, DIST, 0x3fff0000)` works as well as `...n`.
+ */
+export type SetValueArgs<V> = [V] extends [undefined] ? [value?: undefined] : [V] extends [bigint] ? [value: bigint | number] : [value: V];
 
 /** A handle on a device fd, typed by its registry key. */
 export class DeviceHandle<K extends DeviceKey> extends Handle {

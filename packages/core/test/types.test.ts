@@ -20,13 +20,17 @@ test('registered keys, group value types', () => {
   const v: number = dev.getAttr(1, 0);
   const b: bigint = dev.getAttr(2, 0);
   expect([v, b]).toEqual([0, 0n]);
+  dev.setAttr(2, 0, 0x3fff0000); // a number for a 64-bit payload
+  expect(dev.getAttr(2, 0)).toBe(0x3fff0000n);
   if (Math.random() > 2) {
     // @ts-expect-error an unregistered device type is a compile error
     vm.createDevice('KVM_DEV_TYPE_NOPE');
     // @ts-expect-error group 9 is not a group of this device
     dev.getAttr(9, 0);
-    // @ts-expect-error group 2 takes a bigint payload
+    // @ts-expect-error group 2 takes a 64-bit payload (bigint or number), not a string
     dev.setAttr(2, 0, 'x');
+    // @ts-expect-error group 1 takes a u32 number, not a bigint
+    dev.setAttr(1, 0, 5n);
     // @ts-expect-error group 2 has only attr 0
     dev.getAttr(2, 1);
   }
