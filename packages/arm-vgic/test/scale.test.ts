@@ -46,17 +46,4 @@ test('512 vCPUs, 1020 IRQs: injection, IAR and EOI touch at most the target vCPU
   expect([...touched].sort((a, b) => a - b)).toEqual([0, 3, 511]); // accessor vCPU 0 + old + new
 });
 
-test('injection time is flat from 1 to 512 vCPUs', () => {
-  const time = (n: number): number => {
-    const w = v3Guest(n, 992);
-    w.guests[0]!.mmioWrite32(w.dist, 4, 2);
-    w.guests[0]!.mmioWrite32(w.dist + 0x104, 4, 0xffffffff);
-    const t0 = process.hrtime.bigint();
-    for (let k = 0; k < 20000; k++) w.vm.vm.host.irqLine(w.vm.vm, (1 << 24) | (32 + (k & 31)), k & 32 ? 0 : 1);
-    return Number(process.hrtime.bigint() - t0);
-  };
-  time(1); // warm up
-  const small = time(1);
-  const big = time(512);
-  expect(big / small).toBeLessThan(8);
-});
+// The timing side (1 vs 512 vCPUs, 64 vs 992 IRQs) is a benchmark, not a unit test: packages/bench scale.ts.
