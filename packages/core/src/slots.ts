@@ -7,26 +7,32 @@
 /** A typed key for plugin data on a VM or vCPU. */
 export interface Slot<T> {
   readonly name: string;
+  /** The property key the value is stored under (unique per slot). */
+  readonly key: symbol;
   /** Phantom field carrying the type. */
   readonly __type?: T;
 }
 
 /** Creates a slot key. Each call gives a distinct key. */
 export function defineSlot<T>(name: string): Slot<T> {
-  return Object.freeze({ name });
+  return Object.freeze({ name, key: Symbol(name) });
 }
 
-/** A bag of slot values. */
+/**
+ * A bag of slot values. Values live under each slot's symbol on a plain object, so a lookup at a
+ * given call site is a monomorphic property load (no hashing), which matters on the hot paths
+ * that find a device's per-VM or per-vCPU state.
+ */
 export class SlotStore {
-  private readonly map = new Map<Slot<unknown>, unknown>();
+  private bag: Record<symbol, unknown> = {};
   get<T>(slot: Slot<T>): T | undefined {
-    return this.map.get(slot as Slot<unknown>) as T | undefined;
+    return this.bag[slot.key] as T | undefined;
   }
   set<T>(slot: Slot<T>, value: T | undefined): void {
-    if (value === undefined) this.map.delete(slot as Slot<unknown>);
-    else this.map.set(slot as Slot<unknown>, value);
+    // never `delete`: that would turn the bag into a dictionary-mode object
+    this.bag[slot.key] = value;
   }
   clear(): void {
-    this.map.clear();
+    this.bag = {};
   }
 }

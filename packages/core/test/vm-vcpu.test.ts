@@ -1,6 +1,7 @@
 import {
   createHost,
   definePlugin,
+  defineSlot,
   EEXIST,
   EFAULT,
   EINVAL,
@@ -113,7 +114,7 @@ describe('vCPU ioctls', () => {
       },
     },
   });
-  const READY = { name: 'ready' };
+  const READY = defineSlot<boolean>('ready');
 
   test('KVM_RUN runs the plugin checks; arg must be 0', () => {
     const host = createHost({ plugins: [plugin] });

@@ -23,14 +23,14 @@ test('a hook that throws on some request is caught, with the call and a replay s
       },
     },
   });
-  const r = checkRawIoctls({ plugins: [bad], build, runs: 300, steps: 60 });
+  const r = checkRawIoctls({ plugins: [bad], build, runs: 300, steps: 60, seed: 7 }); // fixed seed: the bug is hit by chance
   expect(r.ok).toBe(false);
   expect(r.message).toMatch(/a plugin threw .*boom.*KVMDEV_FC_SEED=/s);
 });
 
 test('a hook that returns a made-up errno is caught', () => {
   const odd = definePlugin({ name: 'odd', version: '1', core: '*', hooks: { vmIoctl: () => -4242 } });
-  const r = checkRawIoctls({ plugins: [odd], build, runs: 50 });
+  const r = checkRawIoctls({ plugins: [odd], build, runs: 50, seed: 7 });
   expect(r.ok).toBe(false);
   expect(r.message).toMatch(/not a documented errno/);
 });
