@@ -6,11 +6,12 @@
  * hex strings so nothing loses precision.
  * @packageDocumentation
  */
-import { ATTR_GET, ATTR_HAS, ATTR_SET, type KvmDevice } from './device.js';
+import { ATTR_HAS, type KvmDevice } from './device.js';
 import { KvmError } from './errors.js';
 import type { Host } from './host.js';
 import type { DeviceStateIo, StateEntry } from './snapshot-spec.js';
-import { EINVAL, ENXIO } from './uapi/errno.js';
+import type { KvmDeviceAttr } from './attr.js';
+import { EBADF, EINVAL, EIO, ENXIO, EPERM } from './uapi/errno.js';
 import { KVM_UAPI_VERSION } from './uapi/kvm.js';
 import type { Vm } from './vm.js';
 import { CORE_VERSION } from './version.js';
@@ -65,14 +66,24 @@ export class SnapshotError extends KvmError {
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
-/** The DeviceStateIo of one device, over the host's attribute and ONE_REG operations. */
+/**
+ * The DeviceStateIo of one device, over the host's attribute and ONE_REG operations. The fd and
+ * VM checks of the attr ioctls run once, when the io is made (a snapshot is one operation); each
+ * access then calls the device's accessor as the ioctl would, with its errno unchanged.
+ */
 export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
   const fd = deviceFd(host, dev);
+  const probe = host.deviceAttrCall(fd, ATTR_HAS, 0, 0, 0, 0);
+  if (probe === -EIO || probe === -EBADF) throw new KvmError(-probe, `device ${dev.ops.name} cannot be accessed`);
   const vm = dev.kvm;
   const buf = host.scratch();
   const mem = host.mem;
-  const lo32 = (a: bigint): number => Number(a & 0xffffffffn);
-  const hi32 = (a: bigint): number => Number((a >> 32n) & 0xffffffffn);
+  const ops = dev.ops;
+  const call = (fn: typeof ops.getAttr, op: string, group: number, attr: bigint, addr: number): number => {
+    if (fn === undefined) return -EPERM;
+    if (vm.bugged) throw new KvmError(EIO, `${op}: the VM is bugged`);
+    return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, Number(attr & 0xffffffffn), Number((attr >> 32n) & 0xffffffffn), addr);
+  };
   const vcpu = (id: number) => {
     const v = vm.vcpuById(id);
     if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
@@ -81,18 +92,18 @@ export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
   return {
     vcpuIds: vm.vcpus.map((v) => v.id),
     getAttr(group, attr, size) {
-      const r = host.deviceAttrCall(fd, ATTR_GET, group, lo32(attr), hi32(attr), buf);
+      const r = call(ops.getAttr, 'GET', group, attr, buf);
       if (r < 0) throw new KvmError(-r, `GET group ${group} attr ${hex(attr)}`);
       return size === 8 ? mem.getU64(buf) : BigInt(mem.getU32(buf));
     },
     setAttr(group, attr, size, value) {
       if (size === 8) mem.setU64(buf, value);
       else if (size === 4) mem.setU32(buf, Number(value & 0xffffffffn));
-      const r = host.deviceAttrCall(fd, ATTR_SET, group, lo32(attr), hi32(attr), buf);
+      const r = call(ops.setAttr, 'SET', group, attr, buf);
       if (r < 0) throw new KvmError(-r, `SET group ${group} attr ${hex(attr)} = ${hex(value)}`);
     },
     hasAttr(group, attr) {
-      return host.deviceAttrCall(fd, ATTR_HAS, group, lo32(attr), hi32(attr), 0) === 0;
+      return call(ops.hasAttr, 'HAS', group, attr, 0) === 0;
     },
     getOneReg(vcpuId, id) {
       const r = host.getOneReg(vcpu(vcpuId), id, buf);
