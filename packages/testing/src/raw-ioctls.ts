@@ -22,9 +22,9 @@ export interface RawIoctlOptions {
   readonly plugins: readonly KvmPlugin[];
   /** Builds the world on a fresh host created with the plugins. */
   build(host: Host): Omit<RawIoctlWorld, 'host'>;
-  /** Runs (env KVMDEV_FC_RUNS overrides; default 100). */
+  /** Runs (default 100; env KVMDEV_FC_RUNS may raise it). */
   readonly runs?: number;
-  /** Seed (env KVMDEV_FC_SEED overrides). */
+  /** Seed (default: KVMDEV_FC_SEED, else random). */
   readonly seed?: number;
   /** Calls per run (default 30). */
   readonly steps?: number;
@@ -59,8 +59,10 @@ function envInt(name: string): number | undefined {
  * bytes) at random fds of the world.
  */
 export function checkRawIoctls(o: RawIoctlOptions): RawIoctlReport {
-  const runs = envInt('KVMDEV_FC_RUNS') ?? o.runs ?? 100;
-  const seed = envInt('KVMDEV_FC_SEED') ?? o.seed;
+  // the environment can raise the run count (long runs) but not lower a caller's; an explicit
+  // seed wins over KVMDEV_FC_SEED (a test that pins a seed means it)
+  const runs = Math.max(envInt('KVMDEV_FC_RUNS') ?? 0, o.runs ?? 100);
+  const seed = o.seed ?? envInt('KVMDEV_FC_SEED');
   let calls = 0;
   const prop = fc.property(
     fc.array(
