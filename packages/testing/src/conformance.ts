@@ -141,7 +141,7 @@ export interface CreateErrorCase {
 
 /** Options of the randomized traffic. */
 export interface FuzzOptions {
-  /** Number of runs (env KVMDEV_FC_RUNS overrides it; default 50). */
+  /** Number of runs (default 50; env KVMDEV_FC_RUNS may raise it). */
   readonly runs?: number;
   /** fast-check seed (env KVMDEV_FC_SEED overrides it; default a fixed seed, so runs are reproducible). */
   readonly seed?: number;
@@ -781,7 +781,7 @@ interface Cmd {
 function fuzz(kit: Kit, bench: () => Bench): void {
   const opts = kit.spec.fuzz ?? {};
   // the environment wins, so CI can turn the runs up and a failure can be replayed without editing the spec
-  const runs = envInt('KVMDEV_FC_RUNS') ?? opts.runs ?? 50;
+  const runs = Math.max(envInt('KVMDEV_FC_RUNS') ?? 0, opts.runs ?? 50); // the environment raises, never lowers
   const seed = envInt('KVMDEV_FC_SEED') ?? opts.seed ?? 0x6b766d;
   const path = envStr('KVMDEV_FC_PATH') ?? opts.path;
   const steps = opts.steps ?? 24;
