@@ -163,11 +163,12 @@ function toJson(e: StateEntry): SnapshotEntry {
 
 const HEX = /^0x[0-9a-f]+$/i;
 
-function bigFrom(path: string, s: unknown, max: bigint): bigint {
+function bigFrom(p: string, j: number, field: string, s: unknown, max: bigint): bigint {
   if (typeof s !== 'string' || s.length < 3 || s.charCodeAt(0) !== 48 || (s.charCodeAt(1) | 0x20) !== 120 || !HEX.test(s))
-    throw new SnapshotError(path, `expected a hex string like "0x1f", got ${JSON.stringify(s)}`);
-  const v = BigInt(s);
-  if (v > max) throw new SnapshotError(path, `${s} does not fit the field`);
+    throw new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${JSON.stringify(s)}`);
+  // up to 13 hex digits (52 bits) a Number is exact, and BigInt(number) is much cheaper than parsing
+  const v = s.length <= 15 ? BigInt(Number(s)) : BigInt(s);
+  if (v > max) throw new SnapshotError(`${p}.state[${j}].${field}`, `${s} does not fit the field`);
   return v;
 }
 
@@ -205,18 +206,17 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[
     const list: StateEntry[] = [];
     all.push(list);
     dd.state.forEach((e: unknown, j: number) => {
-      const q = `${p}.state[${j}]`;
       const ee = e as Record<string, unknown>;
-      if (typeof e !== 'object' || e === null) throw new SnapshotError(q, 'expected an object');
-      if (typeof ee.key !== 'string') throw new SnapshotError(`${q}.key`, 'expected a string');
-      if (keys.has(ee.key)) throw new SnapshotError(`${q}.key`, `duplicate key ${ee.key}`);
+      if (typeof e !== 'object' || e === null) throw new SnapshotError(`${p}.state[${j}]`, 'expected an object');
+      if (typeof ee.key !== 'string') throw new SnapshotError(`${p}.state[${j}].key`, 'expected a string');
+      if (keys.has(ee.key)) throw new SnapshotError(`${p}.state[${j}].key`, `duplicate key ${ee.key}`);
       keys.add(ee.key);
-      if (!Number.isInteger(ee.group) || (ee.group as number) < -1) throw new SnapshotError(`${q}.group`, 'expected an integer >= -1');
-      if (ee.size !== 4 && ee.size !== 8) throw new SnapshotError(`${q}.size`, 'expected 4 or 8');
-      const attr = bigFrom(`${q}.attr`, ee.attr, 0xffffffffffffffffn);
-      const value = bigFrom(`${q}.value`, ee.value, ee.size === 4 ? 0xffffffffn : 0xffffffffffffffffn);
+      if (!Number.isInteger(ee.group) || (ee.group as number) < -1) throw new SnapshotError(`${p}.state[${j}].group`, 'expected an integer >= -1');
+      if (ee.size !== 4 && ee.size !== 8) throw new SnapshotError(`${p}.state[${j}].size`, 'expected 4 or 8');
+      const attr = bigFrom(p, j, 'attr', ee.attr, 0xffffffffffffffffn);
+      const value = bigFrom(p, j, 'value', ee.value, ee.size === 4 ? 0xffffffffn : 0xffffffffffffffffn);
       if (ee.vcpu !== undefined && !(Number.isInteger(ee.vcpu) && (ee.vcpu as number) >= 0))
-        throw new SnapshotError(`${q}.vcpu`, 'expected a vCPU id');
+        throw new SnapshotError(`${p}.state[${j}].vcpu`, 'expected a vCPU id');
       const entry: StateEntry =
         ee.vcpu === undefined
           ? { key: ee.key, group: ee.group as number, attr, size: ee.size, value }
