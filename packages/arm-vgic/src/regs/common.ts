@@ -198,17 +198,22 @@ export const writeGroup: RegWrite = (g, v, intid, _off, len, val) => {
   }
 };
 
-export const readEnable: RegRead = (g, v, intid, _off, len) => {
+/** The one-bit-per-IRQ state flags that the set/clear register pairs (ISENABLER/ICENABLER, ISACTIVER/ICACTIVER) drive. */
+type BitFlag = 'enabled' | 'active';
+
+/** Reads `flag` for `len * 8` IRQs from `intid` (bit i = IRQ intid + i). */
+function readFlags(g: Vgic, v: VcpuGic | null, intid: number, len: number, flag: BitFlag): number {
   const c = cpuOf(g, v);
   let val = 0;
   for (let i = 0; i < len * 8; i++) {
     const b = c === null && intid + i < 32 ? null : g.bank(c!, intid + i);
-    if (b?.enabled[intid + i - b.base]) val |= 1 << i;
+    if (b?.[flag][intid + i - b.base]) val |= 1 << i;
   }
   return val >>> 0;
-};
+}
 
-function setEnable(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, on: number): void {
+/** Sets `flag` to `on` for the IRQs whose bit is set in `val` (a write-1-to-set or write-1-to-clear register). */
+function setFlags(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, flag: BitFlag, on: number): void {
   const c = cpuOf(g, v);
   let m = val >>> 0;
   if (len < 4) m &= (1 << (len * 8)) - 1;
@@ -218,12 +223,14 @@ function setEnable(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: 
     const b = c === null && intid + i < 32 ? null : g.bank(c!, intid + i);
     if (b === null) continue;
     const k = intid + i - b.base;
-    b.enabled[k] = on;
+    b[flag][k] = on;
     update(g, b, k);
   }
 }
-export const writeSEnable: RegWrite = (g, v, intid, _off, len, val) => setEnable(g, v, intid, len, val, 1);
-export const writeCEnable: RegWrite = (g, v, intid, _off, len, val) => setEnable(g, v, intid, len, val, 0);
+
+export const readEnable: RegRead = (g, v, intid, _off, len) => readFlags(g, v, intid, len, 'enabled');
+export const writeSEnable: RegWrite = (g, v, intid, _off, len, val) => setFlags(g, v, intid, len, val, 'enabled', 1);
+export const writeCEnable: RegWrite = (g, v, intid, _off, len, val) => setFlags(g, v, intid, len, val, 'enabled', 0);
 
 /** Guest view of pending: irq_is_pending (latch, or line for level IRQs). */
 export const readPending: RegRead = (g, v, intid, _off, len) => {
@@ -317,29 +324,10 @@ export const uwriteCPending: RegUWrite = (g, v, intid, _off, len, val) => {
   return 0;
 };
 
-export const readActive: RegRead = (g, v, intid, _off, len) => {
-  const c = cpuOf(g, v);
-  let val = 0;
-  for (let i = 0; i < len * 8; i++) {
-    const b = c === null && intid + i < 32 ? null : g.bank(c!, intid + i);
-    if (b?.active[intid + i - b.base]) val |= 1 << i;
-  }
-  return val >>> 0;
-};
+export const readActive: RegRead = (g, v, intid, _off, len) => readFlags(g, v, intid, len, 'active');
 
 function setActive(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, on: number): void {
-  const c = cpuOf(g, v);
-  let m = val >>> 0;
-  if (len < 4) m &= (1 << (len * 8)) - 1;
-  while (m) {
-    const i = 31 - Math.clz32(m & -m);
-    m &= m - 1;
-    const b = c === null && intid + i < 32 ? null : g.bank(c!, intid + i);
-    if (b === null) continue;
-    const k = intid + i - b.base;
-    b.active[k] = on;
-    update(g, b, k);
-  }
+  setFlags(g, v, intid, len, val, 'active', on);
 }
 export const writeSActive: RegWrite = (g, v, intid, _off, len, val) => setActive(g, v, intid, len, val, 1);
 export const writeCActive: RegWrite = (g, v, intid, _off, len, val) => setActive(g, v, intid, len, val, 0);
