@@ -399,12 +399,7 @@ export class Host {
   /** VM-fd attribute groups: the plugins' answer, ENXIO when a plugin serves VM attrs but not this one, else ENOTTY. */
   vmAttr(vm: Vm, op: AttrOp, a: KvmDeviceAttr): number {
     const r = this.registry;
-    const hooks = op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks;
-    for (const h of hooks) {
-      const v = h(vm, a);
-      if (v !== KVM_HOOK_PASS) return v;
-    }
-    return hooks.length ? -ENXIO : -ENOTTY;
+    return attrChain(op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks, vm, a);
   }
 
   // ------------------------------------------------------------------ vCPU fd
@@ -483,12 +478,7 @@ export class Host {
   /** vCPU-fd attribute groups (vcpu.rst). */
   vcpuAttr(vcpu: Vcpu, op: AttrOp, a: KvmDeviceAttr): number {
     const r = this.registry;
-    const hooks = op === ATTR_SET ? r.vcpuSetAttrHooks : op === ATTR_GET ? r.vcpuGetAttrHooks : r.vcpuHasAttrHooks;
-    for (const h of hooks) {
-      const v = h(vcpu, a);
-      if (v !== KVM_HOOK_PASS) return v;
-    }
-    return hooks.length ? -ENXIO : -ENOTTY;
+    return attrChain(op === ATTR_SET ? r.vcpuSetAttrHooks : op === ATTR_GET ? r.vcpuGetAttrHooks : r.vcpuHasAttrHooks, vcpu, a);
   }
 
   // ------------------------------------------------------------------ device fd
@@ -678,6 +668,19 @@ export class Host {
     if (!t) throw new KvmError(19, `device type ${key} is not registered on this host`);
     return t.type;
   }
+}
+
+/**
+ * VM- and vCPU-fd attribute groups: the first plugin that answers; ENXIO when plugins serve such
+ * groups but none this one (the arm64 convention), ENOTTY when no plugin serves any (the arch has
+ * no attribute ioctls on that fd).
+ */
+function attrChain<T>(hooks: readonly ((o: T, a: KvmDeviceAttr) => number)[], o: T, a: KvmDeviceAttr): number {
+  for (const h of hooks) {
+    const v = h(o, a);
+    if (v !== KVM_HOOK_PASS) return v;
+  }
+  return hooks.length ? -ENXIO : -ENOTTY;
 }
 
 function opOf(req: number): AttrOp {
