@@ -331,17 +331,10 @@ export class Host {
         return this.vmAttr(vm, opOf(req), a);
       }
       default:
-        return this.chain(this.registry.vmIoctlHooks, vm, req, arg, -ENOTTY);
+        return chain(this.registry.vmIoctlHooks, vm, req, arg, -ENOTTY);
     }
   }
 
-  private chain<T>(hooks: ((o: T, req: number, arg: number) => number)[], o: T, req: number, arg: number, dflt: number): number {
-    for (let i = 0; i < hooks.length; i++) {
-      const r = hooks[i]!(o, req, arg);
-      if (r !== KVM_HOOK_PASS) return r;
-    }
-    return dflt;
-  }
 
   /** KVM_CREATE_VCPU: the vCPU fd or -errno (kvm_vm_ioctl_create_vcpu order). */
   createVcpu(vm: Vm, id: number): number {
@@ -369,11 +362,8 @@ export class Host {
 
   /** KVM_IRQ_LINE: the status (>= 0) or -errno. */
   irqLine(vm: Vm, irq: number, level: number): number {
-    const hooks = this.registry.vmIrqLineHooks;
-    for (let i = 0; i < hooks.length; i++) {
-      const r = hooks[i]!(vm, irq, level);
-      if (r !== KVM_HOOK_PASS) return r;
-    }
+    const arch = chain(this.registry.vmIrqLineHooks, vm, irq, level, KVM_HOOK_PASS);
+    if (arch !== KVM_HOOK_PASS) return arch;
     const chip = vm.irqchip;
     if (chip === null) return -ENXIO;
     if (chip.irqLine) return chip.irqLine(irq, level);
@@ -431,7 +421,7 @@ export class Host {
         return this.vcpuAttr(vcpu, opOf(req), a);
       }
       default:
-        return this.chain(this.registry.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
+        return chain(this.registry.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
     }
   }
 
@@ -450,29 +440,17 @@ export class Host {
   /** KVM_ENABLE_CAP on a vCPU: flags must be 0; unknown caps are EINVAL. */
   enableCap(vcpu: Vcpu, cap: number, flags: number, args: readonly bigint[]): number {
     if (flags) return -EINVAL;
-    for (const h of this.registry.vcpuEnableCapHooks) {
-      const r = h(vcpu, cap, args);
-      if (r !== KVM_HOOK_PASS) return r;
-    }
-    return -EINVAL;
+    return chain(this.registry.vcpuEnableCapHooks, vcpu, cap, args, -EINVAL);
   }
 
   /** KVM_GET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
   getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
-    for (const h of this.registry.getOneRegHooks) {
-      const r = h(vcpu, id, addr);
-      if (r !== KVM_HOOK_PASS) return r;
-    }
-    return -EINVAL;
+    return chain(this.registry.getOneRegHooks, vcpu, id, addr, -EINVAL);
   }
 
   /** KVM_SET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
   setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
-    for (const h of this.registry.setOneRegHooks) {
-      const r = h(vcpu, id, addr);
-      if (r !== KVM_HOOK_PASS) return r;
-    }
-    return -EINVAL;
+    return chain(this.registry.setOneRegHooks, vcpu, id, addr, -EINVAL);
   }
 
   /** vCPU-fd attribute groups (vcpu.rst). */
@@ -668,6 +646,15 @@ export class Host {
     if (!t) throw new KvmError(19, `device type ${key} is not registered on this host`);
     return t.type;
   }
+}
+
+/** The first hook that answers (anything but KVM_HOOK_PASS), else `dflt`. No allocation. */
+function chain<T, A, B>(hooks: readonly ((o: T, a: A, b: B) => number)[], o: T, a: A, b: B, dflt: number): number {
+  for (let i = 0; i < hooks.length; i++) {
+    const r = hooks[i]!(o, a, b);
+    if (r !== KVM_HOOK_PASS) return r;
+  }
+  return dflt;
 }
 
 /**
