@@ -257,7 +257,12 @@ export const ureadPending: RegRead = (g, v, intid, off, len) => {
   return val >>> 0;
 };
 
-function setPending(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, user: boolean): void {
+/**
+ * ISPENDR (on = 1) / ICPENDR (on = 0): sets or clears the pending latch of the IRQs whose bit is
+ * set in `val`. GICv2 SGI bits are WI from the guest; from userspace a set adds the accessing
+ * vCPU as a source and a clear drops every source, as KVM does.
+ */
+function writePendingLatch(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, user: boolean, on: number): void {
   const c = cpuOf(g, v);
   let m = val >>> 0;
   if (len < 4) m &= (1 << (len * 8)) - 1;
@@ -269,33 +274,17 @@ function setPending(g: Vgic, v: VcpuGic | null, intid: number, len: number, val:
     if (b === null) continue;
     const k = id - b.base;
     if (g.v2 && id < VGIC_NR_SGIS) {
-      if (!user) continue; // GICD_ISPENDR0 SGI bits are WI from the guest
-      b.sources[k] = (b.sources[k]! | (1 << c!.vcpu.id)) & 0xff;
+      if (!user) continue;
+      b.sources[k] = on ? (b.sources[k]! | (1 << c!.vcpu.id)) & 0xff : 0;
     }
-    b.latch[k] = 1;
+    b.latch[k] = on;
     update(g, b, k);
   }
 }
-
-function clearPending(g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, user: boolean): void {
-  const c = cpuOf(g, v);
-  let m = val >>> 0;
-  if (len < 4) m &= (1 << (len * 8)) - 1;
-  while (m) {
-    const i = 31 - Math.clz32(m & -m);
-    m &= m - 1;
-    const id = intid + i;
-    const b = c === null && id < 32 ? null : g.bank(c!, id);
-    if (b === null) continue;
-    const k = id - b.base;
-    if (g.v2 && id < VGIC_NR_SGIS) {
-      if (!user) continue; // GICD_ICPENDR0 SGI bits are WI from the guest
-      b.sources[k] = 0; // which source to clear? all of them, as KVM does
-    }
-    b.latch[k] = 0;
-    update(g, b, k);
-  }
-}
+const setPending = (g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, user: boolean): void =>
+  writePendingLatch(g, v, intid, len, val, user, 1);
+const clearPending = (g: Vgic, v: VcpuGic | null, intid: number, len: number, val: number, user: boolean): void =>
+  writePendingLatch(g, v, intid, len, val, user, 0);
 
 export const writeSPending: RegWrite = (g, v, intid, _off, len, val) => setPending(g, v, intid, len, val, false);
 /**
