@@ -3,15 +3,8 @@
  * MMIO writes at its 4 KiB window (group 2, attr 0 = base address, u64). Destroy-style: it
  * lives until VM teardown, like an irqchip.
  */
-import {
-  EEXIST,
-  EINVAL,
-  ENXIO,
-  definePlugin,
-  type KvmDevice,
-  type KvmDeviceAttr,
-  type MmioRegion,
-} from '@kvmdev/core';
+import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
+import { definePlugin, type KvmDevice, type KvmDeviceAttr, type MmioRegion } from '@kvmdev/core/plugin';
 
 export const COUNTER_GRP_VALUE = 1;
 export const COUNTER_GRP_BASE = 2;

@@ -5,11 +5,6 @@
  * @packageDocumentation
  */
 import {
-  type AttrTable,
-  type DeviceOps,
-  type KFile,
-  type KvmDevice,
-  type KvmDeviceAttr,
   EBADF,
   EBUSY,
   EEXIST,
@@ -18,6 +13,13 @@ import {
   ENOENT,
   ENXIO,
 } from '@kvmdev/core';
+import {
+  type AttrTable,
+  type DeviceOps,
+  type KFile,
+  type KvmDevice,
+  type KvmDeviceAttr,
+} from '@kvmdev/core/plugin';
 import { tceTableVm, vfioFileInfo } from './files.js';
 import {
   KVM_DEV_VFIO_FILE,

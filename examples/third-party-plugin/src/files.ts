@@ -5,7 +5,8 @@
  * like the kernel.
  * @packageDocumentation
  */
-import { type Host, KFile, KvmError, type Vm } from '@kvmdev/core';
+import { type Host, KvmError } from '@kvmdev/core';
+import { KFile, type Vm } from '@kvmdev/core/plugin';
 
 /** What VFIO knows about one of its files. */
 export interface VfioFileInfo {

@@ -2,7 +2,7 @@
  * The plugin object: one vendor device type under a namespaced key, no kernel type number.
  * @packageDocumentation
  */
-import { type DeviceOps, definePlugin } from '@kvmdev/core';
+import { type DeviceOps, definePlugin } from '@kvmdev/core/plugin';
 import { type VfioOptions, createVfioOps, vfioAttrTable } from './device.js';
 import { VFIO_DEVICE_KEY } from './uapi.js';
 

@@ -8,10 +8,9 @@ import {
   ENXIO,
   EPERM,
   KVM_DEV_TYPE_MAX,
-  KVM_DEV_TYPE_VENDOR_BASE,
   KVM_DEV_TYPE_VFIO,
-  definePlugin,
 } from '@kvmdev/core';
+import { KVM_DEV_TYPE_VENDOR_BASE, definePlugin } from '@kvmdev/core/plugin';
 import { attrRaw, createDevice, getAttr, hasAttr, setAttr, trackLifecycle, vmWithVcpus } from '@kvmdev/testing';
 import {
   KVM_DEV_VFIO_FILE,

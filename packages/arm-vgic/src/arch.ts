@@ -14,19 +14,15 @@ import {
   ENOENT,
   ENOEXEC,
   ENXIO,
-  type Host,
   KVM_CAP_ARM_IRQ_LINE_LAYOUT_2,
   KVM_CAP_ARM_SET_DEVICE_ADDR,
   KVM_CAP_ARM_VM_IPA_SIZE,
   KVM_CAP_IRQCHIP,
   KVM_CAP_MAX_VCPUS,
-  KVM_HOOK_PASS,
   KVM_LINE_FIQ,
   KVM_LINE_IRQ,
-  type KvmHooks,
-  type Vcpu,
-  type Vm,
 } from '@kvmdev/core';
+import { KVM_HOOK_PASS, type KvmHooks, type Vcpu, type Vm, type Kernel } from '@kvmdev/core/plugin';
 import {
   ARM_VCPU,
   ARM_VM,
@@ -48,7 +44,7 @@ function isArm(vm: Vm): boolean {
 }
 
 /** KVM_CREATE_VM type: IPA size in bits 7:0 (0 = 40 bits), protected VMs unsupported. */
-export function vmType(_host: Host, type: number): number {
+export function vmType(_host: Kernel, type: number): number {
   const t = type >>> 0;
   if (t & ~(U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK | U.KVM_VM_TYPE_ARM_PROTECTED)) return -EINVAL;
   if (t & U.KVM_VM_TYPE_ARM_PROTECTED) return -EINVAL;
@@ -62,7 +58,7 @@ function vmCreated(vm: Vm): void {
   vm.maxVcpus = Math.min(U.VGIC_V3_MAX_CPUS, vm.host.maxVcpus);
 }
 
-function checkExtension(_host: Host, vm: Vm | null, cap: number): number {
+function checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
   switch (cap) {
     case KVM_CAP_IRQCHIP:
     case KVM_CAP_ARM_SET_DEVICE_ADDR:

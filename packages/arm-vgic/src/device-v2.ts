@@ -3,7 +3,7 @@
  * teardown, as the kernel's `vgic_destroy` only frees the device struct).
  * @packageDocumentation
  */
-import type { DeviceOps, KvmDevice } from '@kvmdev/core';
+import type { DeviceOps, KvmDevice } from '@kvmdev/core/plugin';
 import { VGIC, vgicCreate } from './init.js';
 import { v2GetAttr, v2HasAttr, v2SetAttr } from './kvm-device.js';
 import type { Vgic } from './state.js';

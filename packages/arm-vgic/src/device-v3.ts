@@ -2,7 +2,7 @@
  * `kvm_arm_vgic_v3_ops`: the GICv3 device (destroy-style).
  * @packageDocumentation
  */
-import type { DeviceOps, KvmDevice } from '@kvmdev/core';
+import type { DeviceOps, KvmDevice } from '@kvmdev/core/plugin';
 import { VGIC, vgicCreate } from './init.js';
 import { v3GetAttr, v3HasAttr, v3SetAttr } from './kvm-device.js';
 import type { Vgic } from './state.js';

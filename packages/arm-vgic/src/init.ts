@@ -11,13 +11,15 @@ import {
   EEXIST,
   EINVAL,
   ENXIO,
-  type IrqChip,
   type KvmIrqRoutingEntry,
+} from '@kvmdev/core';
+import {
+  type IrqChip,
   type MmioRegion,
   type Vcpu,
   type Vm,
   defineSlot,
-} from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 import { injectLine, update } from './delivery.js';
 import { GICV2_CPU_GUEST } from './regs/gicv2-cpu.js';
 import { GICV2_DIST } from './regs/gicv2-dist.js';

@@ -5,7 +5,15 @@
  * (unknown offsets read 0 / writes are ignored; HAS gives ENXIO).
  * @packageDocumentation
  */
-import { EBUSY, EFAULT, EINVAL, ENODEV, ENOENT, ENXIO, type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core';
+import {
+  EBUSY,
+  EFAULT,
+  EINVAL,
+  ENODEV,
+  ENOENT,
+  ENXIO,
+} from '@kvmdev/core';
+import { type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
 import { update } from './delivery.js';
 import { checkIorange, setRedistBase, vgicInit } from './init.js';
 import { GICV2_CPU_UACCESS } from './regs/gicv2-cpu.js';

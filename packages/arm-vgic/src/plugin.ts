@@ -3,7 +3,7 @@
  * attribute tables and snapshot specs, and the arm64 hooks.
  * @packageDocumentation
  */
-import { type AttrTable, definePlugin } from '@kvmdev/core';
+import { type AttrTable, definePlugin } from '@kvmdev/core/plugin';
 import { armHooks } from './arch.js';
 import { vgicV2Ops } from './device-v2.js';
 import { vgicV3Ops } from './device-v3.js';

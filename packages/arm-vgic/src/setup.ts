@@ -2,7 +2,7 @@
  * Composition support for the ARM vGIC (`@kvmdev/arm-vgic`): the device setup specs of
  * KVM_DEV_TYPE_ARM_VGIC_V3 and _V2 and the `arm64` architecture profile.
  *
- * It imports only `@kvmdev/core`; the plugin attaches it to its device registrations
+ * It imports only `@kvmdev/core` and `@kvmdev/core/plugin`; the plugin attaches it to its device registrations
  * (`setup`) and its profiles (`profiles`).
  *
  * The setup follows Firecracker (`src/vmm/src/arch/aarch64/gic/`): KVM_DEV_ARM_VGIC_GRP_ADDR
@@ -14,17 +14,18 @@
  * @packageDocumentation
  */
 import {
-  type ArchProfile,
-  type ConfigIssue,
-  type DeviceHandle,
-  type DeviceKey,
-  type DeviceSetupSpec,
   KVM_ARM_PREFERRED_TARGET,
   KVM_ARM_VCPU_INIT,
   KvmError,
   kvm_vcpu_init,
-  parseAddress,
 } from '@kvmdev/core';
+import {
+  type ArchProfile,
+  type ConfigIssue,
+  type DeviceSetupSpec,
+  type SetupDevice,
+  parseAddress,
+} from '@kvmdev/core/plugin';
 
 const GRP_ADDR = 0;
 const GRP_NR_IRQS = 3;
@@ -47,13 +48,13 @@ const V3_MAX_CPUS = 512;
 const KVM_ARM_VCPU_POWER_OFF = 0;
 const KVM_ARM_VCPU_PSCI_0_2 = 2;
 
-function setU64(dev: DeviceHandle<DeviceKey>, group: number, attr: number, value: bigint): void {
+function setU64(dev: SetupDevice, group: number, attr: number, value: bigint): void {
   const host = dev.host;
   const buf = host.scratch();
   host.mem.setU64(buf, value);
   dev.attrRaw('set', group, attr, buf);
 }
-function setU32(dev: DeviceHandle<DeviceKey>, group: number, attr: number, value: number): void {
+function setU32(dev: SetupDevice, group: number, attr: number, value: number): void {
   const host = dev.host;
   const buf = host.scratch();
   host.mem.setU32(buf, value >>> 0);
@@ -194,7 +195,7 @@ export const arm64Profile: ArchProfile = {
     ctx.vcpus.forEach((v, i) => {
       const f0 = (1 << KVM_ARM_VCPU_PSCI_0_2) | (i > 0 ? 1 << KVM_ARM_VCPU_POWER_OFF : 0);
       kvm_vcpu_init.write(host.mem, buf, { target, features: [f0, 0, 0, 0, 0, 0, 0] });
-      if (host.ioctl(v.fd, KVM_ARM_VCPU_INIT, buf) < 0) throw new KvmError(host.errno, `KVM_ARM_VCPU_INIT on vCPU ${v.id}`);
+      v.ioctl(KVM_ARM_VCPU_INIT, buf);
     });
   },
 };

@@ -5,7 +5,7 @@
  * GICR_CTLR; v2: distributor then CPU interfaces). `describe` names a change in device terms.
  * @packageDocumentation
  */
-import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from '@kvmdev/core';
+import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from '@kvmdev/core/plugin';
 import type { Vgic } from './state.js';
 import * as U from './uapi.js';
 

@@ -4,7 +4,7 @@
  * structure used by delivery ({@link PendingSet}), and the VM-wide {@link Vgic}.
  * @packageDocumentation
  */
-import type { Vcpu, Vm } from '@kvmdev/core';
+import type { Vcpu, Vm } from '@kvmdev/core/plugin';
 import {
   KVM_DEV_TYPE_ARM_VGIC_V2,
   KVM_DEV_TYPE_ARM_VGIC_V3,

@@ -124,7 +124,7 @@ export function v3Guest(n: number, nrIrqs = 128) {
   const init = host.mem.alloc(32);
   host.mem.setU32(init, 5);
   for (const v of vcpus) {
-    v.vcpu.vm.host.ioctl(v.fd, KVM_ARM_VCPU_INIT, init);
+    v.ioctl(KVM_ARM_VCPU_INIT, init);
     v.run();
   }
   return { host, vm, vcpus, dev, dist, redist, guests: vcpus.map((v) => v.guest) };

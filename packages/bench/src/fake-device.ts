@@ -5,17 +5,15 @@
  * accessor is the minimum a device can do, so its figures are the floor the core imposes.
  * @packageDocumentation
  */
+import { EFAULT, ENXIO, KVM_LINE_IRQ } from '@kvmdev/core';
 import {
-  EFAULT,
-  ENXIO,
-  KVM_LINE_IRQ,
   definePlugin,
   type IrqChip,
   type KvmDevice,
   type KvmDeviceAttr,
   type MmioRegion,
   type Vcpu,
-} from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 
 export const FAKE_GRP_REG = 1;
 export const FAKE_MMIO_BASE = 0x10000000;

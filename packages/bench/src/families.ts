@@ -9,8 +9,6 @@ import {
   type DeviceKey,
   type GuestPort,
   type Host,
-  type KvmDevice,
-  type KvmDeviceAttr,
   type KvmPlugin,
   KVM_CAP_IRQ_MPIC,
   KVM_CAP_IRQ_XICS,
@@ -29,6 +27,7 @@ import {
   createHost,
   kvm_irq_routing,
 } from '@kvmdev/core';
+import { type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
 import {
   KVM_DEV_MPIC_GRP_MISC,
   KVM_DEV_MPIC_GRP_REGISTER,

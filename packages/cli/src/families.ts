@@ -5,7 +5,16 @@
  * device's documented attribute groups.
  * @packageDocumentation
  */
-import { type ComposedVm, type DeviceHandle, type DeviceKey, type Host, KvmError, type VcpuHandle, isKvmError, parseAddress } from '@kvmdev/core';
+import {
+  type ComposedVm,
+  type DeviceHandle,
+  type DeviceKey,
+  type Host,
+  KvmError,
+  type VcpuHandle,
+  isKvmError,
+} from '@kvmdev/core';
+import { parseAddress } from '@kvmdev/core/plugin';
 import { HCALLS, SYSREGS, hex } from './names.js';
 
 /** A composed device. */

@@ -1,33 +1,84 @@
 /**
- * `@kvmdev/core`: the Linux KVM device control API in TypeScript. The generic device code
- * (KVM_CREATE_DEVICE, the attr ioctls, lifetimes), VM and vCPU objects, the MMIO bus and IRQ
- * routing, the typed plugin registry, and two faces over one implementation: a syscall facade
- * shaped like the C ABI and a typed API.
+ * `@kvmdev/core`: the Linux KVM device control API in TypeScript, for VMM code and its tests.
+ *
+ * - `createHost` gives a simulated process with its kernel: the syscall facade (`open`, `ioctl`,
+ *   `close`, `dup`, `mem`) that C code ports to line by line, and the typed API (`kvm()`,
+ *   `createVm()`, handles that throw {@link KvmError}).
+ * - The uapi: ioctl numbers, capability and device-type numbers, errno, struct codecs.
+ * - Snapshots (save, restore, diff) and composition (VM configs and presets).
+ *
+ * Plugin authors find the kernel objects, `DeviceOps`, hooks and spec types in
+ * `@kvmdev/core/plugin`.
  * @packageDocumentation
  */
+
+// uapi: numbers, encodings, errno and struct codecs (the whole uapi layer is public)
 export * from './uapi/ioctl.js';
 export * from './uapi/errno.js';
 export * from './uapi/kvm.js';
 export * from './uapi/structs.js';
-export * from './errors.js';
-export * from './mem.js';
-export * from './attr.js';
-export * from './slots.js';
-export * from './plugin.js';
-export * from './snapshot-spec.js';
-export * from './snapshot.js';
-export * from './compose-spec.js';
-export * from './compose.js';
-export * from './presets.js';
-export * from './registry.js';
-export * from './mmio-bus.js';
-export * from './irq-routing.js';
-export * from './files.js';
-export * from './device.js';
-export * from './vm.js';
-export * from './vcpu.js';
-export * from './guest-port.js';
-export * from './host.js';
-export * from './typed.js';
-export * from './semver.js';
-export * from './version.js';
+export { KvmError, isKvmError } from './uapi/errors.js';
+
+// the host: syscall facade and typed API
+export { Host, createHost, type HostOptions } from './faces/host.js';
+export {
+  KvmHandle,
+  VmHandle,
+  VcpuHandle,
+  DeviceHandle,
+  type CreateDeviceOptions,
+  type SetValueArgs,
+} from './faces/typed.js';
+export type { KernelOptions, KernelTestHooks } from './kernel/kernel.js';
+export { UserMemory, type UserMemoryOptions } from './kernel/mem.js';
+export { GuestPort, type HypercallResult } from './kernel/guest-port.js';
+export {
+  KVM_LINE_IRQ,
+  KVM_LINE_FIQ,
+  KVM_LINE_EXTERNAL,
+  KVM_LINE_CRITICAL,
+  KVM_LINE_MCHECK,
+  LINE_NAMES,
+  lineIndex,
+  type LineName,
+} from './kernel/lines.js';
+export type { VmEvent } from './kernel/vm.js';
+
+// plugins as a VMM sees them: what to pass to createHost, and the typed-API registry
+export {
+  type KvmPlugin,
+  type KvmDeviceRegistry,
+  type DeviceTypeSpec,
+  type DeviceKey,
+  type GroupsOf,
+  type AttrOf,
+  type ValueOf,
+} from './plugins/plugin.js';
+export { PluginError, type Registry, type RegisteredType } from './plugins/registry.js';
+export { CORE_VERSION } from './plugins/version.js';
+
+// state: snapshots
+export {
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_FORMAT_VERSION,
+  SnapshotError,
+  saveSnapshot,
+  parseSnapshot,
+  restoreSnapshot,
+  diffSnapshots,
+  type Snapshot,
+  type SnapshotDevice,
+  type SnapshotEntry,
+} from './state/snapshot.js';
+
+// composition: VM configs and presets
+export {
+  ConfigError,
+  composeVm,
+  validateVmConfig,
+  archProfiles,
+  type VmConfig,
+  type DeviceConfig,
+  type ComposedVm,
+} from './compose/compose.js';
+export { presets, qemuE500, qemuPseries, qemuVirtArm64, firecrackerArm64 } from './compose/presets.js';

@@ -1,235 +1,49 @@
 /**
- * What a plugin is: `DeviceOps` (the kernel's `struct kvm_device_ops`), the device types it
- * registers, and the VM/vCPU hooks its device needs. Also the declaration-merging points of the
- * typed API (`KvmDeviceRegistry`).
+ * `@kvmdev/core/plugin`: what a device plugin is written against. The kernel objects a device
+ * lives in (`Kernel`, `Vm`, `Vcpu`, `KvmDevice`, open files, the MMIO bus), the contracts the
+ * kernel calls (`DeviceOps`, `IrqChip`, `KvmHooks`), the plugin object (`definePlugin`) and the
+ * specs tools read from it (snapshot, setup, architecture profiles), with their helpers.
+ *
+ * Numbers, errno and `KvmError` come from `@kvmdev/core`.
  * @packageDocumentation
  */
-import type { AttrTable, KvmDeviceAttr } from './attr.js';
-import type { KvmDevice } from './device.js';
-import type { ArchProfile, DeviceSetupSpec } from './compose-spec.js';
-import type { DeviceSnapshotSpec } from './snapshot-spec.js';
-import type { Host } from './host.js';
-import type { Vcpu } from './vcpu.js';
-import type { Vm } from './vm.js';
 
-/**
- * The return value a hook gives when a request is not its own, so the next plugin (or the core's
- * default) gets it. Equal to the kernel's `-ENOIOCTLCMD`.
- */
-export const KVM_HOOK_PASS = -515;
+// kernel objects
+export { Kernel } from './kernel/kernel.js';
+export { Vm } from './kernel/vm.js';
+export { Vcpu, type LineListener } from './kernel/vcpu.js';
+export { KvmDevice } from './kernel/device.js';
+export { KFile, FdTable, type FileTarget } from './kernel/files.js';
+export { MmioBus, type MmioRegion } from './kernel/mmio-bus.js';
+export { IrqRouting } from './kernel/irq-routing.js';
+export { defineSlot, SlotStore, type Slot } from './kernel/slots.js';
+export {
+  attrU64,
+  type KvmDeviceAttr,
+  type AttrTable,
+  type AttrDecl,
+  type AttrId,
+  type AttrAccess,
+} from './kernel/attr.js';
 
-/**
- * `struct kvm_device_ops`. Every op that returns a number returns 0 (or a positive result) on
- * success and a negative errno on failure, like the kernel. An op may also throw a `KvmError`
- * (e.g. from `host.mem` on a bad user pointer): the core turns it into `-errno`. Any other
- * exception is a bug in the plugin: the call fails with EIO and the VM is marked bugged.
- */
-export interface DeviceOps<P = unknown> {
-  /** Name of the device's anon inode, e.g. `'kvm-mpic'`. */
-  readonly name: string;
-  /** Called with the VM lock held. Set `dev.private`. A negative return fails the create; nothing else runs. */
-  create(dev: KvmDevice<P>, type: number): number;
-  /** Optional, cannot fail, called after a successful create, outside the lock, before the fd exists. */
-  init?(dev: KvmDevice<P>): void;
-  /** Frees the device at VM teardown (destroy-style devices), after the vCPUs. */
-  destroy?(dev: KvmDevice<P>): void;
-  /** Frees the device when the last reference to its fd goes (release-style devices). */
-  release?(dev: KvmDevice<P>): void;
-  setAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
-  getAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
-  hasAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
-  /** Any other ioctl on the device fd. */
-  ioctl?(dev: KvmDevice<P>, request: number, arg: number): number;
-}
+// what the kernel calls
+export { KVM_HOOK_PASS, type DeviceOps, type IrqChip, type KvmHooks } from './kernel/ops.js';
+export { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type HookName } from './kernel/tables.js';
 
-/** A device type a plugin registers. */
-export interface DeviceRegistration<P = unknown> {
-  /**
-   * The typed-API key, e.g. `'KVM_DEV_TYPE_ARM_VGIC_V3'` for a kernel type, or a namespaced
-   * `'@acme/kvmdev-foo:foo'` for a third-party type.
-   */
-  readonly key: string;
-  /**
-   * Kernel type number (1 .. KVM_DEV_TYPE_MAX-1). Omit it for a third-party device: the host
-   * assigns a number from the vendor range (see `KVM_DEV_TYPE_VENDOR_BASE`), which can never
-   * collide with a kernel type or with another plugin's type.
-   */
-  readonly type?: number;
-  readonly ops: DeviceOps<P>;
-  /** The attribute table (for the kit, the typed API and snapshots). */
-  readonly attrs?: AttrTable;
-  /** How snapshots save and restore this device's state. */
-  readonly snapshot?: DeviceSnapshotSpec<P>;
-  /** How composition applies friendly settings to this device. */
-  readonly setup?: DeviceSetupSpec;
-}
-
-/** The VM's in-kernel interrupt controller, as KVM_IRQ_LINE, GSI routing and MSIs see it. */
-export interface IrqChip {
-  readonly name: string;
-  /**
-   * KVM_IRQ_LINE handled by arch code (arm64, ppc). Returns the ioctl result: the status (>= 0)
-   * or -errno. A chip whose ioctl succeeds with a negative status (ppc writes -EINVAL into
-   * `kvm_irq_level.status` and returns 0) sets `vm.irqLineStatus` before returning 0.
-   * When absent, the core routes `irq` as a GSI through the routing table (kvm_set_irq).
-   */
-  irqLine?(irq: number, level: number): number;
-  /** Pins of irqchip 0 (KVM_IRQCHIP_NUM_PINS); routing entries with pin >= numPins are EINVAL. */
-  readonly numPins: number;
-  /** Number of irqchips (KVM_NR_IRQCHIPS), default 1. */
-  readonly numIrqchips?: number;
-  /** Whether MSI routing entries / KVM_SIGNAL_MSI are accepted. */
-  readonly msi: boolean;
-  /**
-   * Whether the kernel serving this irqchip has GSI routing at all (CONFIG_HAVE_KVM_IRQ_ROUTING;
-   * default true). When false, KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI are ENOTTY and
-   * KVM_CAP_IRQ_ROUTING / KVM_CAP_SIGNAL_MSI report 0 (the emulated XICS is such a case).
-   */
-  readonly routing?: boolean;
-  /** Whether MSI entries may carry KVM_MSI_VALID_DEVID. */
-  readonly msiDevid?: boolean;
-  /** An IRQCHIP route fired. Returns >0 delivered, 0 coalesced/masked, <0 error. */
-  setPin?(irqchip: number, pin: number, level: number): number;
-  /** An MSI route fired, or KVM_SIGNAL_MSI. */
-  setMsi?(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
-  /** Extra checks when a routing table is installed (-EINVAL rejects it). */
-  canSetRouting?(): boolean;
-}
-
-/** Per-request hooks a plugin adds to the VM and vCPU objects. Each returns KVM_HOOK_PASS when the request is not its own. */
-export interface KvmHooks {
-  /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM fd. */
-  checkExtension?(host: Host, vm: Vm | null, cap: number): number;
-  /** KVM_CREATE_VM with a nonzero machine type; 0 accepts it (the VM then exists), -errno rejects. */
-  vmType?(host: Host, type: number): number;
-  /** Called right after a VM object is created (set VM defaults such as the IPA size). */
-  vmCreated?(vm: Vm): void;
-  /**
-   * KVM_IRQ_LINE before the irqchip sees it (arch code such as arm64's, which also serves VMs
-   * without an in-kernel irqchip). Returns the status (>= 0), -errno, or KVM_HOOK_PASS.
-   */
-  vmIrqLine?(vm: Vm, irq: number, level: number): number;
-  /** Arch VM ioctls (KVM_CREATE_IRQCHIP, KVM_ARM_SET_DEVICE_ADDR, ...). */
-  vmIoctl?(vm: Vm, request: number, arg: number): number;
-  /** KVM_CREATE_VCPU, before the vCPU exists (kvm_arch_vcpu_precreate): 0 or -errno. */
-  vcpuPrecreate?(vm: Vm, id: number): number;
-  /** After the vCPU object exists (private IRQs, redistributor slot...). */
-  vcpuCreated?(vcpu: Vcpu): void;
-  /** At VM teardown, for each vCPU (before the devices are destroyed). */
-  vcpuDestroy?(vcpu: Vcpu): void;
-  /** Arch vCPU ioctls (KVM_ARM_VCPU_INIT, ...). */
-  vcpuIoctl?(vcpu: Vcpu, request: number, arg: number): number;
-  /** KVM_RUN checks, in plugin order: 0 to continue, -errno to fail the run. */
-  vcpuRun?(vcpu: Vcpu): number;
-  /** KVM_ENABLE_CAP on a vCPU. `args` are the four u64 args. */
-  vcpuEnableCap?(vcpu: Vcpu, cap: number, args: readonly bigint[]): number;
-  /** KVM_GET_ONE_REG: write the register to user address `addr`. */
-  getOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
-  /** KVM_SET_ONE_REG: read the register from user address `addr`. */
-  setOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
-  /** VM-fd attribute groups (vm.rst). */
-  vmSetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
-  vmGetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
-  vmHasAttr?(vm: Vm, attr: KvmDeviceAttr): number;
-  /** vCPU-fd attribute groups (vcpu.rst). */
-  vcpuSetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
-  vcpuGetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
-  vcpuHasAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
-  /**
-   * A guest hypercall. `args` are the argument registers; write results to `out` (reused).
-   * Returns the hypercall's return code, or KVM_HOOK_PASS.
-   */
-  hypercall?(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number;
-  /** A guest system-register read: the value, or null when not this plugin's register. */
-  sysregRead?(vcpu: Vcpu, encoding: number): bigint | null;
-  /**
-   * The no-bigint fast path of a system-register read, for registers whose value fits 32 bits
-   * (the GIC's ICC_* registers): the value as a u32, or KVM_HOOK_PASS. The guest port tries it
-   * before `sysregRead` and serves `sysregRead` from it too, so a plugin may implement only this.
-   */
-  sysregRead32?(vcpu: Vcpu, encoding: number): number;
-  /** The no-bigint fast path of a system-register write (`hi` = bits 63:32): true when handled. */
-  sysregWrite32?(vcpu: Vcpu, encoding: number, lo: number, hi: number): boolean;
-  /** A guest system-register write: true when handled. */
-  sysregWrite?(vcpu: Vcpu, encoding: number, value: bigint): boolean;
-  /**
-   * The vCPU takes the interrupt its output line signals (the CPU's exception entry). An
-   * irqchip that acknowledges on the guest's behalf (MPIC proxy/EPR mode) does it here and
-   * returns the value the guest finds (e.g. EPR), else KVM_HOOK_PASS.
-   */
-  vcpuTakeInterrupt?(vcpu: Vcpu, line: number): number;
-  /** At VM teardown, after the devices are destroyed. */
-  vmDestroyed?(vm: Vm): void;
-}
-
-/** A kvmdev plugin: a package that registers device types and hooks on a host. */
-export interface KvmPlugin {
-  /** Package-style name, e.g. `'@kvmdev/mpic'`. */
-  readonly name: string;
-  readonly version: string;
-  /** The `@kvmdev/core` versions it supports, as a semver range (`^0.1.0`, `>=0.1.0 <0.3.0`, `*`). */
-  readonly core: string;
-  /** Names of plugins that must be registered first. */
-  readonly dependencies?: readonly string[];
-  readonly devices?: readonly DeviceRegistration[];
-  readonly hooks?: KvmHooks;
-  /** Architecture profiles for composition (e.g. `'arm64'`). */
-  readonly profiles?: readonly ArchProfile[];
-  /**
-   * What the plugin's hooks answer for. Two plugins claiming the same capability, hypercall,
-   * ONE_REG id, ioctl or system register conflict, and the second is rejected at registration.
-   */
-  readonly claims?: PluginClaims;
-}
-
-/** The requests a plugin's hooks serve (see {@link KvmPlugin.claims}). */
-export interface PluginClaims {
-  /** KVM_ENABLE_CAP capabilities. */
-  readonly caps?: readonly number[];
-  readonly hypercalls?: readonly number[];
-  readonly oneRegs?: readonly bigint[];
-  readonly vmIoctls?: readonly number[];
-  readonly vcpuIoctls?: readonly number[];
-  readonly sysregs?: readonly number[];
-  /** Architecture profile names. */
-  readonly profiles?: readonly string[];
-}
-
-/**
- * The typed API's device-type map. Device packages add their types by declaration merging:
- *
- * ```ts
- * declare module '@kvmdev/core' {
- *   interface KvmDeviceRegistry {
- *     '@acme/kvmdev-foo:foo': { type: number; groups: { 1: { attr: number; value: number } } };
- *   }
- * }
- * ```
- * `groups` maps each attribute group to its attr id type and payload value type.
- */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface KvmDeviceRegistry {}
-
-/** The shape of one registry entry. */
-export interface DeviceTypeSpec {
-  readonly type: number;
-  readonly groups: { readonly [group: number]: { readonly attr: number | bigint; readonly value: number | bigint } };
-}
-
-/** Keys of every registered device type. */
-export type DeviceKey = keyof KvmDeviceRegistry & string;
-/** The groups map of a device key. */
-export type GroupsOf<K extends DeviceKey> = KvmDeviceRegistry[K] extends { groups: infer G } ? G : never;
-/** Attribute id type of group G of device K. */
-export type AttrOf<K extends DeviceKey, G extends keyof GroupsOf<K>> = GroupsOf<K>[G] extends { attr: infer A }
-  ? A
-  : never;
-/** Payload value type of group G of device K. */
-export type ValueOf<K extends DeviceKey, G extends keyof GroupsOf<K>> = GroupsOf<K>[G] extends { value: infer V }
-  ? V
-  : never;
-
-/** Identity helper that type-checks a plugin object. */
-export function definePlugin<const P extends KvmPlugin>(plugin: P): P {
-  return plugin;
-}
+// the plugin object and the specs tools read
+export { definePlugin, type DeviceRegistration, type PluginClaims } from './plugins/plugin.js';
+export { satisfies } from './plugins/semver.js';
+export type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from './plugins/snapshot-spec.js';
+export type {
+  ArchProfile,
+  ComposeContext,
+  ConfigIssue,
+  DeviceSetupSpec,
+  SetupDevice,
+  SetupProcess,
+  SetupVcpu,
+  SetupVm,
+} from './plugins/setup-spec.js';
+export { check } from './uapi/errors.js';
+export { deviceStateIo } from './state/snapshot.js';
+export { parseAddress } from './compose/compose.js';

@@ -2,13 +2,11 @@ import {
   composeVm,
   ConfigError,
   createHost,
-  definePlugin,
-  parseAddress,
   presets,
   validateVmConfig,
-  type DeviceOps,
   type VmConfig,
 } from '@kvmdev/core';
+import { definePlugin, parseAddress, type DeviceOps } from '@kvmdev/core/plugin';
 import { fakePlugin } from './fixtures/fake-device.js';
 
 function host(singleton = false) {

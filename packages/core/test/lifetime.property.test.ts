@@ -5,7 +5,8 @@
  * Runs: KVMDEV_FC_RUNS (default 200); seed: KVMDEV_FC_SEED (printed on failure by fast-check).
  */
 import fc from 'fast-check';
-import { createHost, definePlugin, KVM_CREATE_DEVICE, KVM_CREATE_VCPU, KVM_CREATE_VM, type DeviceOps } from '@kvmdev/core';
+import { createHost, KVM_CREATE_DEVICE, KVM_CREATE_VCPU, KVM_CREATE_VM } from '@kvmdev/core';
+import { definePlugin, type DeviceOps } from '@kvmdev/core/plugin';
 
 const RUNS = Number(process.env.KVMDEV_FC_RUNS ?? 200);
 const SEED = process.env.KVMDEV_FC_SEED ? Number(process.env.KVMDEV_FC_SEED) : undefined;

@@ -1,15 +1,14 @@
 import {
   createHost,
-  definePlugin,
   EBADF,
   EIO,
   KVM_CREATE_VCPU,
   KVM_GET_DEVICE_ATTR,
   KVM_CHECK_EXTENSION,
   KVM_CAP_DEVICE_CTRL,
-  type DeviceOps,
   type VmEvent,
 } from '@kvmdev/core';
+import { definePlugin, type DeviceOps } from '@kvmdev/core/plugin';
 import { FAKE_TYPE, fakeOps, fakePlugin, type CallLog } from './fixtures/fake-device.js';
 import { attr, createDevice, ioctlErr, openVm } from './fixtures/sys.js';
 

@@ -1,15 +1,12 @@
 import {
   createHost,
-  definePlugin,
   EEXIST,
   EINVAL,
   EIO,
   ENOENT,
   isKvmError,
-  KVM_HOOK_PASS,
-  MmioBus,
-  type MmioRegion,
 } from '@kvmdev/core';
+import { definePlugin, KVM_HOOK_PASS, MmioBus, type MmioRegion } from '@kvmdev/core/plugin';
 
 function region(name: string, base: number, size: number, log: string[] = []): MmioRegion {
   return {

@@ -1,17 +1,14 @@
 import {
   createHost,
-  definePlugin,
   EEXIST,
   ENODEV,
   ENOSPC,
   isKvmError,
   KVM_DEV_TYPE_MAX,
-  KVM_DEV_TYPE_VENDOR_BASE,
   PluginError,
-  Registry,
-  satisfies,
-  type DeviceOps,
 } from '@kvmdev/core';
+import { definePlugin, KVM_DEV_TYPE_VENDOR_BASE, satisfies, type DeviceOps } from '@kvmdev/core/plugin';
+import { KernelTables } from '../src/kernel/tables.js';
 import { FAKE_TYPE, fakeOps, fakePlugin, type CallLog } from './fixtures/fake-device.js';
 import { createDevice, openVm } from './fixtures/sys.js';
 
@@ -20,7 +17,7 @@ const ops = fakeOps(log) as DeviceOps;
 
 describe('kvm_register_device_ops', () => {
   test('ENOSPC past the table, EEXIST for a taken slot, 0 otherwise', () => {
-    const r = new Registry();
+    const r = new KernelTables();
     expect(r.registerDeviceOps(ops, KVM_DEV_TYPE_MAX)).toBe(-ENOSPC);
     expect(r.registerDeviceOps(ops, 3)).toBe(0);
     expect(r.registerDeviceOps(ops, 3)).toBe(-EEXIST);

@@ -8,19 +8,17 @@ import * as v8 from 'node:v8';
 import * as vmModule from 'node:vm';
 import {
   createHost,
-  definePlugin,
   ERRNO_NAMES,
   isKvmError,
   KVM_CREATE_DEVICE,
   KVM_CREATE_VCPU,
   KVM_GET_DEVICE_ATTR,
   KVM_HAS_DEVICE_ATTR,
-  KVM_HOOK_PASS,
   KVM_SET_DEVICE_ATTR,
-  type DeviceOps,
   type Host,
   type KvmPlugin,
 } from '@kvmdev/core';
+import { definePlugin, KVM_HOOK_PASS, type DeviceOps } from '@kvmdev/core/plugin';
 import * as K from '@kvmdev/core';
 import { FAKE_TYPE, fakeOps, fakePlugin, type CallLog } from './fixtures/fake-device.js';
 import { createDevice, openVm } from './fixtures/sys.js';

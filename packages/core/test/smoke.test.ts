@@ -1,6 +1,5 @@
 import {
   createHost,
-  definePlugin,
   KVM_CREATE_DEVICE,
   KVM_CREATE_VM,
   KVM_GET_DEVICE_ATTR,
@@ -8,9 +7,8 @@ import {
   KVM_HAS_DEVICE_ATTR,
   KVM_GET_API_VERSION,
   ENXIO,
-  type KvmDevice,
-  type KvmDeviceAttr,
 } from '@kvmdev/core';
+import { definePlugin, type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
 
 const fake = definePlugin({
   name: 'fake',

@@ -1,16 +1,14 @@
 import fc from 'fast-check';
 import {
   createHost,
-  definePlugin,
   diffSnapshots,
   isKvmError,
   restoreSnapshot,
   saveSnapshot,
   SnapshotError,
-  type DeviceOps,
-  type DeviceSnapshotSpec,
   type Snapshot,
 } from '@kvmdev/core';
+import { definePlugin, type DeviceOps, type DeviceSnapshotSpec } from '@kvmdev/core/plugin';
 import { fakePlugin, type FakeState } from './fixtures/fake-device.js';
 
 const spec: DeviceSnapshotSpec<FakeState> = {

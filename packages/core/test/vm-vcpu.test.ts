@@ -1,7 +1,5 @@
 import {
   createHost,
-  definePlugin,
-  defineSlot,
   EEXIST,
   EFAULT,
   EINVAL,
@@ -17,7 +15,6 @@ import {
   KVM_ENABLE_CAP,
   KVM_GET_API_VERSION,
   KVM_GET_ONE_REG,
-  KVM_HOOK_PASS,
   KVM_IRQ_LINE,
   KVM_IRQ_LINE_STATUS,
   KVM_LINE_EXTERNAL,
@@ -28,10 +25,15 @@ import {
   kvm_enable_cap,
   kvm_irq_routing,
   kvm_msi,
-  type IrqChip,
   type KvmIrqRoutingEntry,
-  type Vm,
 } from '@kvmdev/core';
+import {
+  definePlugin,
+  defineSlot,
+  KVM_HOOK_PASS,
+  type IrqChip,
+  type Vm,
+} from '@kvmdev/core/plugin';
 import { ioctlErr, openVm } from './fixtures/sys.js';
 
 describe('/dev/kvm', () => {

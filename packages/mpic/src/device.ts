@@ -10,6 +10,8 @@ import {
   ENODEV,
   ENXIO,
   EOPNOTSUPP,
+} from '@kvmdev/core';
+import {
   type DeviceOps,
   type IrqChip,
   type KvmDevice,
@@ -18,7 +20,7 @@ import {
   type Vcpu,
   type Vm,
   defineSlot,
-} from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 import { mpicReset, msiWrite, setIrq } from './delivery.js';
 import { mpicRead, mpicWrite } from './regs/index.js';
 import { MpicState } from './state.js';

@@ -10,13 +10,9 @@ import {
   EFAULT,
   EPERM,
   KVM_CAP_IRQ_MPIC,
-  KVM_HOOK_PASS,
   KVM_LINE_EXTERNAL,
-  type Host,
-  type KvmHooks,
-  type Vcpu,
-  type Vm,
 } from '@kvmdev/core';
+import { KVM_HOOK_PASS, type Kernel, type KvmHooks, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import { iack, proxyMode } from './delivery.js';
 import { MPIC_VCPU_SLOT, mpicOps } from './device.js';
 import type { MpicState } from './state.js';
@@ -34,7 +30,7 @@ const U32 = 0xffffffffn;
  * args[0] is the MPIC fd (as an unsigned int), args[1] the CPU number (as a u32).
  */
 export function connectVcpu(vcpu: Vcpu, args: readonly bigint[]): number {
-  const host: Host = vcpu.vm.host;
+  const host: Kernel = vcpu.vm.host;
   const fd = Number((args[0] ?? 0n) & U32);
   const dev = host.deviceFromFd(fd);
   if (typeof dev === 'number') return dev;
@@ -78,7 +74,7 @@ function isEpr(id: bigint): boolean {
 
 /** The plugin's hooks. */
 export const mpicHooks: KvmHooks = {
-  checkExtension(_host: Host, _vm: Vm | null, cap: number): number {
+  checkExtension(_host: Kernel, _vm: Vm | null, cap: number): number {
     return cap === KVM_CAP_IRQ_MPIC ? 1 : KVM_HOOK_PASS;
   },
   vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {

@@ -3,7 +3,7 @@
  * their attribute table and snapshot description, and the VM/vCPU hooks.
  * @packageDocumentation
  */
-import { type AttrTable, definePlugin } from '@kvmdev/core';
+import { type AttrTable, definePlugin } from '@kvmdev/core/plugin';
 import { mpicOps } from './device.js';
 import { mpicHooks } from './hooks.js';
 import { MPIC_PROFILES, mpicSetup } from './setup.js';
@@ -15,7 +15,7 @@ import {
   KVM_DEV_MPIC_GRP_MISC,
   KVM_DEV_MPIC_GRP_REGISTER,
 } from './uapi.js';
-import type { DeviceOps, DeviceSnapshotSpec } from '@kvmdev/core';
+import type { DeviceOps, DeviceSnapshotSpec } from '@kvmdev/core/plugin';
 
 /** The package version. */
 export const MPIC_PLUGIN_VERSION = '0.1.0';

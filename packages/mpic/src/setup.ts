@@ -11,17 +11,15 @@
  * KVM_DEV_MPIC_GRP_REGISTER offset 0x1020).
  * @packageDocumentation
  */
+import { KVM_CAP_IRQ_MPIC, type KvmIrqRoutingEntry } from '@kvmdev/core';
+import type { SetupDevice } from '@kvmdev/core/plugin';
 import {
   type ArchProfile,
   type ComposeContext,
   type ConfigIssue,
-  type DeviceHandle,
-  type DeviceKey,
   type DeviceSetupSpec,
-  KVM_CAP_IRQ_MPIC,
-  type KvmIrqRoutingEntry,
   parseAddress,
-} from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 
 const GRP_MISC = 1;
 const BASE_ADDR = 0;
@@ -32,7 +30,7 @@ const WINDOW = 0x40000;
 const PINS = 256;
 const MAX_CPU = 32;
 
-function setAttr(dev: DeviceHandle<DeviceKey>, group: number, attr: number, size: 4 | 8, value: bigint): void {
+function setAttr(dev: SetupDevice, group: number, attr: number, size: 4 | 8, value: bigint): void {
   const host = dev.host;
   const buf = host.scratch();
   if (size === 8) host.mem.setU64(buf, value);

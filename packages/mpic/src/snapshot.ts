@@ -6,7 +6,7 @@
  * is in service, and restore onto a freshly created MPIC with the same vCPUs connected.
  * @packageDocumentation
  */
-import type { DeviceSnapshotSpec, DeviceStateIo, KvmDevice, StateEntry } from '@kvmdev/core';
+import type { DeviceSnapshotSpec, DeviceStateIo, KvmDevice, StateEntry } from '@kvmdev/core/plugin';
 import { MPIC_REGIONS, type MpicReg } from './regs/index.js';
 import type { MpicState } from './state.js';
 import {

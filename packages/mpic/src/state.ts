@@ -3,7 +3,7 @@
  * Internal IRQ numbering: 0..255 sources, 256..259 IPIs, 260..263 global timers.
  * @packageDocumentation
  */
-import type { MmioRegion, Vcpu, Vm } from '@kvmdev/core';
+import type { MmioRegion, Vcpu, Vm } from '@kvmdev/core/plugin';
 import {
   IRQ_TYPE_FSLINT,
   IRQ_TYPE_FSLSPECIAL,

@@ -9,9 +9,9 @@ import {
   KVM_CHECK_EXTENSION,
   KVM_ENABLE_CAP,
   createHost,
-  definePlugin,
   kvm_enable_cap,
 } from '@kvmdev/core';
+import { definePlugin } from '@kvmdev/core/plugin';
 import {
   KVM_REG_PPC_EPR,
   MPIC_FRR,

@@ -2,7 +2,7 @@
  * Save/restore through GRP_MISC, GRP_REGISTER and GRP_IRQ_ACTIVE onto a second VM: identical
  * guest-visible behaviour under the same further actions.
  */
-import type { DeviceStateIo, StateEntry } from '@kvmdev/core';
+import type { DeviceStateIo, StateEntry } from '@kvmdev/core/plugin';
 import { KvmError } from '@kvmdev/core';
 import {
   MPIC_CTPR,

@@ -5,11 +5,7 @@
  * @packageDocumentation
  */
 import {
-  type AttrAccess,
-  type AttrDecl,
-  type AttrTable,
   type Host,
-  type KvmDevice,
   type KvmPlugin,
   E2BIG,
   EAGAIN,
@@ -33,10 +29,16 @@ import {
   KVM_GET_DEVICE_ATTR,
   KVM_HAS_DEVICE_ATTR,
   KVM_SET_DEVICE_ATTR,
-  definePlugin,
   errnoName,
   kvm_device_attr,
 } from '@kvmdev/core';
+import {
+  type AttrAccess,
+  type AttrDecl,
+  type AttrTable,
+  type KvmDevice,
+  definePlugin,
+} from '@kvmdev/core/plugin';
 import fc from 'fast-check';
 import {
   type Payload,

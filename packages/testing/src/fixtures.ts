@@ -21,8 +21,8 @@ import {
   createHost,
   kvm_device_attr,
   type GuestPort,
-  type Vm,
 } from '@kvmdev/core';
+import { type Vm } from '@kvmdev/core/plugin';
 
 const TWO32 = 4294967296;
 

@@ -1,4 +1,5 @@
-import { definePlugin, KVM_CREATE_VM, KVM_HOOK_PASS } from '@kvmdev/core';
+import { KVM_CREATE_VM } from '@kvmdev/core';
+import { definePlugin, KVM_HOOK_PASS } from '@kvmdev/core/plugin';
 import { checkRawIoctls } from '../src/index.js';
 
 const build = (host: Parameters<Parameters<typeof checkRawIoctls>[0]['build']>[0]) => {

@@ -3,7 +3,7 @@
  * `args[1]` = r5; results in `out[0]` = r4 and `out[1]` = r5; the return value is the H_* code.
  * @packageDocumentation
  */
-import { KVM_HOOK_PASS, type Vcpu } from '@kvmdev/core';
+import { KVM_HOOK_PASS, type Vcpu } from '@kvmdev/core/plugin';
 import { hCppr, hEoi, hIpi, hIpoll, hXirr, ipollOut } from './icp.js';
 import { rtasHcall } from './rtas.js';
 import { icpOf, xicsOf } from './state.js';

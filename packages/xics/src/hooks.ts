@@ -13,14 +13,16 @@ import {
   EPERM,
   KVM_CAP_IRQ_XICS,
   KVM_CAP_PPC_RTAS,
-  KVM_HOOK_PASS,
   KVM_PPC_RTAS_DEFINE_TOKEN,
+} from '@kvmdev/core';
+import {
+  KVM_HOOK_PASS,
   type DeviceOps,
-  type Host,
   type KvmHooks,
   type Vcpu,
   type Vm,
-} from '@kvmdev/core';
+  type Kernel,
+} from '@kvmdev/core/plugin';
 import { makeHypercallHook, type XicsHcallOptions } from './hcalls.js';
 import { setIcp } from './icp.js';
 import { rtasDefineToken } from './rtas.js';
@@ -85,7 +87,7 @@ export type XicsHookOptions = XicsHcallOptions;
 /** Builds the plugin's hooks around its device ops. */
 export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = {}): KvmHooks {
   return {
-    checkExtension(_host: Host, _vm: Vm | null, cap: number): number {
+    checkExtension(_host: Kernel, _vm: Vm | null, cap: number): number {
       if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
       return KVM_HOOK_PASS;
     },

@@ -3,7 +3,8 @@
  * description, and the hooks the XICS needs.
  * @packageDocumentation
  */
-import { definePlugin, type AttrTable, type KvmPlugin } from '@kvmdev/core';
+import { type KvmPlugin } from '@kvmdev/core';
+import { definePlugin, type AttrTable } from '@kvmdev/core/plugin';
 import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';

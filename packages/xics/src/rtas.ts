@@ -5,7 +5,8 @@
  * the host's user memory (`host.mem`), as in a VMM that maps guest RAM from its own memory.
  * @packageDocumentation
  */
-import { EEXIST, EFAULT, ENOENT, KVM_HOOK_PASS, defineSlot, type UserMemory, type Vcpu, type Vm } from '@kvmdev/core';
+import { EEXIST, EFAULT, ENOENT, type UserMemory } from '@kvmdev/core';
+import { KVM_HOOK_PASS, defineSlot, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import { getXive, intOff, intOn, setXive } from './ics.js';
 import { xicsOf } from './state.js';
 import {

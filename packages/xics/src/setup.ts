@@ -11,7 +11,9 @@
  * LEVEL_SENSITIVE for LSIs.
  * @packageDocumentation
  */
-import { type ArchProfile, type ConfigIssue, type DeviceHandle, type DeviceKey, type DeviceSetupSpec, KVM_CAP_IRQ_XICS } from '@kvmdev/core';
+import { KVM_CAP_IRQ_XICS } from '@kvmdev/core';
+import type { SetupDevice } from '@kvmdev/core/plugin';
+import { type ArchProfile, type ConfigIssue, type DeviceSetupSpec } from '@kvmdev/core/plugin';
 
 const GRP_SOURCES = 1;
 const PRIORITY_SHIFT = 32n;
@@ -22,7 +24,7 @@ const FIRST_IRQ = 16;
 /** KVMPPC_XICS_NR_IRQS */
 const NR_IRQS = 1024 * 1024;
 
-function setSource(dev: DeviceHandle<DeviceKey>, irq: number, value: bigint): void {
+function setSource(dev: SetupDevice, irq: number, value: bigint): void {
   const host = dev.host;
   const buf = host.scratch();
   host.mem.setU64(buf, value);

@@ -5,7 +5,7 @@
  * restore carries that need_resend over).
  * @packageDocumentation
  */
-import type { DeviceSnapshotSpec, DeviceStateIo, KvmDevice, StateEntry } from '@kvmdev/core';
+import type { DeviceSnapshotSpec, DeviceStateIo, KvmDevice, StateEntry } from '@kvmdev/core/plugin';
 import { SRC_EXISTS, type XicsState } from './state.js';
 import { KVM_DEV_XICS_GRP_SOURCES, KVM_REG_PPC_ICP_STATE } from './uapi.js';
 

@@ -4,7 +4,13 @@
  * per-XICS object that owns them.
  * @packageDocumentation
  */
-import { defineSlot, type IrqChip, type KvmDevice, type Vcpu, type Vm } from '@kvmdev/core';
+import {
+  defineSlot,
+  type IrqChip,
+  type KvmDevice,
+  type Vcpu,
+  type Vm,
+} from '@kvmdev/core/plugin';
 import { KVMPPC_XICS_IRQ_PER_ICS, KVMPPC_XICS_MAX_ICS_ID, MASKED } from './uapi.js';
 
 /** Per-source flag bits in {@link IcsBlock.flags}. */

@@ -8,7 +8,6 @@
  */
 import {
   createHost,
-  deviceStateIo,
   type Host,
   KVM_CHECK_EXTENSION,
   KVM_CREATE_DEVICE,
@@ -29,6 +28,7 @@ import {
   restoreSnapshot,
   saveSnapshot,
 } from '@kvmdev/core';
+import { deviceStateIo } from '@kvmdev/core/plugin';
 import {
   H_CPPR,
   H_EOI,

@@ -14,7 +14,6 @@ import {
   type DeviceHandle,
   type Host,
   type KvmPlugin,
-  type Vcpu,
   type VcpuHandle,
   type VmHandle,
   KVM_CREATE_DEVICE,
@@ -30,6 +29,7 @@ import {
   type HostOptions,
   type GuestPort,
 } from '@kvmdev/core';
+import { type Vcpu } from '@kvmdev/core/plugin';
 import {
   KVM_CAP_IRQ_XICS,
   KVM_DEV_TYPE_XICS,

@@ -1,9 +1,20 @@
 /**
- * Codecs for the uapi structs, over a {@link UserMemory}: `read*` decodes from a user address,
+ * Codecs for the uapi structs, over a user address space: `read*` decodes from a user address,
  * `write*` encodes to one. Offsets and sizes follow include/uapi/linux/kvm.h exactly.
  * @packageDocumentation
  */
-import type { UserMemory } from '../mem.js';
+
+/**
+ * The little-endian accessors a struct codec needs from a user address space (the host's
+ * `UserMemory` is one). Each throws a `KvmError` (EFAULT) on a bad address.
+ */
+export interface StructMemory {
+  getU32(addr: number): number;
+  setU32(addr: number, value: number): void;
+  getU64(addr: number): bigint;
+  setU64(addr: number, value: bigint | number): void;
+  fill(addr: number, len: number, byte: number): void;
+}
 
 /** struct kvm_create_device (12 bytes): type@0, fd@4 (out), flags@8. */
 export interface KvmCreateDevice {
@@ -13,10 +24,10 @@ export interface KvmCreateDevice {
 }
 export const kvm_create_device = {
   size: 12,
-  read(mem: UserMemory, addr: number): KvmCreateDevice {
+  read(mem: StructMemory, addr: number): KvmCreateDevice {
     return { type: mem.getU32(addr), fd: mem.getU32(addr + 4), flags: mem.getU32(addr + 8) };
   },
-  write(mem: UserMemory, addr: number, v: KvmCreateDevice): void {
+  write(mem: StructMemory, addr: number, v: KvmCreateDevice): void {
     mem.setU32(addr, v.type);
     mem.setU32(addr + 4, v.fd);
     mem.setU32(addr + 8, v.flags);
@@ -32,7 +43,7 @@ export interface KvmDeviceAttrStruct {
 }
 export const kvm_device_attr = {
   size: 24,
-  read(mem: UserMemory, addr: number): KvmDeviceAttrStruct {
+  read(mem: StructMemory, addr: number): KvmDeviceAttrStruct {
     return {
       flags: mem.getU32(addr),
       group: mem.getU32(addr + 4),
@@ -40,7 +51,7 @@ export const kvm_device_attr = {
       addr: mem.getU64(addr + 16),
     };
   },
-  write(mem: UserMemory, addr: number, v: KvmDeviceAttrStruct): void {
+  write(mem: StructMemory, addr: number, v: KvmDeviceAttrStruct): void {
     mem.setU32(addr, v.flags);
     mem.setU32(addr + 4, v.group);
     mem.setU64(addr + 8, v.attr);
@@ -55,10 +66,10 @@ export interface KvmIrqLevel {
 }
 export const kvm_irq_level = {
   size: 8,
-  read(mem: UserMemory, addr: number): KvmIrqLevel {
+  read(mem: StructMemory, addr: number): KvmIrqLevel {
     return { irq: mem.getU32(addr), level: mem.getU32(addr + 4) };
   },
-  write(mem: UserMemory, addr: number, v: KvmIrqLevel): void {
+  write(mem: StructMemory, addr: number, v: KvmIrqLevel): void {
     mem.setU32(addr, v.irq);
     mem.setU32(addr + 4, v.level);
   },
@@ -72,14 +83,14 @@ export interface KvmEnableCap {
 }
 export const kvm_enable_cap = {
   size: 104,
-  read(mem: UserMemory, addr: number): KvmEnableCap {
+  read(mem: StructMemory, addr: number): KvmEnableCap {
     return {
       cap: mem.getU32(addr),
       flags: mem.getU32(addr + 4),
       args: [mem.getU64(addr + 8), mem.getU64(addr + 16), mem.getU64(addr + 24), mem.getU64(addr + 32)],
     };
   },
-  write(mem: UserMemory, addr: number, v: KvmEnableCap): void {
+  write(mem: StructMemory, addr: number, v: KvmEnableCap): void {
     mem.setU32(addr, v.cap);
     mem.setU32(addr + 4, v.flags);
     for (let i = 0; i < 4; i++) mem.setU64(addr + 8 + 8 * i, v.args[i] ?? 0n);
@@ -93,10 +104,10 @@ export interface KvmOneReg {
 }
 export const kvm_one_reg = {
   size: 16,
-  read(mem: UserMemory, addr: number): KvmOneReg {
+  read(mem: StructMemory, addr: number): KvmOneReg {
     return { id: mem.getU64(addr), addr: mem.getU64(addr + 8) };
   },
-  write(mem: UserMemory, addr: number, v: KvmOneReg): void {
+  write(mem: StructMemory, addr: number, v: KvmOneReg): void {
     mem.setU64(addr, v.id);
     mem.setU64(addr + 8, v.addr);
   },
@@ -112,7 +123,7 @@ export interface KvmMsi {
 }
 export const kvm_msi = {
   size: 32,
-  read(mem: UserMemory, addr: number): KvmMsi {
+  read(mem: StructMemory, addr: number): KvmMsi {
     return {
       addressLo: mem.getU32(addr),
       addressHi: mem.getU32(addr + 4),
@@ -121,7 +132,7 @@ export const kvm_msi = {
       devid: mem.getU32(addr + 16),
     };
   },
-  write(mem: UserMemory, addr: number, v: KvmMsi): void {
+  write(mem: StructMemory, addr: number, v: KvmMsi): void {
     mem.setU32(addr, v.addressLo);
     mem.setU32(addr + 4, v.addressHi);
     mem.setU32(addr + 8, v.data);
@@ -144,7 +155,7 @@ export const kvm_irq_routing = {
   sizeOf(nr: number): number {
     return 8 + 48 * nr;
   },
-  readEntry(mem: UserMemory, addr: number): KvmIrqRoutingEntry {
+  readEntry(mem: StructMemory, addr: number): KvmIrqRoutingEntry {
     const gsi = mem.getU32(addr);
     const type = mem.getU32(addr + 4);
     const flags = mem.getU32(addr + 8);
@@ -165,7 +176,7 @@ export const kvm_irq_routing = {
     return { gsi, type, flags, raw };
   },
   /** Writes a whole table (header and entries) at `addr`. */
-  write(mem: UserMemory, addr: number, entries: readonly KvmIrqRoutingEntry[], flags = 0): void {
+  write(mem: StructMemory, addr: number, entries: readonly KvmIrqRoutingEntry[], flags = 0): void {
     mem.setU32(addr, entries.length);
     mem.setU32(addr + 4, flags);
     entries.forEach((e, i) => {
@@ -197,12 +208,12 @@ export interface KvmVcpuInit {
 }
 export const kvm_vcpu_init = {
   size: 32,
-  read(mem: UserMemory, addr: number): KvmVcpuInit {
+  read(mem: StructMemory, addr: number): KvmVcpuInit {
     const features: number[] = [];
     for (let i = 0; i < 7; i++) features.push(mem.getU32(addr + 4 + 4 * i));
     return { target: mem.getU32(addr), features };
   },
-  write(mem: UserMemory, addr: number, v: KvmVcpuInit): void {
+  write(mem: StructMemory, addr: number, v: KvmVcpuInit): void {
     mem.setU32(addr, v.target);
     for (let i = 0; i < 7; i++) mem.setU32(addr + 4 + 4 * i, v.features[i] ?? 0);
   },
@@ -215,10 +226,10 @@ export interface KvmArmDeviceAddr {
 }
 export const kvm_arm_device_addr = {
   size: 16,
-  read(mem: UserMemory, addr: number): KvmArmDeviceAddr {
+  read(mem: StructMemory, addr: number): KvmArmDeviceAddr {
     return { id: mem.getU64(addr), addr: mem.getU64(addr + 8) };
   },
-  write(mem: UserMemory, addr: number, v: KvmArmDeviceAddr): void {
+  write(mem: StructMemory, addr: number, v: KvmArmDeviceAddr): void {
     mem.setU64(addr, v.id);
     mem.setU64(addr + 8, v.addr);
   },

@@ -4,20 +4,21 @@
  * checked at compile time per device type through {@link KvmDeviceRegistry}.
  * @packageDocumentation
  */
-import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice, type AttrOp } from './device.js';
-import type { KvmDeviceAttr } from './attr.js';
-import type { KFile } from './files.js';
-import type { KvmDevice } from './device.js';
-import { KvmError, check } from './errors.js';
-import type { GuestPort } from './guest-port.js';
+import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice, type AttrOp } from '../kernel/device.js';
+import type { KvmDeviceAttr } from '../kernel/attr.js';
+import type { KFile } from '../kernel/files.js';
+import type { KvmDevice } from '../kernel/device.js';
+import { KvmError, check } from '../uapi/errors.js';
+import type { GuestPort } from '../kernel/guest-port.js';
 import type { Host } from './host.js';
-import type { AttrOf, DeviceKey, GroupsOf, ValueOf } from './plugin.js';
-import type { RegisteredType } from './registry.js';
-import { ENODEV, EPERM } from './uapi/errno.js';
-import { kvmRegSize } from './uapi/kvm.js';
-import type { KvmIrqRoutingEntry } from './uapi/structs.js';
-import type { LineName, Vcpu } from './vcpu.js';
-import type { Vm } from './vm.js';
+import type { AttrOf, DeviceKey, GroupsOf, ValueOf } from '../plugins/plugin.js';
+import type { RegisteredType } from '../plugins/registry.js';
+import { ENODEV, EPERM } from '../uapi/errno.js';
+import { kvmRegSize } from '../uapi/kvm.js';
+import type { KvmIrqRoutingEntry } from '../uapi/structs.js';
+import type { LineName } from '../kernel/lines.js';
+import type { Vcpu } from '../kernel/vcpu.js';
+import type { Vm } from '../kernel/vm.js';
 
 const TWO32 = 4294967296;
 

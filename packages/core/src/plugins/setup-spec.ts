@@ -4,9 +4,8 @@
  * per-vCPU steps an architecture needs).
  * @packageDocumentation
  */
-import type { Host } from './host.js';
-import type { DeviceKey } from './plugin.js';
-import type { DeviceHandle, VcpuHandle, VmHandle } from './typed.js';
+import type { UserMemory } from '../kernel/mem.js';
+import type { KvmIrqRoutingEntry } from '../uapi/structs.js';
 
 /** A problem in a VM config: `path` names the field (`devices[1].settings.dist`), `message` says why. */
 export interface ConfigIssue {
@@ -14,11 +13,46 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/**
+ * The process a setup step runs in: its user memory and one reusable 64-byte buffer for
+ * attribute payloads (the `Host` of `createHost` is one).
+ */
+export interface SetupProcess {
+  readonly mem: UserMemory;
+  scratch(): number;
+}
+
+/** The device being set up, as a setup step sees it (a typed-API `DeviceHandle` is one). */
+export interface SetupDevice {
+  /** The device fd. */
+  readonly fd: number;
+  readonly host: SetupProcess;
+  /** KVM_SET/GET/HAS_DEVICE_ATTR with a raw payload address; throws KvmError. */
+  attrRaw(op: 'set' | 'get' | 'has', group: number, attr: number | bigint, addr: number): number;
+}
+
+/** The VM being composed, as a setup step sees it (a typed-API `VmHandle` is one). */
+export interface SetupVm {
+  /** Any VM ioctl; throws KvmError. */
+  ioctl(request: number, arg?: number | bigint): number;
+  /** KVM_SET_GSI_ROUTING; throws KvmError. */
+  setGsiRouting(entries: readonly KvmIrqRoutingEntry[]): void;
+}
+
+/** A vCPU of the VM being composed (a typed-API `VcpuHandle` is one). */
+export interface SetupVcpu {
+  readonly id: number;
+  /** Any vCPU ioctl; throws KvmError. */
+  ioctl(request: number, arg?: number | bigint): number;
+  /** KVM_ENABLE_CAP; throws KvmError. */
+  enableCap(cap: number, ...args: (number | bigint)[]): number;
+}
+
 /** What a setup or profile step can use. */
 export interface ComposeContext {
-  readonly host: Host;
-  readonly vm: VmHandle;
-  readonly vcpus: readonly VcpuHandle[];
+  readonly host: SetupProcess;
+  readonly vm: SetupVm;
+  readonly vcpus: readonly SetupVcpu[];
 }
 
 /** A device's setup spec: its settings, validated and applied in the order a real VMM uses. */
@@ -28,7 +62,7 @@ export interface DeviceSetupSpec {
   /** Checks the settings; paths are relative to the settings object (e.g. `'dist'`). */
   validate(settings: Readonly<Record<string, unknown>>, vm: { readonly vcpus: number }): ConfigIssue[];
   /** Runs after the device is created (the vCPUs exist). Throws KvmError. */
-  apply(ctx: ComposeContext, device: DeviceHandle<DeviceKey>, settings: Readonly<Record<string, unknown>>): void;
+  apply(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
 }
 
 /** An architecture profile (e.g. `'arm64'`, `'ppc-e500'`, `'ppc-pseries'`). */

@@ -4,10 +4,11 @@
  * readable. Guest execution itself is driven by the embedding VMM through this port.
  * @packageDocumentation
  */
-import { KvmError } from './errors.js';
-import { KVM_HOOK_PASS } from './plugin.js';
-import { EINVAL, EIO } from './uapi/errno.js';
-import { lineIndex, type LineName, type Vcpu } from './vcpu.js';
+import { KvmError } from '../uapi/errors.js';
+import { KVM_HOOK_PASS } from './ops.js';
+import { EINVAL, EIO } from '../uapi/errno.js';
+import { lineIndex, type LineName } from './lines.js';
+import type { Vcpu } from './vcpu.js';
 
 /** The result of a hypercall. The object is reused by the port: copy what you keep. */
 export interface HypercallResult {
@@ -85,7 +86,7 @@ export class GuestPort {
    */
   hypercall(nr: number, args: ArrayLike<number> = EMPTY): HypercallResult {
     const vm = this.vcpu.vm;
-    const hooks = vm.host.registry.hypercallHooks;
+    const hooks = vm.host.tables.hypercallHooks;
     const res = this.result;
     res.out.fill(0);
     for (let i = 0; i < hooks.length; i++) {
@@ -113,7 +114,7 @@ export class GuestPort {
     const v = this.read32(encoding);
     if (v !== KVM_HOOK_PASS) return BigInt(v);
     const vm = this.vcpu.vm;
-    const hooks = vm.host.registry.sysregReadHooks;
+    const hooks = vm.host.tables.sysregReadHooks;
     for (let i = 0; i < hooks.length; i++) {
       let r: bigint | null;
       try {
@@ -139,7 +140,7 @@ export class GuestPort {
 
   private read32(encoding: number): number {
     const vm = this.vcpu.vm;
-    const hooks = vm.host.registry.sysregRead32Hooks;
+    const hooks = vm.host.tables.sysregRead32Hooks;
     for (let i = 0; i < hooks.length; i++) {
       let r: number;
       try {
@@ -174,7 +175,7 @@ export class GuestPort {
 
   private write32(encoding: number, lo: number, hi: number): boolean {
     const vm = this.vcpu.vm;
-    const hooks = vm.host.registry.sysregWrite32Hooks;
+    const hooks = vm.host.tables.sysregWrite32Hooks;
     for (let i = 0; i < hooks.length; i++) {
       let done: boolean;
       try {
@@ -190,7 +191,7 @@ export class GuestPort {
 
   private write64(encoding: number, v: bigint): boolean {
     const vm = this.vcpu.vm;
-    const hooks = vm.host.registry.sysregWriteHooks;
+    const hooks = vm.host.tables.sysregWriteHooks;
     for (let i = 0; i < hooks.length; i++) {
       let done: boolean;
       try {
@@ -212,7 +213,7 @@ export class GuestPort {
   takeInterrupt(line: LineName): number | null {
     const vm = this.vcpu.vm;
     const idx = lineIndex(line);
-    const hooks = vm.host.registry.vcpuTakeInterruptHooks;
+    const hooks = vm.host.tables.vcpuTakeInterruptHooks;
     for (let i = 0; i < hooks.length; i++) {
       let r: number;
       try {

@@ -4,8 +4,8 @@
  * with EFAULT. It can be built over a caller's ArrayBuffer or WebAssembly.Memory.
  * @packageDocumentation
  */
-import { KvmError } from './errors.js';
-import { EFAULT, ENOMEM } from './uapi/errno.js';
+import { KvmError } from '../uapi/errors.js';
+import { EFAULT, ENOMEM } from '../uapi/errno.js';
 
 /** Options for {@link UserMemory}. */
 export interface UserMemoryOptions {

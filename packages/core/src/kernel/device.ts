@@ -6,10 +6,10 @@
  */
 import type { KvmDeviceAttr } from './attr.js';
 import { KFile } from './files.js';
-import type { Host } from './host.js';
-import type { DeviceOps } from './plugin.js';
-import { ENODEV, ENOTTY, EPERM } from './uapi/errno.js';
-import { KVM_CREATE_DEVICE_TEST } from './uapi/kvm.js';
+import type { Kernel } from './kernel.js';
+import type { DeviceOps } from './ops.js';
+import { ENODEV, ENOTTY, EPERM } from '../uapi/errno.js';
+import { KVM_CREATE_DEVICE_TEST } from '../uapi/kvm.js';
 import type { Vm } from './vm.js';
 
 /** `struct kvm_device`: ops, the owning VM, the device's private state. No refcount of its own. */
@@ -77,8 +77,8 @@ export const CREATE_TESTED = -0x10000;
  * under the VM lock (its error propagates and nothing else runs), insert at the list head, init,
  * VM reference, fd install (on failure: unlink, release, destroy, put the reference).
  */
-export function createDevice(host: Host, vm: Vm, type: number, flags: number): number {
-  const ops = host.registry.lookup(type);
+export function createDevice(host: Kernel, vm: Vm, type: number, flags: number): number {
+  const ops = host.tables.lookup(type);
   if (ops === null) return -ENODEV;
   if (flags & KVM_CREATE_DEVICE_TEST) return CREATE_TESTED;
 
@@ -111,7 +111,7 @@ function unlink(vm: Vm, dev: KvmDevice): void {
 }
 
 /** kvm_device_release: the last reference to the device file went. */
-function releaseDeviceFile(host: Host, dev: KvmDevice): void {
+function releaseDeviceFile(host: Kernel, dev: KvmDevice): void {
   const vm = dev.kvm;
   const release = dev.ops.release;
   dev.file = null;

@@ -4,8 +4,8 @@
  * @packageDocumentation
  */
 import type { KvmDevice } from './device.js';
-import type { Host } from './host.js';
-import { EBADF, EMFILE } from './uapi/errno.js';
+import type { Kernel } from './kernel.js';
+import { EBADF, EMFILE } from '../uapi/errno.js';
 import type { Vcpu } from './vcpu.js';
 import type { Vm } from './vm.js';
 
@@ -27,10 +27,10 @@ export class KFile {
   /** The anon-inode name, e.g. `'kvm-vm'`, `'kvm-vcpu:0'`, `'kvm-arm-vgic-v3'`. */
   readonly name: string;
   /** The process that created the file (the VM creator's mm). */
-  readonly owner: Host;
+  readonly owner: Kernel;
   private readonly onRelease: (() => void) | null;
 
-  constructor(owner: Host, name: string, target: FileTarget, onRelease: (() => void) | null) {
+  constructor(owner: Kernel, name: string, target: FileTarget, onRelease: (() => void) | null) {
     this.owner = owner;
     this.name = name;
     this.target = target;
@@ -56,7 +56,7 @@ export class FdTable {
   limit: number;
   private lowestFree = 0;
 
-  constructor(host: Host, limit: number) {
+  constructor(host: Kernel, limit: number) {
     this.limit = limit;
     for (let i = 0; i < 3 && i < limit; i++) this.install(new KFile(host, 'tty', STD, null));
   }

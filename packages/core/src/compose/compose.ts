@@ -4,12 +4,12 @@
  * field. The same config drives snapshots' "same composition" check and the CLI's VM files.
  * @packageDocumentation
  */
-import type { ArchProfile, ComposeContext, ConfigIssue } from './compose-spec.js';
-import { KvmError } from './errors.js';
-import type { Host } from './host.js';
-import type { DeviceKey } from './plugin.js';
-import type { DeviceHandle, VcpuHandle, VmHandle } from './typed.js';
-import { EINVAL } from './uapi/errno.js';
+import type { ArchProfile, ComposeContext, ConfigIssue } from '../plugins/setup-spec.js';
+import { KvmError } from '../uapi/errors.js';
+import type { Host } from '../faces/host.js';
+import type { DeviceKey } from '../plugins/plugin.js';
+import type { DeviceHandle, VcpuHandle, VmHandle } from '../faces/typed.js';
+import { EINVAL } from '../uapi/errno.js';
 
 /** A device in a VM config. */
 export interface DeviceConfig {

@@ -4,7 +4,7 @@
  * terms. The snapshot engine drives it only through the attribute operations a VMM would use.
  * @packageDocumentation
  */
-import type { KvmDevice } from './device.js';
+import type { KvmDevice } from '../kernel/device.js';
 
 /** Attribute and ONE_REG access for a snapshot, through the same paths a VMM uses. Throws KvmError. */
 export interface DeviceStateIo {

@@ -1,28 +1,21 @@
 /**
- * The per-host plugin registry: the device ops table indexed by type (the kernel's
- * `kvm_device_ops_table`), the vendor type range for third-party devices, and the hooks of
- * every registered plugin, flattened into arrays for dispatch.
+ * The per-host plugin registry: validates a plugin (metadata, core range, dependencies, claims,
+ * device types, all or nothing), assigns vendor type numbers, installs its device ops and hooks
+ * into the kernel's tables, and answers what is registered (types by key or number, their
+ * attribute tables and specs) for the typed API and the tools.
  * @packageDocumentation
  */
-import type { AttrTable } from './attr.js';
-import { KvmError } from './errors.js';
-import type { DeviceOps, DeviceRegistration, KvmHooks, KvmPlugin } from './plugin.js';
+import type { AttrTable } from '../kernel/attr.js';
+import { KvmError } from '../uapi/errors.js';
+import type { DeviceOps } from '../kernel/ops.js';
+import { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type KernelTables } from '../kernel/tables.js';
+import type { DeviceRegistration, KvmPlugin } from './plugin.js';
 import { satisfies } from './semver.js';
-import type { DeviceSetupSpec } from './compose-spec.js';
+import type { DeviceSetupSpec } from './setup-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
-import { EEXIST, EINVAL, ENOENT, ENOSPC } from './uapi/errno.js';
-import { KVM_DEV_TYPE_MAX } from './uapi/kvm.js';
+import { EEXIST, EINVAL, ENOENT, ENOSPC } from '../uapi/errno.js';
+import { KVM_DEV_TYPE_MAX } from '../uapi/kvm.js';
 import { CORE_VERSION } from './version.js';
-
-/**
- * First type number of the vendor range. Third-party device types are assigned from
- * `[KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_BASE + KVM_DEV_TYPE_VENDOR_MAX)` by the host at
- * registration, keyed by their namespaced key, so they can never collide with a kernel type
- * (all < KVM_DEV_TYPE_MAX) or with each other.
- */
-export const KVM_DEV_TYPE_VENDOR_BASE = 0x10000;
-/** Capacity of the vendor range per host. */
-export const KVM_DEV_TYPE_VENDOR_MAX = 0x1000;
 
 /** What a registered device type carries. */
 export interface RegisteredType {
@@ -45,13 +38,14 @@ export class PluginError extends KvmError {
   }
 }
 
-type HookName = keyof KvmHooks;
-type HookFn<N extends HookName> = NonNullable<KvmHooks[N]>;
-
 /** The registry of one host. */
 export class Registry {
-  private readonly table: (DeviceOps | null)[] = new Array<DeviceOps | null>(KVM_DEV_TYPE_MAX).fill(null);
-  private readonly vendor: (DeviceOps | null)[] = [];
+  /** A registry that installs into `tables` (the host kernel's dispatch tables). */
+  constructor(tables: KernelTables) {
+    this.tables = tables;
+  }
+
+  private readonly tables: KernelTables;
   private readonly types = new Map<number, RegisteredType>();
   private readonly keys = new Map<string, RegisteredType>();
   private readonly plugins = new Map<string, KvmPlugin>();
@@ -72,70 +66,18 @@ export class Registry {
     ];
   }
 
-  // flattened hooks, in registration order
-  checkExtensionHooks: HookFn<'checkExtension'>[] = [];
-  vmTypeHooks: HookFn<'vmType'>[] = [];
-  vmCreatedHooks: HookFn<'vmCreated'>[] = [];
-  vmIoctlHooks: HookFn<'vmIoctl'>[] = [];
-  vmIrqLineHooks: HookFn<'vmIrqLine'>[] = [];
-  vcpuPrecreateHooks: HookFn<'vcpuPrecreate'>[] = [];
-  vcpuCreatedHooks: HookFn<'vcpuCreated'>[] = [];
-  vcpuDestroyHooks: HookFn<'vcpuDestroy'>[] = [];
-  vcpuIoctlHooks: HookFn<'vcpuIoctl'>[] = [];
-  vcpuRunHooks: HookFn<'vcpuRun'>[] = [];
-  vcpuEnableCapHooks: HookFn<'vcpuEnableCap'>[] = [];
-  getOneRegHooks: HookFn<'getOneReg'>[] = [];
-  setOneRegHooks: HookFn<'setOneReg'>[] = [];
-  vmSetAttrHooks: HookFn<'vmSetAttr'>[] = [];
-  vmGetAttrHooks: HookFn<'vmGetAttr'>[] = [];
-  vmHasAttrHooks: HookFn<'vmHasAttr'>[] = [];
-  vcpuSetAttrHooks: HookFn<'vcpuSetAttr'>[] = [];
-  vcpuGetAttrHooks: HookFn<'vcpuGetAttr'>[] = [];
-  vcpuHasAttrHooks: HookFn<'vcpuHasAttr'>[] = [];
-  hypercallHooks: HookFn<'hypercall'>[] = [];
-  sysregReadHooks: HookFn<'sysregRead'>[] = [];
-  sysregWriteHooks: HookFn<'sysregWrite'>[] = [];
-  sysregRead32Hooks: HookFn<'sysregRead32'>[] = [];
-  sysregWrite32Hooks: HookFn<'sysregWrite32'>[] = [];
-  vcpuTakeInterruptHooks: HookFn<'vcpuTakeInterrupt'>[] = [];
-  vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
-
-  /**
-   * kvm_register_device_ops: 0, -ENOSPC for a type past the table, -EEXIST for a taken slot.
-   * Vendor-range types are accepted too.
-   */
-  registerDeviceOps(ops: DeviceOps, type: number): number {
-    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
-      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
-      if (i >= KVM_DEV_TYPE_VENDOR_MAX) return -ENOSPC;
-      if (this.vendor[i]) return -EEXIST;
-      this.vendor[i] = ops;
-      return 0;
-    }
-    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return -ENOSPC;
-    if (this.table[type]) return -EEXIST;
-    this.table[type] = ops;
-    return 0;
+  /** The ops for a type number, or null (ENODEV). */
+  lookup(type: number): DeviceOps | null {
+    return this.tables.lookup(type);
   }
 
-  /** kvm_unregister_device_ops: clears the slot; live devices keep their ops. */
-  unregisterDeviceOps(type: number): void {
-    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
-      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
-      if (i < this.vendor.length) this.vendor[i] = null;
-    } else if (type >= 0 && type < KVM_DEV_TYPE_MAX) this.table[type] = null;
+  private unregisterType(type: number): void {
+    this.tables.unregisterDeviceOps(type);
     const t = this.types.get(type);
     if (t) {
       this.types.delete(type);
       this.keys.delete(t.key);
     }
-  }
-
-  /** The ops for a type number, or null (ENODEV). */
-  lookup(type: number): DeviceOps | null {
-    if (type >= KVM_DEV_TYPE_VENDOR_BASE) return this.vendor[type - KVM_DEV_TYPE_VENDOR_BASE] ?? null;
-    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return null;
-    return this.table[type] ?? null;
   }
 
   /** The registered type for a key or number. */
@@ -177,7 +119,7 @@ export class Registry {
     const h0 = plugin.hooks;
     if (h0 !== undefined && (typeof h0 !== 'object' || h0 === null)) fail(EINVAL, 'hooks must be an object');
     for (const [k, v] of Object.entries(h0 ?? {})) {
-      if (!this.hookLists().some(([n]) => n === k)) fail(EINVAL, `unknown hook ${k}`);
+      if (!this.tables.isHook(k)) fail(EINVAL, `unknown hook ${k}`);
       if (typeof v !== 'function') fail(EINVAL, `hook ${k} is not a function`);
     }
     const claims = this.claimsOf(plugin);
@@ -193,7 +135,7 @@ export class Registry {
     // device types: validate all first
     const planned: { reg: DeviceRegistration; type: number }[] = [];
     const seenKeys = new Set<string>();
-    let vendorNext = this.vendor.length;
+    let vendorNext = this.tables.vendorUsed;
     for (const reg of plugin.devices ?? []) {
       if (!reg || typeof reg.key !== 'string' || !reg.key) fail(EINVAL, 'a device registration has no key');
       if (!reg.ops || typeof reg.ops.create !== 'function' || typeof reg.ops.name !== 'string')
@@ -217,13 +159,13 @@ export class Registry {
         type = reg.type;
         if (!Number.isInteger(type) || type <= 0 || type >= KVM_DEV_TYPE_MAX)
           fail(ENOSPC, `device ${reg.key}: type ${type} is outside the kernel table (1..${KVM_DEV_TYPE_MAX - 1})`);
-        if (this.table[type] || planned.some((p) => p.type === type))
+        if (this.tables.lookup(type) || planned.some((p) => p.type === type))
           fail(EEXIST, `device ${reg.key}: type ${type} is already registered by ${this.types.get(type)?.plugin ?? 'this plugin'}`);
       }
       planned.push({ reg, type });
     }
     for (const { reg, type } of planned) {
-      const r = this.registerDeviceOps(reg.ops, type);
+      const r = this.tables.registerDeviceOps(reg.ops, type);
       if (r < 0) fail(-r, `device ${reg.key}: cannot register type ${type}`);
       if (type >= KVM_DEV_TYPE_VENDOR_BASE) this.vendorKeys.set(reg.key, type);
       const info: RegisteredType = {
@@ -241,63 +183,17 @@ export class Registry {
     this.plugins.set(plugin.name, plugin);
     for (const [kind, ids] of claims) for (const id of ids) this.claimed.set(`${kind}:${id}`, plugin.name);
     const h = plugin.hooks;
-    if (h) this.addHooks(h);
+    if (h) this.tables.addHooks(h);
   }
 
   /** Removes a plugin: its types leave the table (live devices keep working) and its hooks stop. */
   unregister(name: string): boolean {
     const p = this.plugins.get(name);
     if (!p) return false;
-    for (const t of [...this.types.values()]) if (t.plugin === name) this.unregisterDeviceOps(t.type);
+    for (const t of [...this.types.values()]) if (t.plugin === name) this.unregisterType(t.type);
     this.plugins.delete(name);
     for (const [k, owner] of [...this.claimed]) if (owner === name) this.claimed.delete(k);
-    if (p.hooks) this.removeHooks(p.hooks);
+    if (p.hooks) this.tables.removeHooks(p.hooks);
     return true;
-  }
-
-  private addHooks(h: KvmHooks): void {
-    for (const [k, list] of this.hookLists()) {
-      const fn = h[k];
-      if (typeof fn === 'function') (list as unknown[]).push(fn);
-    }
-  }
-
-  private removeHooks(h: KvmHooks): void {
-    for (const [k, list] of this.hookLists()) {
-      const fn = h[k];
-      const i = (list as unknown[]).indexOf(fn);
-      if (i >= 0) (list as unknown[]).splice(i, 1);
-    }
-  }
-
-  private hookLists(): [HookName, unknown[]][] {
-    return [
-      ['checkExtension', this.checkExtensionHooks],
-      ['vmType', this.vmTypeHooks],
-      ['vmCreated', this.vmCreatedHooks],
-      ['vmIoctl', this.vmIoctlHooks],
-      ['vmIrqLine', this.vmIrqLineHooks],
-      ['vcpuPrecreate', this.vcpuPrecreateHooks],
-      ['vcpuCreated', this.vcpuCreatedHooks],
-      ['vcpuDestroy', this.vcpuDestroyHooks],
-      ['vcpuIoctl', this.vcpuIoctlHooks],
-      ['vcpuRun', this.vcpuRunHooks],
-      ['vcpuEnableCap', this.vcpuEnableCapHooks],
-      ['getOneReg', this.getOneRegHooks],
-      ['setOneReg', this.setOneRegHooks],
-      ['vmSetAttr', this.vmSetAttrHooks],
-      ['vmGetAttr', this.vmGetAttrHooks],
-      ['vmHasAttr', this.vmHasAttrHooks],
-      ['vcpuSetAttr', this.vcpuSetAttrHooks],
-      ['vcpuGetAttr', this.vcpuGetAttrHooks],
-      ['vcpuHasAttr', this.vcpuHasAttrHooks],
-      ['hypercall', this.hypercallHooks],
-      ['sysregRead', this.sysregReadHooks],
-      ['sysregWrite', this.sysregWriteHooks],
-      ['sysregRead32', this.sysregRead32Hooks],
-      ['sysregWrite32', this.sysregWrite32Hooks],
-      ['vcpuTakeInterrupt', this.vcpuTakeInterruptHooks],
-      ['vmDestroyed', this.vmDestroyedHooks],
-    ];
   }
 }

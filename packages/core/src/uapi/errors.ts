@@ -2,7 +2,7 @@
  * `KvmError`: what the typed API throws. It carries the Linux errno name and number.
  * @packageDocumentation
  */
-import { errnoName } from './uapi/errno.js';
+import { errnoName } from './errno.js';
 
 const BRAND = Symbol.for('@kvmdev/core/KvmError');
 

@@ -1,8 +1,9 @@
 /**
- * The Host: one simulated process and its kernel. It owns the fd table, the user memory, the
- * plugin registry, and the syscall facade (`open`, `ioctl`, `close`, `dup`). Every kernel
- * operation is written once here (or in the device/VM objects) and reached from both the
- * facade and the typed API.
+ * The kernel of one simulated process: its fd table, its user memory, its dispatch tables, and
+ * every system call as a kernel return value (`>= 0` or `-errno`): open of /dev/kvm, close, dup
+ * and the ioctls of /dev/kvm, VM, vCPU and device fds. Every kernel operation is written once
+ * here (or in the device/VM objects); the faces (the syscall facade and the typed API) only
+ * translate to and from it.
  * @packageDocumentation
  */
 import type { KvmDeviceAttr } from './attr.js';
@@ -17,12 +18,11 @@ import {
   type AttrOp,
   type KvmDevice,
 } from './device.js';
-import { KvmError, check, isKvmError } from './errors.js';
-import { KvmHandle, type VmHandle } from './typed.js';
+import { KvmError, isKvmError } from '../uapi/errors.js';
 import { FdTable, KFile } from './files.js';
 import { UserMemory, type UserMemoryOptions } from './mem.js';
-import { KVM_HOOK_PASS, type KvmHooks, type KvmPlugin } from './plugin.js';
-import { Registry } from './registry.js';
+import { KVM_HOOK_PASS } from './ops.js';
+import { KernelTables } from './tables.js';
 import {
   EBADF,
   EEXIST,
@@ -33,24 +33,21 @@ import {
   ENOTTY,
   ENXIO,
   EPERM,
-  ENOIOCTLCMD,
-} from './uapi/errno.js';
-import * as K from './uapi/kvm.js';
-import { kvm_irq_routing, type KvmIrqRoutingEntry } from './uapi/structs.js';
+} from '../uapi/errno.js';
+import * as K from '../uapi/kvm.js';
+import { kvm_irq_routing, type KvmIrqRoutingEntry } from '../uapi/structs.js';
 import { Vcpu } from './vcpu.js';
 import { Vm, type VmEvent } from './vm.js';
 import type { GuestPort } from './guest-port.js';
 
 /** Testing hooks that stand in for another thread of the process. */
-export interface HostTestHooks {
+export interface KernelTestHooks {
   /** Runs right after a device fd is installed, before KVM_CREATE_DEVICE returns (a racing thread). */
   afterFdInstall?(fd: number, file: KFile): void;
 }
 
-/** Options of {@link createHost}. */
-export interface HostOptions {
-  /** Plugins to register, in order. */
-  plugins?: readonly KvmPlugin[];
+/** The limits and memory of a kernel (see {@link HostOptions} for the host's options). */
+export interface KernelOptions {
   /** RLIMIT_NOFILE (default 1024). */
   fdLimit?: number;
   /** KVM_MAX_VCPUS of the modelled kernel (default 1024). */
@@ -60,20 +57,27 @@ export interface HostOptions {
   /** User memory options (wrap an ArrayBuffer or WebAssembly.Memory). */
   memory?: UserMemoryOptions;
   /** Testing hooks. */
-  hooks?: HostTestHooks;
+  hooks?: KernelTestHooks;
 }
 
 const TWO32 = 4294967296;
 
-/** A simulated process with its own kernel. Create one with {@link createHost}. */
-export class Host {
-  /** errno of the last failed facade call. */
-  errno = 0;
+/**
+ * The kernel of one simulated process. VMM code uses its subclass, the `Host` of
+ * `createHost`; plugins see it as `vm.host`.
+ */
+export class Kernel {
+  /** The process's user address space. */
   readonly mem: UserMemory;
-  readonly registry = new Registry();
+  /** The dispatch tables the plugins' device ops and hooks are installed into. */
+  readonly tables = new KernelTables();
+  /** The process's fd table. */
   readonly files: FdTable;
-  readonly hooks: HostTestHooks;
+  /** Testing hooks (stand-ins for other threads). */
+  readonly hooks: KernelTestHooks;
+  /** KVM_MAX_VCPUS of the modelled kernel. */
   readonly maxVcpus: number;
+  /** KVM_MAX_VCPU_IDS of the modelled kernel. */
   readonly maxVcpuIds: number;
   /** VMs that exist (created and not yet freed). */
   readonly liveVms = new Set<Vm>();
@@ -81,22 +85,13 @@ export class Host {
   private nextVmUid = 1;
   /** One decoded attr struct, reused by every attr call (accessors must not keep it). */
   private readonly attrScratch: KvmDeviceAttr = { flags: 0, group: 0, attrLo: 0, attrHi: 0, addr: 0 };
-  private scratchAddr = 0;
-  private kvmHandle: KvmHandle | null = null;
 
-  constructor(options: HostOptions = {}) {
+  constructor(options: KernelOptions = {}) {
     this.mem = new UserMemory(options.memory);
     this.files = new FdTable(this, options.fdLimit ?? 1024);
     this.hooks = options.hooks ?? {};
     this.maxVcpus = options.maxVcpus ?? K.KVM_MAX_VCPUS_DEFAULT;
     this.maxVcpuIds = options.maxVcpuIds ?? K.KVM_MAX_VCPU_IDS_DEFAULT;
-    for (const p of options.plugins ?? []) this.registry.register(p);
-  }
-
-  /** Registers a plugin on this host. */
-  use(plugin: KvmPlugin): this {
-    this.registry.register(plugin);
-    return this;
   }
 
   // ------------------------------------------------------------------ events
@@ -120,59 +115,42 @@ export class Host {
     this.emit({ kind: 'vm-freed', vm });
   }
 
-  // ------------------------------------------------------------------ syscall facade
+  // ------------------------------------------------------------------ system calls (kernel return values)
 
-  private fail(ret: number): number {
-    if (ret < 0) {
-      this.errno = -ret;
-      return -1;
-    }
-    return ret;
+  /** open(2): only `/dev/kvm` exists; the new fd or -ENOENT / -EMFILE. */
+  sysOpen(path: string): number {
+    if (path !== '/dev/kvm') return -ENOENT;
+    return this.files.install(new KFile(this, 'kvm', { kind: 'system' }, null));
   }
 
-  /** open(2). Only `/dev/kvm` exists; anything else is ENOENT. Returns the fd or -1. */
-  open(path: string): number {
-    if (path !== '/dev/kvm') return this.fail(-ENOENT);
-    return this.fail(this.files.install(new KFile(this, 'kvm', { kind: 'system' }, null)));
+  /** close(2): 0 or -EBADF. The last close of a file runs its release. */
+  sysClose(fd: number): number {
+    return this.guardClose(fd);
   }
 
-  /** close(2): 0 or -1 (EBADF). The last close of a file runs its release. */
-  close(fd: number): number {
-    return this.fail(this.guardClose(fd));
-  }
-
-  /** dup(2): a new fd on the same open file, or -1 (EBADF, EMFILE). */
-  dup(fd: number): number {
+  /** dup(2): a new fd on the same open file, or -EBADF / -EMFILE. */
+  sysDup(fd: number): number {
     const f = this.files.get(fd);
-    if (f === null) return this.fail(-EBADF);
-    return this.fail(this.files.install(f));
+    if (f === null) return -EBADF;
+    return this.files.install(f);
   }
 
-  /** Passes an open fd of another process to this one (SCM_RIGHTS); returns the new fd or -1. */
-  receiveFd(from: Host, fd: number): number {
+  /** Installs an open file of another process here (SCM_RIGHTS): the new fd, or -EBADF / -EMFILE. */
+  sysReceiveFd(from: Kernel, fd: number): number {
     const f = from.files.get(fd);
-    if (f === null) return this.fail(-EBADF);
-    return this.fail(this.files.install(f));
+    if (f === null) return -EBADF;
+    return this.files.install(f);
   }
 
-  /**
-   * ioctl(2). `arg` is a user address for struct ioctls and an integer for int-argument ioctls.
-   * Returns a non-negative number, or -1 with `errno` set. Never throws.
-   */
-  ioctl(fd: number, request: number, arg: number | bigint = 0): number {
-    const a = typeof arg === 'bigint' ? UserMemory.ptr(arg) : arg;
-    return this.fail(this.doIoctl(fd, request >>> 0, a));
-  }
-
-  /** The ioctl as a kernel return value (>= 0 or -errno). */
-  private doIoctl(fd: number, req: number, arg: number): number {
+  /** ioctl(2) as a kernel return value (>= 0 or -errno). `req` is the full 32-bit request number. */
+  sysIoctl(fd: number, req: number, arg: number): number {
     const f = this.files.get(fd);
     if (f === null) return -EBADF;
     const t = f.target;
     try {
       switch (t.kind) {
         case 'system':
-          return this.sysIoctl(req, arg);
+          return this.kvmDevIoctl(req, arg);
         case 'vm':
           return this.vmIoctl(f, t.vm, req, arg);
         case 'vcpu':
@@ -212,7 +190,7 @@ export class Host {
 
   // ------------------------------------------------------------------ /dev/kvm
 
-  private sysIoctl(req: number, arg: number): number {
+  private kvmDevIoctl(req: number, arg: number): number {
     switch (req) {
       case K.KVM_GET_API_VERSION:
         return arg ? -EINVAL : K.KVM_API_VERSION;
@@ -229,7 +207,7 @@ export class Host {
 
   /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM. */
   checkExtension(vm: Vm | null, cap: number): number {
-    for (const h of this.registry.checkExtensionHooks) {
+    for (const h of this.tables.checkExtensionHooks) {
       const r = h(this, vm, cap);
       if (r !== KVM_HOOK_PASS) return r;
     }
@@ -256,7 +234,7 @@ export class Host {
   /** KVM_CREATE_VM: the VM fd or -errno. */
   kvmCreateVm(type: number): number {
     let accepted = type === 0;
-    for (const h of this.registry.vmTypeHooks) {
+    for (const h of this.tables.vmTypeHooks) {
       const r = h(this, type);
       if (r === KVM_HOOK_PASS) continue;
       if (r < 0) return r;
@@ -266,7 +244,7 @@ export class Host {
     if (!accepted) return -EINVAL;
     const vm = new Vm(this, this.nextVmUid++, type, this.maxVcpus);
     this.liveVms.add(vm);
-    for (const h of this.registry.vmCreatedHooks) h(vm);
+    for (const h of this.tables.vmCreatedHooks) h(vm);
     const file = new KFile(this, 'kvm-vm', { kind: 'vm', vm }, () => vm.put());
     const fd = this.files.install(file);
     if (fd < 0) vm.put();
@@ -331,7 +309,7 @@ export class Host {
         return this.vmAttr(vm, opOf(req), a);
       }
       default:
-        return chain(this.registry.vmIoctlHooks, vm, req, arg, -ENOTTY);
+        return chain(this.tables.vmIoctlHooks, vm, req, arg, -ENOTTY);
     }
   }
 
@@ -340,7 +318,7 @@ export class Host {
   createVcpu(vm: Vm, id: number): number {
     if (!(id >= 0) || id >= this.maxVcpuIds || !Number.isInteger(id)) return -EINVAL;
     if (vm.createdVcpus >= vm.maxVcpus) return -EINVAL;
-    for (const h of this.registry.vcpuPrecreateHooks) {
+    for (const h of this.tables.vcpuPrecreateHooks) {
       const r = h(vm, id);
       if (r < 0) return r;
     }
@@ -348,12 +326,12 @@ export class Host {
     vm.createdVcpus++;
     const vcpu = new Vcpu(vm, id, vm.vcpus.length);
     vm.addVcpu(vcpu);
-    for (const h of this.registry.vcpuCreatedHooks) h(vcpu);
+    for (const h of this.tables.vcpuCreatedHooks) h(vcpu);
     vm.get();
     const fd = this.files.install(new KFile(this, `kvm-vcpu:${id}`, { kind: 'vcpu', vcpu }, () => vm.put()));
     if (fd < 0) {
       vm.putNoDestroy();
-      for (const h of this.registry.vcpuDestroyHooks) h(vcpu);
+      for (const h of this.tables.vcpuDestroyHooks) h(vcpu);
       vm.removeVcpu(vcpu);
       vm.createdVcpus--;
     }
@@ -362,7 +340,7 @@ export class Host {
 
   /** KVM_IRQ_LINE: the status (>= 0) or -errno. */
   irqLine(vm: Vm, irq: number, level: number): number {
-    const arch = chain(this.registry.vmIrqLineHooks, vm, irq, level, KVM_HOOK_PASS);
+    const arch = chain(this.tables.vmIrqLineHooks, vm, irq, level, KVM_HOOK_PASS);
     if (arch !== KVM_HOOK_PASS) return arch;
     const chip = vm.irqchip;
     if (chip === null) return -ENXIO;
@@ -388,7 +366,7 @@ export class Host {
 
   /** VM-fd attribute groups: the plugins' answer, ENXIO when a plugin serves VM attrs but not this one, else ENOTTY. */
   vmAttr(vm: Vm, op: AttrOp, a: KvmDeviceAttr): number {
-    const r = this.registry;
+    const r = this.tables;
     return attrChain(op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks, vm, a);
   }
 
@@ -421,14 +399,14 @@ export class Host {
         return this.vcpuAttr(vcpu, opOf(req), a);
       }
       default:
-        return chain(this.registry.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
+        return chain(this.tables.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
     }
   }
 
   /** KVM_RUN: the plugins' checks, in order; returns 0 or -errno. */
   run(vcpu: Vcpu): number {
     if (vcpu.vm.dead) return -EIO; // KVM_REQ_VM_DEAD
-    for (const h of this.registry.vcpuRunHooks) {
+    for (const h of this.tables.vcpuRunHooks) {
       const r = h(vcpu);
       if (r < 0 && r !== KVM_HOOK_PASS) return r;
     }
@@ -440,22 +418,22 @@ export class Host {
   /** KVM_ENABLE_CAP on a vCPU: flags must be 0; unknown caps are EINVAL. */
   enableCap(vcpu: Vcpu, cap: number, flags: number, args: readonly bigint[]): number {
     if (flags) return -EINVAL;
-    return chain(this.registry.vcpuEnableCapHooks, vcpu, cap, args, -EINVAL);
+    return chain(this.tables.vcpuEnableCapHooks, vcpu, cap, args, -EINVAL);
   }
 
   /** KVM_GET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
   getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
-    return chain(this.registry.getOneRegHooks, vcpu, id, addr, -EINVAL);
+    return chain(this.tables.getOneRegHooks, vcpu, id, addr, -EINVAL);
   }
 
   /** KVM_SET_ONE_REG: the plugins' answer, or EINVAL for an unknown register. */
   setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
-    return chain(this.registry.setOneRegHooks, vcpu, id, addr, -EINVAL);
+    return chain(this.tables.setOneRegHooks, vcpu, id, addr, -EINVAL);
   }
 
   /** vCPU-fd attribute groups (vcpu.rst). */
   vcpuAttr(vcpu: Vcpu, op: AttrOp, a: KvmDeviceAttr): number {
-    const r = this.registry;
+    const r = this.tables;
     return attrChain(op === ATTR_SET ? r.vcpuSetAttrHooks : op === ATTR_GET ? r.vcpuGetAttrHooks : r.vcpuHasAttrHooks, vcpu, a);
   }
 
@@ -587,21 +565,6 @@ export class Host {
     }
   }
 
-  /** The typed API's entry point: a handle on this host's /dev/kvm (opened once). */
-  kvm(): KvmHandle {
-    return (this.kvmHandle ??= new KvmHandle(this, check(this.files.install(new KFile(this, 'kvm', { kind: 'system' }, null)), 'open /dev/kvm')));
-  }
-
-  /** Typed API: creates a VM (KVM_CREATE_VM) and returns its handle. */
-  createVm(type = 0): VmHandle {
-    return this.kvm().createVm(type);
-  }
-
-  /** A reusable 8-byte user buffer for the typed API's attribute payloads. */
-  scratch(): number {
-    return (this.scratchAddr ||= this.mem.alloc(64));
-  }
-
   // ------------------------------------------------------------------ lookups for plugins
 
   /**
@@ -639,13 +602,6 @@ export class Host {
   guest(vcpuFd: number): GuestPort {
     return this.vcpuOf(vcpuFd).guest;
   }
-
-  /** The type number registered under a typed-API key (kernel or vendor). */
-  deviceType(key: string): number {
-    const t = this.registry.typeInfo(key);
-    if (!t) throw new KvmError(19, `device type ${key} is not registered on this host`);
-    return t.type;
-  }
 }
 
 /** The first hook that answers (anything but KVM_HOOK_PASS), else `dflt`. No allocation. */
@@ -673,11 +629,3 @@ function attrChain<T>(hooks: readonly ((o: T, a: KvmDeviceAttr) => number)[], o:
 function opOf(req: number): AttrOp {
   return req === K.KVM_SET_DEVICE_ATTR ? ATTR_SET : req === K.KVM_GET_DEVICE_ATTR ? ATTR_GET : ATTR_HAS;
 }
-
-/** Creates a host (a simulated process with its own kernel and plugin registry). */
-export function createHost(options: HostOptions = {}): Host {
-  return new Host(options);
-}
-
-export type { KvmHooks };
-export { ENOIOCTLCMD };

@@ -4,25 +4,9 @@
  * @packageDocumentation
  */
 import { GuestPort } from './guest-port.js';
+import { LINE_NAMES, lineIndex, type LineName } from './lines.js';
 import { SlotStore, type Slot } from './slots.js';
 import type { Vm } from './vm.js';
-
-/** Interrupt output lines of a vCPU. */
-export const KVM_LINE_IRQ = 0;
-export const KVM_LINE_FIQ = 1;
-/** PowerPC external interrupt (MPIC INT output, XICS EE). */
-export const KVM_LINE_EXTERNAL = 2;
-/** PowerPC critical interrupt. */
-export const KVM_LINE_CRITICAL = 3;
-/** PowerPC machine check. */
-export const KVM_LINE_MCHECK = 4;
-export const LINE_NAMES = ['irq', 'fiq', 'external', 'critical', 'mcheck'] as const;
-/** The name of an output line. */
-export type LineName = (typeof LINE_NAMES)[number];
-/** Line number from its name, or -1. */
-export function lineIndex(name: string): number {
-  return (LINE_NAMES as readonly string[]).indexOf(name);
-}
 
 /** Called when a line changes level. */
 export type LineListener = (vcpu: Vcpu, line: number, level: 0 | 1) => void;

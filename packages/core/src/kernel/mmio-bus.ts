@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import type { Vcpu } from './vcpu.js';
-import { EEXIST, EINVAL, ENOENT } from './uapi/errno.js';
+import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.js';
 
 /**
  * A region on the bus. Handlers get the offset from `base`. A read returns the value

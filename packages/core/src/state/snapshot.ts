@@ -6,15 +6,15 @@
  * hex strings so nothing loses precision.
  * @packageDocumentation
  */
-import { ATTR_HAS, type KvmDevice } from './device.js';
-import { KvmError } from './errors.js';
-import type { Host } from './host.js';
-import type { DeviceStateIo, StateEntry } from './snapshot-spec.js';
-import type { KvmDeviceAttr } from './attr.js';
-import { EBADF, EINVAL, EIO, ENXIO, EPERM } from './uapi/errno.js';
-import { KVM_UAPI_VERSION } from './uapi/kvm.js';
-import type { Vm } from './vm.js';
-import { CORE_VERSION } from './version.js';
+import { ATTR_HAS, type KvmDevice } from '../kernel/device.js';
+import { KvmError } from '../uapi/errors.js';
+import type { Host } from '../faces/host.js';
+import type { DeviceStateIo, StateEntry } from '../plugins/snapshot-spec.js';
+import type { KvmDeviceAttr } from '../kernel/attr.js';
+import { EBADF, EINVAL, EIO, ENXIO, EPERM } from '../uapi/errno.js';
+import { KVM_UAPI_VERSION } from '../uapi/kvm.js';
+import type { Vm } from '../kernel/vm.js';
+import { CORE_VERSION } from '../plugins/version.js';
 
 /** The snapshot format identifier and version. */
 export const SNAPSHOT_FORMAT = 'kvmdev-snapshot';

@@ -3,15 +3,15 @@
  * The irqchip supplies the pin count and the set functions.
  * @packageDocumentation
  */
-import type { IrqChip } from './plugin.js';
-import type { KvmIrqRoutingEntry } from './uapi/structs.js';
-import { EINVAL } from './uapi/errno.js';
+import type { IrqChip } from './ops.js';
+import type { KvmIrqRoutingEntry } from '../uapi/structs.js';
+import { EINVAL } from '../uapi/errno.js';
 import {
   KVM_IRQ_ROUTING_IRQCHIP,
   KVM_IRQ_ROUTING_MSI,
   KVM_MAX_IRQ_ROUTES,
   KVM_MSI_VALID_DEVID,
-} from './uapi/kvm.js';
+} from '../uapi/kvm.js';
 
 /** The empty table's arrays, shared (zero-length typed arrays cannot be written). */
 const NO_GSI = new Int32Array(1);

@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 import type { KvmDevice } from './device.js';
-import type { Host } from './host.js';
+import type { Kernel } from './kernel.js';
 import { IrqRouting } from './irq-routing.js';
 import { MmioBus } from './mmio-bus.js';
-import type { IrqChip } from './plugin.js';
+import type { IrqChip } from './ops.js';
 import { SlotStore, type Slot } from './slots.js';
 import type { Vcpu } from './vcpu.js';
 
@@ -23,7 +23,7 @@ export type VmEvent =
 export class Vm {
   /** A host-unique id for diagnostics. */
   readonly uid: number;
-  readonly host: Host;
+  readonly host: Kernel;
   /** The machine type passed to KVM_CREATE_VM. */
   readonly type: number;
   /** `kvm->users_count`: the VM fd, each vCPU and device fd, and every in-kernel holder. */
@@ -59,7 +59,7 @@ export class Vm {
   readonly slots = new SlotStore();
   private readonly byId = new Map<number, Vcpu>();
 
-  constructor(host: Host, uid: number, type: number, maxVcpus: number) {
+  constructor(host: Kernel, uid: number, type: number, maxVcpus: number) {
     this.host = host;
     this.uid = uid;
     this.type = type;
@@ -122,7 +122,7 @@ export class Vm {
 
   /** kvm_destroy_vm. */
   private teardown(): void {
-    const reg = this.host.registry;
+    const reg = this.host.tables;
     this.routing.clear();
     this.mmio.clear();
     // arch destroy: vCPUs first

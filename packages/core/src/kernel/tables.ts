@@ -1,0 +1,150 @@
+/**
+ * The kernel's dispatch tables of one host: the device ops table indexed by type (the kernel's
+ * `kvm_device_ops_table`, plus the vendor range for device types the kernel does not have) and
+ * the hooks of every registered plugin, flattened into arrays in registration order so that a
+ * dispatch is a plain loop.
+ * @packageDocumentation
+ */
+import { EEXIST, ENOSPC } from '../uapi/errno.js';
+import { KVM_DEV_TYPE_MAX } from '../uapi/kvm.js';
+import type { DeviceOps, KvmHooks } from './ops.js';
+
+/**
+ * First type number of the vendor range. Third-party device types are assigned from
+ * `[KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_BASE + KVM_DEV_TYPE_VENDOR_MAX)` by the host at
+ * registration, keyed by their namespaced key, so they can never collide with a kernel type
+ * (all < KVM_DEV_TYPE_MAX) or with each other. The kernel itself answers ENODEV for any type
+ * at or above KVM_DEV_TYPE_MAX.
+ */
+export const KVM_DEV_TYPE_VENDOR_BASE = 0x10000;
+/** Capacity of the vendor range per host. */
+export const KVM_DEV_TYPE_VENDOR_MAX = 0x1000;
+
+/** The name of a hook in {@link KvmHooks}. */
+export type HookName = keyof KvmHooks;
+type HookFn<N extends HookName> = NonNullable<KvmHooks[N]>;
+
+/** The device ops table and hook lists of one host's kernel. */
+export class KernelTables {
+  private readonly table: (DeviceOps | null)[] = new Array<DeviceOps | null>(KVM_DEV_TYPE_MAX).fill(null);
+  private readonly vendor: (DeviceOps | null)[] = [];
+
+  // flattened hooks, in registration order
+  checkExtensionHooks: HookFn<'checkExtension'>[] = [];
+  vmTypeHooks: HookFn<'vmType'>[] = [];
+  vmCreatedHooks: HookFn<'vmCreated'>[] = [];
+  vmIoctlHooks: HookFn<'vmIoctl'>[] = [];
+  vmIrqLineHooks: HookFn<'vmIrqLine'>[] = [];
+  vcpuPrecreateHooks: HookFn<'vcpuPrecreate'>[] = [];
+  vcpuCreatedHooks: HookFn<'vcpuCreated'>[] = [];
+  vcpuDestroyHooks: HookFn<'vcpuDestroy'>[] = [];
+  vcpuIoctlHooks: HookFn<'vcpuIoctl'>[] = [];
+  vcpuRunHooks: HookFn<'vcpuRun'>[] = [];
+  vcpuEnableCapHooks: HookFn<'vcpuEnableCap'>[] = [];
+  getOneRegHooks: HookFn<'getOneReg'>[] = [];
+  setOneRegHooks: HookFn<'setOneReg'>[] = [];
+  vmSetAttrHooks: HookFn<'vmSetAttr'>[] = [];
+  vmGetAttrHooks: HookFn<'vmGetAttr'>[] = [];
+  vmHasAttrHooks: HookFn<'vmHasAttr'>[] = [];
+  vcpuSetAttrHooks: HookFn<'vcpuSetAttr'>[] = [];
+  vcpuGetAttrHooks: HookFn<'vcpuGetAttr'>[] = [];
+  vcpuHasAttrHooks: HookFn<'vcpuHasAttr'>[] = [];
+  hypercallHooks: HookFn<'hypercall'>[] = [];
+  sysregReadHooks: HookFn<'sysregRead'>[] = [];
+  sysregWriteHooks: HookFn<'sysregWrite'>[] = [];
+  sysregRead32Hooks: HookFn<'sysregRead32'>[] = [];
+  sysregWrite32Hooks: HookFn<'sysregWrite32'>[] = [];
+  vcpuTakeInterruptHooks: HookFn<'vcpuTakeInterrupt'>[] = [];
+  vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
+
+  /**
+   * kvm_register_device_ops: 0, -ENOSPC for a type past the table, -EEXIST for a taken slot.
+   * Vendor-range types are accepted too.
+   */
+  registerDeviceOps(ops: DeviceOps, type: number): number {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
+      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
+      if (i >= KVM_DEV_TYPE_VENDOR_MAX) return -ENOSPC;
+      if (this.vendor[i]) return -EEXIST;
+      this.vendor[i] = ops;
+      return 0;
+    }
+    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return -ENOSPC;
+    if (this.table[type]) return -EEXIST;
+    this.table[type] = ops;
+    return 0;
+  }
+
+  /** kvm_unregister_device_ops: clears the slot; live devices keep their ops. */
+  unregisterDeviceOps(type: number): void {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) {
+      const i = type - KVM_DEV_TYPE_VENDOR_BASE;
+      if (i < this.vendor.length) this.vendor[i] = null;
+    } else if (type >= 0 && type < KVM_DEV_TYPE_MAX) this.table[type] = null;
+  }
+
+  /** The ops for a type number, or null (ENODEV). */
+  lookup(type: number): DeviceOps | null {
+    if (type >= KVM_DEV_TYPE_VENDOR_BASE) return this.vendor[type - KVM_DEV_TYPE_VENDOR_BASE] ?? null;
+    if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return null;
+    return this.table[type] ?? null;
+  }
+
+  /** How many vendor-range slots have been handed out (the next free index). */
+  get vendorUsed(): number {
+    return this.vendor.length;
+  }
+
+  /** Whether a hook name is one the kernel dispatches. */
+  isHook(name: string): name is HookName {
+    return this.hookLists().some(([n]) => n === name);
+  }
+
+  /** Adds every hook of `h` at the end of its list. */
+  addHooks(h: KvmHooks): void {
+    for (const [k, list] of this.hookLists()) {
+      const fn = h[k];
+      if (typeof fn === 'function') (list as unknown[]).push(fn);
+    }
+  }
+
+  /** Removes the hooks of `h` (the same function objects). */
+  removeHooks(h: KvmHooks): void {
+    for (const [k, list] of this.hookLists()) {
+      const fn = h[k];
+      const i = (list as unknown[]).indexOf(fn);
+      if (i >= 0) (list as unknown[]).splice(i, 1);
+    }
+  }
+
+  private hookLists(): [HookName, unknown[]][] {
+    return [
+      ['checkExtension', this.checkExtensionHooks],
+      ['vmType', this.vmTypeHooks],
+      ['vmCreated', this.vmCreatedHooks],
+      ['vmIoctl', this.vmIoctlHooks],
+      ['vmIrqLine', this.vmIrqLineHooks],
+      ['vcpuPrecreate', this.vcpuPrecreateHooks],
+      ['vcpuCreated', this.vcpuCreatedHooks],
+      ['vcpuDestroy', this.vcpuDestroyHooks],
+      ['vcpuIoctl', this.vcpuIoctlHooks],
+      ['vcpuRun', this.vcpuRunHooks],
+      ['vcpuEnableCap', this.vcpuEnableCapHooks],
+      ['getOneReg', this.getOneRegHooks],
+      ['setOneReg', this.setOneRegHooks],
+      ['vmSetAttr', this.vmSetAttrHooks],
+      ['vmGetAttr', this.vmGetAttrHooks],
+      ['vmHasAttr', this.vmHasAttrHooks],
+      ['vcpuSetAttr', this.vcpuSetAttrHooks],
+      ['vcpuGetAttr', this.vcpuGetAttrHooks],
+      ['vcpuHasAttr', this.vcpuHasAttrHooks],
+      ['hypercall', this.hypercallHooks],
+      ['sysregRead', this.sysregReadHooks],
+      ['sysregWrite', this.sysregWriteHooks],
+      ['sysregRead32', this.sysregRead32Hooks],
+      ['sysregWrite32', this.sysregWrite32Hooks],
+      ['vcpuTakeInterrupt', this.vcpuTakeInterruptHooks],
+      ['vmDestroyed', this.vmDestroyedHooks],
+    ];
+  }
+}
