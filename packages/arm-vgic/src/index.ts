@@ -12,14 +12,6 @@
  */
 export * from './uapi.js';
 export { armVgic, VGIC_V2_ATTRS, VGIC_V3_ATTRS } from './plugin.js';
-export { vgicV2Ops } from './device-v2.js';
-export { vgicV3Ops } from './device-v3.js';
-export { vgicV2Snapshot, vgicV3Snapshot } from './snapshot.js';
-export { armHooks } from './arch.js';
-export { vgicOf, ARM_VM, ARM_VCPU, VGIC } from './init.js';
-export type { ArmVm, ArmVcpu } from './init.js';
-export { Vgic, VcpuGic, IrqBank, CpuIf, PendingSet } from './state.js';
-export type { RdistRegion } from './state.js';
 
 /** attr of a register group: a number, or a bigint when the vCPU/mpidr half is used. */
 type RegAttr = number | bigint;

@@ -5,7 +5,7 @@
  */
 import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
 import { describeDeviceConformance } from '@kvmdev/testing';
-import { armVgic } from '../src/index.js';
+import { armVgic } from '../src/internal.js';
 
 /**
  * The kernel's register groups (DIST/CPU/REDIST regs) read an unknown offset as 0 and ignore a

@@ -4,7 +4,7 @@
  * CTRL_INIT-before-addresses order, and `describe`.
  */
 import { KVM_ARM_SET_DEVICE_ADDR } from '@kvmdev/core';
-import { armVgic, vgicV2Snapshot, vgicV3Snapshot } from '../src/index.js';
+import { armVgic, vgicV2Snapshot, vgicV3Snapshot } from '../src/internal.js';
 import * as U from '../src/uapi.js';
 import { dirtyV3, facade, stateIo, v2Guest, v3Guest, v3GuestView } from './helpers.js';
 

@@ -14,7 +14,7 @@ import {
   kvm_device_attr,
   kvm_vcpu_init,
 } from '@kvmdev/core';
-import { armVgic } from '../src/index.js';
+import { armVgic } from '../src/internal.js';
 import * as U from '../src/uapi.js';
 
 /** A facade world: host, /dev/kvm fd, VM fd. */

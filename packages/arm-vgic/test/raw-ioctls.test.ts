@@ -1,7 +1,7 @@
 /** Random raw ioctls on every fd of GICv2 and GICv3 VMs (system, VM, vCPUs, device) never crash. */
 import { KVM_CREATE_DEVICE, KVM_CREATE_VCPU, KVM_CREATE_VM } from '@kvmdev/core';
 import { checkRawIoctls } from '@kvmdev/testing';
-import { armVgic } from '../src/index.js';
+import { armVgic } from '../src/internal.js';
 
 test.each([5, 7])('random raw ioctls on a VM with GIC type %i never throw and return only documented errno', (type) => {
   const r = checkRawIoctls({

@@ -5,7 +5,7 @@
  */
 import { EINVAL, ENXIO } from '@kvmdev/core';
 import { describeDeviceConformance } from '@kvmdev/testing';
-import { mpic } from '../src/index.js';
+import { mpic } from '../src/internal.js';
 
 for (const deviceKey of ['KVM_DEV_TYPE_FSL_MPIC_20', 'KVM_DEV_TYPE_FSL_MPIC_42'] as const) {
   describeDeviceConformance({

@@ -1,5 +1,5 @@
 /** Delivery: reference section 3 vectors 7–17 and 20a, through both faces and the guest port. */
-import { checkServicing } from '../src/index.js';
+import { checkServicing } from '../src/internal.js';
 import {
   MPIC_CTPR,
   MPIC_EOI,
@@ -12,7 +12,7 @@ import {
   MPIC_IRQ_IPI0,
   mpicCpuReg,
   mpicIvpr,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { type Face, facesS, facesS1 } from './helpers.js';
 
 const IACK = mpicCpuReg(0, MPIC_IACK);

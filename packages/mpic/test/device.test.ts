@@ -27,7 +27,7 @@ import {
   MPIC_CTPR,
   MPIC_WHOAMI,
   vmMpic,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { BASE, MODELS, Sys, Typed, errnoOf, setupS, sysS } from './helpers.js';
 
 describe('vector 1: one MPIC per VM', () => {

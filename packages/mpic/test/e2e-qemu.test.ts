@@ -40,7 +40,7 @@ import {
   mpic,
   mpicIdr,
   mpicIvpr,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const CCSRBAR = 0xfe0000000;
 const MPIC_BASE = CCSRBAR + 0x40000;

@@ -26,7 +26,7 @@ import {
   mpicCpuReg,
   MPIC_CTPR,
   type MpicState,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 export type MpicKey = 'KVM_DEV_TYPE_FSL_MPIC_20' | 'KVM_DEV_TYPE_FSL_MPIC_42';
 export const MODELS: readonly MpicKey[] = ['KVM_DEV_TYPE_FSL_MPIC_20', 'KVM_DEV_TYPE_FSL_MPIC_42'];

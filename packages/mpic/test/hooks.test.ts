@@ -24,7 +24,7 @@ import {
   MPIC_VCPU_SLOT,
   mpicIvpr,
   vmMpic,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { Sys, Typed, errnoOf } from './helpers.js';
 
 describe('vector 20: connect errors (facade)', () => {

@@ -1,5 +1,5 @@
 /** The non-INT output counters: the three outputs in `outputsActive`, other v4.2 ILR selects in `outputsActiveOther`. */
-import { ILR_INTTGT_CINT, mpicIlr, mpicIvpr } from '../src/index.js';
+import { ILR_INTTGT_CINT, mpicIlr, mpicIvpr } from '../src/internal.js';
 import { setupS1 } from './helpers.js';
 
 describe('output counters', () => {

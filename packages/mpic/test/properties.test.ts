@@ -19,7 +19,7 @@ import {
   mpicIdr,
   mpicIvpr,
   type MpicState,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { BASE, MODELS, Typed, fingerprint, setupS1 } from './helpers.js';
 
 const seed = process.env.KVMDEV_FC_SEED

@@ -21,7 +21,7 @@ import {
   mpicIdr,
   mpicIvpr,
   type MpicState,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { MODELS, setupS1 } from './helpers.js';
 
 const seed = process.env.KVMDEV_FC_SEED ? Number(process.env.KVMDEV_FC_SEED) : (Date.now() ^ 0x5eed) >>> 0;

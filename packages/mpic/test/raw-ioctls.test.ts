@@ -1,7 +1,7 @@
 /** Random raw ioctls on every fd of an MPIC VM (system, VM, vCPUs, device) never crash. */
 import { KVM_CREATE_DEVICE, KVM_CREATE_VCPU, KVM_CREATE_VM, KVM_ENABLE_CAP } from '@kvmdev/core';
 import { checkRawIoctls } from '@kvmdev/testing';
-import { mpic } from '../src/index.js';
+import { mpic } from '../src/internal.js';
 
 test('random raw ioctls on an MPIC VM never throw and return only documented errno', () => {
   const r = checkRawIoctls({

@@ -22,7 +22,7 @@ import {
   MPIC_TVPR,
   MPIC_TDR,
   regionOf,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { MODELS, Sys, Typed, errnoOf, setupS, setupS1, sysS } from './helpers.js';
 
 const IACK0 = mpicCpuReg(0, MPIC_IACK);

@@ -21,7 +21,7 @@ import {
   mpicIvpr,
   mpicSnapshot,
   type MpicState,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { BASE, MODELS, type MpicKey, Typed, fingerprint, setupS1 } from './helpers.js';
 
 function ioOf(t: Typed): DeviceStateIo {

@@ -15,9 +15,7 @@ export { createXicsPlugin, xics, XICS_ATTRS, type XicsPluginOptions } from './pl
 export type { XicsHcallOptions } from './hcalls.js';
 export type { XicsIrqChipOptions } from './device.js';
 export { XICS_IRQ_CONNECTION } from './hooks.js';
-export { Icp, IcsBlock, XicsState, icpOf, icpValue, xicsOf, XICS_SLOT, ICP_SLOT } from './state.js';
 export { rtasTokens, type RtasToken, RTAS_HANDLER_NAMES } from './rtas.js';
-export { xicsSnapshot, describeIcp, describeSource, existingSources } from './snapshot.js';
 export * from './helpers.js';
 
 declare module '@kvmdev/core' {

@@ -4,7 +4,7 @@
  */
 import { EEXIST, EINVAL, ENOENT, ENXIO } from '@kvmdev/core';
 import { describeDeviceConformance } from '@kvmdev/testing';
-import { xics } from '../src/index.js';
+import { xics } from '../src/internal.js';
 
 describeDeviceConformance({
   plugin: xics,

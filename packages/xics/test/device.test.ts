@@ -30,7 +30,7 @@ import {
   KVM_INTERRUPT_SET,
   xics,
   xicsOf,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { FACES, hcall, P5, setupT, typedFace } from './harness.js';
 
 describe.each(FACES)('release-style lifetime (%s)', (_n, make) => {

@@ -56,7 +56,7 @@ import {
   xics,
   xicsOf,
   xicsSnapshot,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 // QEMU's RTAS tokens (RTAS_TOKEN_BASE 0x2000) and ICS status bits (hw/ppc/xics.h)
 const RTAS_IBM_SET_XIVE = 0x200a;

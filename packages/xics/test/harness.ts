@@ -36,7 +36,7 @@ import {
   KVM_DEV_XICS_GRP_SOURCES,
   KVM_REG_PPC_ICP_STATE,
   xics,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 export interface Face {
   readonly name: 'facade' | 'typed';

@@ -14,7 +14,7 @@ import {
   KVM_INTERRUPT_SET_LEVEL,
   KVM_INTERRUPT_UNSET,
   KVM_XICS_LEVEL_SENSITIVE,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { FACES, hcall, P5, setupT } from './harness.js';
 
 const ALL = [H_XIRR, H_XIRR_X, H_IPOLL, H_CPPR, H_EOI, H_IPI];

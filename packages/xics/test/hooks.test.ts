@@ -1,6 +1,6 @@
 /** KVM_ENABLE_CAP(IRQ_XICS) argument decoding and ONE_REG ordering (facade). */
 import { EFAULT, ENXIO, KVM_GET_ONE_REG, KVM_SET_ONE_REG, kvm_one_reg } from '@kvmdev/core';
-import { icpOf, KVM_REG_PPC_ICP_STATE } from '../src/index.js';
+import { icpOf, KVM_REG_PPC_ICP_STATE } from '../src/internal.js';
 import { facadeFace, setupT } from './harness.js';
 
 test('ENABLE_CAP takes the fd as an unsigned int and the server as a u32', () => {

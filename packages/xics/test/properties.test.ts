@@ -33,7 +33,7 @@ import {
   xics,
   xicsOf,
   type XicsState,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 const RUNS = Number(process.env.KVMDEV_FC_RUNS ?? 150);
 const SEED = process.env.KVMDEV_FC_SEED === undefined ? undefined : Number(process.env.KVMDEV_FC_SEED);

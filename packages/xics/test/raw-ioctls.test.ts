@@ -1,7 +1,7 @@
 /** Random raw ioctls on every fd of an XICS VM (system, VM, vCPUs, device) never crash. */
 import { KVM_CREATE_DEVICE, KVM_CREATE_VCPU, KVM_CREATE_VM } from '@kvmdev/core';
 import { checkRawIoctls } from '@kvmdev/testing';
-import { xics } from '../src/index.js';
+import { xics } from '../src/internal.js';
 
 test('random raw ioctls on an XICS VM never throw and return only documented errno', () => {
   const r = checkRawIoctls({

@@ -10,7 +10,7 @@ import {
   rtasTokens,
   writeRtasArgs,
   writeRtasTokenArgs,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { FACES, type Face, hcall, P5, setupT } from './harness.js';
 
 const SET_XIVE = 0x200a;

@@ -11,7 +11,7 @@ import {
   KVM_REG_PPC_ICP_STATE,
   xics,
   xicsOf,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 test('a 2048-server VM with sources spread over the 2^20 space', () => {
   const host = createHost({ plugins: [xics], maxVcpus: 2048, fdLimit: 4096 });

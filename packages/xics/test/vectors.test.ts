@@ -24,7 +24,7 @@ import {
   readRtasRets,
   writeRtasArgs,
   writeRtasTokenArgs,
-} from '../src/index.js';
+} from '../src/internal.js';
 import { FACES, type Face, hcall, P5, setupT } from './harness.js';
 
 const G = KVM_DEV_XICS_GRP_SOURCES;

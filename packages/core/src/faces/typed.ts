@@ -263,7 +263,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   /**
    * One attr ioctl. While the fd still refers to the file this handle checked before and the VM
    * is not bugged, the fd-table, ownership and kind checks are not repeated (they cannot have
-   * changed); anything else takes the full path of {@link Host.deviceAttrCall}.
+   * changed); anything else takes the full path of `Kernel.deviceAttrCall`.
    */
   private call(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
     const host = this.host;

@@ -154,7 +154,7 @@ export class GuestPort {
     return KVM_HOOK_PASS;
   }
 
-  /** A system-register write (MSR), same encoding as {@link sysregRead}; throws EINVAL (UNDEF) when unhandled. */
+  /** A system-register write (MSR), same encoding as {@link GuestPort.sysregRead}; throws EINVAL (UNDEF) when unhandled. */
   sysregWrite(encoding: number, value: bigint | number): void {
     if (typeof value === 'number' && value >= 0 && value <= 0xffffffff) {
       this.sysregWrite32(encoding, value);

@@ -51,7 +51,7 @@ export interface KvmPlugin {
   readonly claims?: PluginClaims;
 }
 
-/** The requests a plugin's hooks serve (see {@link KvmPlugin.claims}). */
+/** The requests a plugin's hooks serve (see `KvmPlugin.claims`). */
 export interface PluginClaims {
   /** KVM_ENABLE_CAP capabilities. */
   readonly caps?: readonly number[];

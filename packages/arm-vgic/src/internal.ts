@@ -1,0 +1,14 @@
+/**
+ * Everything the package's own tests and benchmarks reach into: the public entry plus the
+ * device ops, snapshot specs, arch hooks and state. Not part of the published API (no `exports` entry).
+ * @packageDocumentation
+ */
+export * from './index.js';
+export { vgicV2Ops } from './device-v2.js';
+export { vgicV3Ops } from './device-v3.js';
+export { vgicV2Snapshot, vgicV3Snapshot } from './snapshot.js';
+export { armHooks } from './arch.js';
+export { vgicOf, ARM_VM, ARM_VCPU, VGIC } from './init.js';
+export type { ArmVm, ArmVcpu } from './init.js';
+export { Vgic, VcpuGic, IrqBank, CpuIf, PendingSet } from './state.js';
+export type { RdistRegion } from './state.js';

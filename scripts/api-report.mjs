@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Checks (default) or updates (--update) the API reports of the package in the current folder:
+// one api-extractor run per api-extractor*.json, over the declarations `tsc -b` wrote to
+// .tsbuild/. A check fails when the public API differs from the checked-in report under api/,
+// so every API change is reviewed on purpose: run `pnpm api:update` and commit api/*.api.md.
+import { readdirSync, mkdirSync } from 'node:fs';
+import { Extractor, ExtractorConfig } from '@microsoft/api-extractor';
+
+const update = process.argv.includes('--update');
+const configs = readdirSync('.').filter((f) => /^api-extractor(\.[\w-]+)?\.json$/.test(f)).sort();
+if (configs.length === 0) {
+  console.error('api-report: no api-extractor*.json in', process.cwd());
+  process.exit(2);
+}
+mkdirSync('api', { recursive: true });
+let failed = 0;
+for (const file of configs) {
+  const config = ExtractorConfig.loadFileAndPrepare(file);
+  const result = Extractor.invoke(config, { localBuild: update, showVerboseMessages: false, messageCallback: quiet });
+  const report = config.reportFilePath.replace(`${process.cwd()}/`, '');
+  if (result.succeeded) console.log(`api-report: ${report} ${result.apiReportChanged ? 'updated' : 'up to date'}`);
+  else {
+    failed++;
+    console.error(
+      result.apiReportChanged
+        ? `api-report: the public API differs from ${report}. If the change is intended, run \`pnpm api:update\` and commit the report.`
+        : `api-report: ${report}: ${result.errorCount} errors, ${result.warningCount} warnings`,
+    );
+  }
+}
+process.exit(failed ? 1 : 0);
+
+/** Keeps api-extractor's banner and routine notes off the console; warnings and errors stay. */
+function quiet(message) {
+  if (message.logLevel === 'info' || message.logLevel === 'verbose') message.handled = true;
+  if (message.messageId === 'console-api-report-changed' || message.messageId === 'console-api-report-created') message.handled = true;
+}
