@@ -23,6 +23,7 @@ export interface DeviceConfig {
 
 /** A VM config. */
 export interface VmConfig {
+  /** A name for the VM (for traces and snapshots). */
   readonly name?: string;
   /** An architecture profile registered by a plugin. */
   readonly arch: string;
@@ -30,14 +31,19 @@ export interface VmConfig {
   readonly vcpus: number;
   /** KVM_CREATE_VM type (default: the profile's). */
   readonly vmType?: number;
+  /** The in-kernel devices, created and set up in this order. */
   readonly devices: readonly DeviceConfig[];
 }
 
 /** A built VM. */
 export interface ComposedVm {
+  /** The config the VM was built from. */
   readonly config: VmConfig;
+  /** The VM's typed handle. */
   readonly vm: VmHandle;
+  /** The vCPUs' typed handles, in id order. */
   readonly vcpus: readonly VcpuHandle[];
+  /** The devices: their config name, registry key and typed handle. */
   readonly devices: readonly { readonly name: string; readonly key: string; readonly handle: DeviceHandle<DeviceKey> }[];
   /** Closes every fd (devices, vCPUs, VM); the VM is then torn down. */
   close(): void;
@@ -45,6 +51,7 @@ export interface ComposedVm {
 
 /** Thrown by {@link composeVm} for an invalid config; `issues` lists every problem. */
 export class ConfigError extends KvmError {
+  /** Every problem found, each naming its field. */
   readonly issues: readonly ConfigIssue[];
   constructor(issues: readonly ConfigIssue[]) {
     super(EINVAL, `invalid VM config:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);

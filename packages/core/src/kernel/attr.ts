@@ -10,7 +10,9 @@
  * hot path); `addr` is the user pointer as a number (`-1` when it cannot be a mapped address).
  */
 export interface KvmDeviceAttr {
+  /** `kvm_device_attr.flags` (must be 0 for every device the kernel has). */
   flags: number;
+  /** `kvm_device_attr.group`. */
   group: number;
   /** attr bits 31:0 */
   attrLo: number;
@@ -36,6 +38,7 @@ export interface AttrDecl {
   readonly name: string;
   /** Payload size in bytes (4 or 8; 0 when the attribute takes no payload, e.g. CTRL_INIT). */
   readonly size: 0 | 1 | 2 | 4 | 8;
+  /** Who may use the group's attributes. */
   readonly access: AttrAccess;
   /** True when the group carries device state that a save/restore must move. */
   readonly state: boolean;
@@ -50,9 +53,13 @@ export interface AttrDecl {
 
 /** A named attribute id inside a group. */
 export interface AttrId {
+  /** The attribute id. */
   readonly attr: number | bigint;
+  /** The kernel's name of the attribute. */
   readonly name: string;
+  /** Payload size when it differs from the group's. */
   readonly size?: 0 | 1 | 2 | 4 | 8;
+  /** Access when it differs from the group's. */
   readonly access?: AttrAccess;
 }
 

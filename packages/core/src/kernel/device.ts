@@ -14,7 +14,9 @@ import type { Vm } from './vm.js';
 
 /** `struct kvm_device`: ops, the owning VM, the device's private state. No refcount of its own. */
 export class KvmDevice<P = unknown> {
+  /** The ops of its type at creation (kept even if the type is unregistered later). */
   readonly ops: DeviceOps<P>;
+  /** The VM it belongs to (`dev->kvm`). */
   readonly kvm: Vm;
   /** The type number it was created with. */
   readonly type: number;

@@ -23,6 +23,7 @@ export class KFile {
   refs = 0;
   /** Set once `release` has run. */
   released = false;
+  /** The kernel object behind the file. */
   readonly target: FileTarget;
   /** The anon-inode name, e.g. `'kvm-vm'`, `'kvm-vcpu:0'`, `'kvm-arm-vgic-v3'`. */
   readonly name: string;

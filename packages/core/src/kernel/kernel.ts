@@ -104,12 +104,12 @@ export class Kernel {
     };
   }
 
-  /** @internal */
+  /** @internal Sends a lifecycle event to every listener. */
   emit(e: VmEvent): void {
     for (const l of this.listeners) l(e);
   }
 
-  /** @internal */
+  /** @internal Called by a VM when its last reference is gone. */
   onVmFreed(vm: Vm): void {
     this.liveVms.delete(vm);
     this.emit({ kind: 'vm-freed', vm });

@@ -4,8 +4,9 @@
  * @packageDocumentation
  */
 
-/** Interrupt output lines of a vCPU. */
+/** Interrupt output lines of a vCPU: the IRQ line (ARM IRQ). */
 export const KVM_LINE_IRQ = 0;
+/** ARM FIQ line. */
 export const KVM_LINE_FIQ = 1;
 /** PowerPC external interrupt (MPIC INT output, XICS EE). */
 export const KVM_LINE_EXTERNAL = 2;
@@ -13,6 +14,7 @@ export const KVM_LINE_EXTERNAL = 2;
 export const KVM_LINE_CRITICAL = 3;
 /** PowerPC machine check. */
 export const KVM_LINE_MCHECK = 4;
+/** Line names by line number. */
 export const LINE_NAMES = ['irq', 'fiq', 'external', 'critical', 'mcheck'] as const;
 /** The name of an output line. */
 export type LineName = (typeof LINE_NAMES)[number];

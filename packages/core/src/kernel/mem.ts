@@ -108,38 +108,47 @@ export class UserMemory {
     throw new KvmError(EFAULT, `bad address 0x${addr.toString(16)} (+${len})`);
   }
 
+  /** Reads a u8; throws KvmError EFAULT on an unmapped address. */
   getU8(addr: number): number {
     if (!this.ok(addr, 1)) this.fault(addr, 1);
     return this.view.getUint8(addr);
   }
+  /** Writes a u8; EFAULT on an unmapped or read-only address. */
   setU8(addr: number, v: number): void {
     if (!this.okWrite(addr, 1)) this.fault(addr, 1);
     this.view.setUint8(addr, v);
   }
+  /** Reads a little-endian u16; EFAULT on an unmapped address. */
   getU16(addr: number): number {
     if (!this.ok(addr, 2)) this.fault(addr, 2);
     return this.view.getUint16(addr, true);
   }
+  /** Writes a little-endian u16; EFAULT on an unmapped or read-only address. */
   setU16(addr: number, v: number): void {
     if (!this.okWrite(addr, 2)) this.fault(addr, 2);
     this.view.setUint16(addr, v, true);
   }
+  /** Reads a little-endian u32; EFAULT on an unmapped address. */
   getU32(addr: number): number {
     if (!this.ok(addr, 4)) this.fault(addr, 4);
     return this.view.getUint32(addr, true);
   }
+  /** Writes a little-endian u32 (the low 32 bits of `v`); EFAULT on an unmapped or read-only address. */
   setU32(addr: number, v: number): void {
     if (!this.okWrite(addr, 4)) this.fault(addr, 4);
     this.view.setUint32(addr, v >>> 0, true);
   }
+  /** Reads a little-endian s32; EFAULT on an unmapped address. */
   getI32(addr: number): number {
     if (!this.ok(addr, 4)) this.fault(addr, 4);
     return this.view.getInt32(addr, true);
   }
+  /** Reads a little-endian u64 as a bigint; EFAULT on an unmapped address. */
   getU64(addr: number): bigint {
     if (!this.ok(addr, 8)) this.fault(addr, 8);
     return this.view.getBigUint64(addr, true);
   }
+  /** Writes a little-endian u64 (a number must be a safe integer); EFAULT on an unmapped or read-only address. */
   setU64(addr: number, v: bigint | number): void {
     if (!this.okWrite(addr, 8)) this.fault(addr, 8);
     if (typeof v === 'number') {

@@ -13,12 +13,19 @@ import { EEXIST, EINVAL, ENOENT } from '../uapi/errno.js';
  * `read64`/`write64` when present, else they are not handled.
  */
 export interface MmioRegion {
+  /** The region's name (for traces and bug reports). */
   readonly name: string;
+  /** Guest-physical base address. */
   readonly base: number;
+  /** Length in bytes. */
   readonly size: number;
+  /** A load at `offset`: the value, or a negative value when the access is not claimed. */
   read(vcpu: Vcpu | null, offset: number, size: 1 | 2 | 4): number;
+  /** A store at `offset`: 0, or a negative value when the access is not claimed. */
   write(vcpu: Vcpu | null, offset: number, size: 1 | 2 | 4, value: number): number;
+  /** An 8-byte load, or null when not claimed. */
   read64?(vcpu: Vcpu | null, offset: number): bigint | null;
+  /** An 8-byte store: 0, or negative when not claimed. */
   write64?(vcpu: Vcpu | null, offset: number, value: bigint): number;
 }
 

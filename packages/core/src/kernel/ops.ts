@@ -33,8 +33,11 @@ export interface DeviceOps<P = unknown> {
   destroy?(dev: KvmDevice<P>): void;
   /** Frees the device when the last reference to its fd goes (release-style devices). */
   release?(dev: KvmDevice<P>): void;
+  /** KVM_SET_DEVICE_ATTR (absent: EPERM before the struct is read). */
   setAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
+  /** KVM_GET_DEVICE_ATTR (absent: EPERM). */
   getAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
+  /** KVM_HAS_DEVICE_ATTR (absent: EPERM). */
   hasAttr?(dev: KvmDevice<P>, attr: KvmDeviceAttr): number;
   /** Any other ioctl on the device fd. */
   ioctl?(dev: KvmDevice<P>, request: number, arg: number): number;
@@ -42,6 +45,7 @@ export interface DeviceOps<P = unknown> {
 
 /** The VM's in-kernel interrupt controller, as KVM_IRQ_LINE, GSI routing and MSIs see it. */
 export interface IrqChip {
+  /** The irqchip's name. */
   readonly name: string;
   /**
    * KVM_IRQ_LINE handled by arch code (arm64, ppc). Returns the ioctl result: the status (>= 0)
@@ -103,13 +107,17 @@ export interface KvmHooks {
   getOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
   /** KVM_SET_ONE_REG: read the register from user address `addr`. */
   setOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
-  /** VM-fd attribute groups (vm.rst). */
+  /** KVM_SET_DEVICE_ATTR on a VM fd (the VM attribute groups of vm.rst). */
   vmSetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
+  /** KVM_GET_DEVICE_ATTR on a VM fd. */
   vmGetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
+  /** KVM_HAS_DEVICE_ATTR on a VM fd. */
   vmHasAttr?(vm: Vm, attr: KvmDeviceAttr): number;
-  /** vCPU-fd attribute groups (vcpu.rst). */
+  /** KVM_SET_DEVICE_ATTR on a vCPU fd (the vCPU attribute groups of vcpu.rst). */
   vcpuSetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
+  /** KVM_GET_DEVICE_ATTR on a vCPU fd. */
   vcpuGetAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
+  /** KVM_HAS_DEVICE_ATTR on a vCPU fd. */
   vcpuHasAttr?(vcpu: Vcpu, attr: KvmDeviceAttr): number;
   /**
    * A guest hypercall. `args` are the argument registers; write results to `out` (reused).

@@ -6,6 +6,7 @@
 
 /** A typed key for plugin data on a VM or vCPU. */
 export interface Slot<T> {
+  /** A name for debugging. */
   readonly name: string;
   /** The property key the value is stored under (unique per slot). */
   readonly key: symbol;
@@ -25,13 +26,16 @@ export function defineSlot<T>(name: string): Slot<T> {
  */
 export class SlotStore {
   private bag: Record<symbol, unknown> = {};
+  /** The value under `slot`, or undefined. */
   get<T>(slot: Slot<T>): T | undefined {
     return this.bag[slot.key] as T | undefined;
   }
+  /** Stores (or clears, with undefined) the value under `slot`. */
   set<T>(slot: Slot<T>, value: T | undefined): void {
     // never `delete`: that would turn the bag into a dictionary-mode object
     this.bag[slot.key] = value;
   }
+  /** Drops every value. */
   clear(): void {
     this.bag = {};
   }

@@ -17,6 +17,7 @@ export class Vcpu {
   readonly id: number;
   /** Position in the VM's vCPU array (kvm_get_vcpu index). */
   readonly index: number;
+  /** The VM it belongs to. */
   readonly vm: Vm;
   /** Levels of the output lines, by line number. */
   readonly lines = new Uint8Array(LINE_NAMES.length);

@@ -23,6 +23,7 @@ export type VmEvent =
 export class Vm {
   /** A host-unique id for diagnostics. */
   readonly uid: number;
+  /** The kernel (process) that created it. */
   readonly host: Kernel;
   /** The machine type passed to KVM_CREATE_VM. */
   readonly type: number;
@@ -36,7 +37,9 @@ export class Vm {
   createdVcpus = 0;
   /** Maximum number of vCPUs (lowered by an irqchip, e.g. 8 for GICv2). */
   maxVcpus: number;
+  /** The VM's MMIO bus (in-kernel device frames). */
   readonly mmio = new MmioBus();
+  /** The GSI routing table. */
   readonly routing = new IrqRouting();
   /** The in-kernel irqchip, or null. */
   irqchip: IrqChip | null = null;
@@ -76,13 +79,13 @@ export class Vm {
     return this.byId.get(id);
   }
 
-  /** @internal */
+  /** @internal Adds a vCPU (KVM_CREATE_VCPU). */
   addVcpu(v: Vcpu): void {
     this.vcpus.push(v);
     this.byId.set(v.id, v);
   }
 
-  /** @internal */
+  /** @internal Removes a vCPU whose fd could not be installed. */
   removeVcpu(v: Vcpu): void {
     const i = this.vcpus.indexOf(v);
     if (i >= 0) this.vcpus.splice(i, 1);

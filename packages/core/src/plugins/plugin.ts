@@ -22,6 +22,7 @@ export interface DeviceRegistration<P = unknown> {
    * collide with a kernel type or with another plugin's type.
    */
   readonly type?: number;
+  /** The device's ops (`struct kvm_device_ops`). */
   readonly ops: DeviceOps<P>;
   /** The attribute table (for the kit, the typed API and snapshots). */
   readonly attrs?: AttrTable;
@@ -35,12 +36,15 @@ export interface DeviceRegistration<P = unknown> {
 export interface KvmPlugin {
   /** Package-style name, e.g. `'@kvmdev/mpic'`. */
   readonly name: string;
+  /** The plugin's own version (semver). */
   readonly version: string;
   /** The `@kvmdev/core` versions it supports, as a semver range (`^0.1.0`, `>=0.1.0 <0.3.0`, `*`). */
   readonly core: string;
   /** Names of plugins that must be registered first. */
   readonly dependencies?: readonly string[];
+  /** The device types it registers (all or none are registered). */
   readonly devices?: readonly DeviceRegistration[];
+  /** The VM/vCPU hooks it adds (arch code, irqchip routing, guest-port handlers). */
   readonly hooks?: KvmHooks;
   /** Architecture profiles for composition (e.g. `'arm64'`). */
   readonly profiles?: readonly ArchProfile[];
@@ -55,10 +59,15 @@ export interface KvmPlugin {
 export interface PluginClaims {
   /** KVM_ENABLE_CAP capabilities. */
   readonly caps?: readonly number[];
+  /** Hypercall numbers. */
   readonly hypercalls?: readonly number[];
+  /** ONE_REG ids. */
   readonly oneRegs?: readonly bigint[];
+  /** VM ioctl request numbers. */
   readonly vmIoctls?: readonly number[];
+  /** vCPU ioctl request numbers. */
   readonly vcpuIoctls?: readonly number[];
+  /** System register encodings. */
   readonly sysregs?: readonly number[];
   /** Architecture profile names. */
   readonly profiles?: readonly string[];
@@ -81,7 +90,9 @@ export interface KvmDeviceRegistry {}
 
 /** The shape of one registry entry. */
 export interface DeviceTypeSpec {
+  /** The kernel (or vendor-range) type number. */
   readonly type: number;
+  /** Attribute group number to its attr id type and payload value type. */
   readonly groups: { readonly [group: number]: { readonly attr: number | bigint; readonly value: number | bigint } };
 }
 

@@ -19,17 +19,25 @@ import { CORE_VERSION } from './version.js';
 
 /** What a registered device type carries. */
 export interface RegisteredType {
+  /** The type number (kernel or vendor range). */
   readonly type: number;
+  /** The typed-API key, e.g. `'KVM_DEV_TYPE_ARM_VGIC_V3'`. */
   readonly key: string;
+  /** The device's ops. */
   readonly ops: DeviceOps;
+  /** Its attribute table (empty when the plugin publishes none). */
   readonly attrs: AttrTable;
+  /** Name of the plugin that registered it. */
   readonly plugin: string;
+  /** Its snapshot spec, if it can be saved and restored. */
   readonly snapshot: DeviceSnapshotSpec | undefined;
+  /** Its setup spec, if composition can set it up. */
   readonly setup: DeviceSetupSpec | undefined;
 }
 
 /** Error thrown for an invalid plugin or a conflicting registration. */
 export class PluginError extends KvmError {
+  /** Name of the plugin that was refused. */
   readonly plugin: string;
   constructor(errno: number, plugin: string, message: string) {
     super(errno, `plugin ${plugin}: ${message}`);

@@ -9,7 +9,9 @@ import type { KvmIrqRoutingEntry } from '../uapi/structs.js';
 
 /** A problem in a VM config: `path` names the field (`devices[1].settings.dist`), `message` says why. */
 export interface ConfigIssue {
+  /** The field, e.g. `devices[1].settings.dist`. */
   readonly path: string;
+  /** What is wrong with it. */
   readonly message: string;
 }
 
@@ -18,7 +20,9 @@ export interface ConfigIssue {
  * attribute payloads (the `Host` of `createHost` is one).
  */
 export interface SetupProcess {
+  /** The user address space. */
   readonly mem: UserMemory;
+  /** A reusable 64-byte user buffer. */
   scratch(): number;
 }
 
@@ -26,6 +30,7 @@ export interface SetupProcess {
 export interface SetupDevice {
   /** The device fd. */
   readonly fd: number;
+  /** The process the device fd lives in. */
   readonly host: SetupProcess;
   /** KVM_SET/GET/HAS_DEVICE_ATTR with a raw payload address; throws KvmError. */
   attrRaw(op: 'set' | 'get' | 'has', group: number, attr: number | bigint, addr: number): number;
@@ -41,6 +46,7 @@ export interface SetupVm {
 
 /** A vCPU of the VM being composed (a typed-API `VcpuHandle` is one). */
 export interface SetupVcpu {
+  /** The vCPU id. */
   readonly id: number;
   /** Any vCPU ioctl; throws KvmError. */
   ioctl(request: number, arg?: number | bigint): number;
@@ -50,8 +56,11 @@ export interface SetupVcpu {
 
 /** What a setup or profile step can use. */
 export interface ComposeContext {
+  /** The process being composed in. */
   readonly host: SetupProcess;
+  /** The VM. */
   readonly vm: SetupVm;
+  /** Its vCPUs, in id order. */
   readonly vcpus: readonly SetupVcpu[];
 }
 
@@ -67,7 +76,9 @@ export interface DeviceSetupSpec {
 
 /** An architecture profile (e.g. `'arm64'`, `'ppc-e500'`, `'ppc-pseries'`). */
 export interface ArchProfile {
+  /** The profile's name, e.g. `'arm64'`. */
   readonly name: string;
+  /** One line on what it models. */
   readonly doc: string;
   /** Device keys this architecture can host. */
   readonly devices: readonly string[];

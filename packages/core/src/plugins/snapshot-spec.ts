@@ -24,14 +24,17 @@ export interface DeviceStateIo {
 
 /** One saved value. `key` is stable and unique within the device (e.g. `'dist.0x104'`, `'icp.2'`). */
 export interface StateEntry {
+  /** Stable key of the entry (see the type's doc). */
   readonly key: string;
   /** Attribute group, or -1 for a vCPU ONE_REG. */
   readonly group: number;
   /** Attribute id (or ONE_REG id when group is -1). */
   readonly attr: bigint;
+  /** Payload size in bytes. */
   readonly size: 4 | 8;
   /** vCPU id the entry belongs to, when it is per-vCPU. */
   readonly vcpu?: number;
+  /** The saved value. */
   value: bigint;
 }
 

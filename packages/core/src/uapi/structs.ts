@@ -9,19 +9,28 @@
  * `UserMemory` is one). Each throws a `KvmError` (EFAULT) on a bad address.
  */
 export interface StructMemory {
+  /** Reads a little-endian u32. */
   getU32(addr: number): number;
+  /** Writes a little-endian u32. */
   setU32(addr: number, value: number): void;
+  /** Reads a little-endian u64. */
   getU64(addr: number): bigint;
+  /** Writes a little-endian u64. */
   setU64(addr: number, value: bigint | number): void;
+  /** Fills `len` bytes with `byte`. */
   fill(addr: number, len: number, byte: number): void;
 }
 
 /** struct kvm_create_device (12 bytes): type@0, fd@4 (out), flags@8. */
 export interface KvmCreateDevice {
+  /** KVM_DEV_TYPE_* (in). */
   type: number;
+  /** The new device fd (out; written on a real create). */
   fd: number;
+  /** KVM_CREATE_DEVICE_TEST or 0 (in). */
   flags: number;
 }
+/** Codec of struct kvm_create_device. */
 export const kvm_create_device = {
   size: 12,
   read(mem: StructMemory, addr: number): KvmCreateDevice {
@@ -36,11 +45,16 @@ export const kvm_create_device = {
 
 /** struct kvm_device_attr (24 bytes): flags@0, group@4, attr u64@8, addr u64@16. */
 export interface KvmDeviceAttrStruct {
+  /** Must be 0. */
   flags: number;
+  /** Attribute group (device-defined). */
   group: number;
+  /** Attribute id within the group (device-defined). */
   attr: bigint;
+  /** User address of the payload (u64 pointer). */
   addr: bigint;
 }
+/** Codec of struct kvm_device_attr. */
 export const kvm_device_attr = {
   size: 24,
   read(mem: StructMemory, addr: number): KvmDeviceAttrStruct {
@@ -61,9 +75,12 @@ export const kvm_device_attr = {
 
 /** struct kvm_irq_level (8 bytes): irq (or status, out) @0, level @4. */
 export interface KvmIrqLevel {
+  /** The IRQ (in), or the status of KVM_IRQ_LINE_STATUS (out, s32). */
   irq: number;
+  /** The line level (0 or 1; ppc also KVM_INTERRUPT_SET etc.). */
   level: number;
 }
+/** Codec of struct kvm_irq_level. */
 export const kvm_irq_level = {
   size: 8,
   read(mem: StructMemory, addr: number): KvmIrqLevel {
@@ -77,10 +94,14 @@ export const kvm_irq_level = {
 
 /** struct kvm_enable_cap (104 bytes): cap@0, flags@4, args[4] u64 @8, pad[64]. */
 export interface KvmEnableCap {
+  /** The KVM_CAP_* number. */
   cap: number;
+  /** Must be 0. */
   flags: number;
+  /** The four u64 arguments. */
   args: [bigint, bigint, bigint, bigint];
 }
+/** Codec of struct kvm_enable_cap. */
 export const kvm_enable_cap = {
   size: 104,
   read(mem: StructMemory, addr: number): KvmEnableCap {
@@ -99,9 +120,12 @@ export const kvm_enable_cap = {
 
 /** struct kvm_one_reg (16 bytes): id u64@0, addr u64@8. */
 export interface KvmOneReg {
+  /** The register id (KVM_REG_<arch> | KVM_REG_SIZE_* | index). */
   id: bigint;
+  /** User address of the value. */
   addr: bigint;
 }
+/** Codec of struct kvm_one_reg. */
 export const kvm_one_reg = {
   size: 16,
   read(mem: StructMemory, addr: number): KvmOneReg {
@@ -115,12 +139,18 @@ export const kvm_one_reg = {
 
 /** struct kvm_msi (32 bytes): address_lo@0, address_hi@4, data@8, flags@12, devid@16, pad[12]. */
 export interface KvmMsi {
+  /** MSI address bits 31:0. */
   addressLo: number;
+  /** MSI address bits 63:32. */
   addressHi: number;
+  /** MSI data (payload). */
   data: number;
+  /** 0 or KVM_MSI_VALID_DEVID. */
   flags: number;
+  /** Device id, meaningful with KVM_MSI_VALID_DEVID. */
   devid: number;
 }
+/** Codec of struct kvm_msi. */
 export const kvm_msi = {
   size: 32,
   read(mem: StructMemory, addr: number): KvmMsi {
@@ -203,9 +233,12 @@ export const kvm_irq_routing = {
 
 /** struct kvm_vcpu_init (32 bytes): target@0, features[7]@4. */
 export interface KvmVcpuInit {
+  /** KVM_ARM_TARGET_* (from KVM_ARM_PREFERRED_TARGET). */
   target: number;
+  /** Seven u32 feature bitmaps (KVM_ARM_VCPU_*). */
   features: number[];
 }
+/** Codec of struct kvm_vcpu_init. */
 export const kvm_vcpu_init = {
   size: 32,
   read(mem: StructMemory, addr: number): KvmVcpuInit {
@@ -221,9 +254,12 @@ export const kvm_vcpu_init = {
 
 /** struct kvm_arm_device_addr (16 bytes): id u64@0, addr u64@8. */
 export interface KvmArmDeviceAddr {
+  /** KVM_ARM_DEVICE_* id (device id << 16 | address type). */
   id: bigint;
+  /** The guest-physical base address. */
   addr: bigint;
 }
+/** Codec of struct kvm_arm_device_addr. */
 export const kvm_arm_device_addr = {
   size: 16,
   read(mem: StructMemory, addr: number): KvmArmDeviceAddr {
