@@ -63,6 +63,8 @@ export type RuleId =
   | 'efault'
   | 'set-rejected-no-change'
   | 'errno-samples'
+  | 'set-once'
+  | 'per-vcpu'
   | 'lifetime'
   | 'vm-refs'
   | 'fuzz'
@@ -79,8 +81,10 @@ export const RULES: Readonly<Record<RuleId, string>> = Object.freeze({
   'eperm-accessor': 'a missing accessor gives EPERM (core-enforced) and the table does not claim that access',
   'enxio-unknown': 'unknown groups and attributes give ENXIO',
   efault: 'a bad payload address (NULL, unmapped, end of buffer) gives EFAULT on GET and SET',
-  'set-rejected-no-change': 'a rejected SET changes no state',
-  'errno-samples': 'every invalid sample fails with its documented errno',
+  'set-rejected-no-change': 'a rejected SET changes no state, on a freshly created device and after the valid samples',
+  'errno-samples': 'every invalid sample fails with its documented errno, each on its own fresh device',
+  'set-once': 'a set-once attribute refuses a second SET with its errno and no change, and a rejected SET does not use it up',
+  'per-vcpu': "a per-vCPU attribute works for every vCPU, leaves the other vCPUs' state alone and refuses an id that names no vCPU",
   lifetime: 'release/destroy run exactly once, at the right time (last close incl. dup / VM teardown after the vCPUs)',
   'vm-refs': 'the device neither keeps the VM alive nor frees it early',
   fuzz: 'randomized attribute traffic never throws and returns only success or a documented negative errno',
@@ -105,6 +109,14 @@ export interface ConformanceReport {
   readonly violations: readonly Violation[];
   /** Rules that ran. */
   readonly checked: readonly RuleId[];
+  /** Rules that did not run, with the reason (the spec skipped them, or they do not apply to this device). */
+  readonly skipped: readonly SkippedRule[];
+}
+
+/** A rule that did not run, and why. */
+export interface SkippedRule {
+  readonly rule: RuleId;
+  readonly reason: string;
 }
 
 /** The fixture a rule runs in: a fresh host, VM and vCPUs, and the device type number. */
@@ -118,20 +130,52 @@ export interface ConformanceContext extends VmFixture {
 /** A (group, attr, value) tuple. */
 export interface AttrSample {
   readonly group: number;
+  /** The attribute id (for a per-vCPU sample: the id that addresses vCPU 0, `perVcpu.attr(0)`). */
   readonly attr: number | bigint;
-  /** SET payload (default 0). A function computes it in the rule's fresh context (e.g. an fd it opens). */
-  readonly value?: Payload | ((ctx: ConformanceContext) => Payload);
+  /**
+   * SET payload (default 0). A function computes it in the rule's fresh context (e.g. an fd it
+   * opens); for a per-vCPU sample it also gets the vCPU id the call addresses.
+   */
+  readonly value?: Payload | ((ctx: ConformanceContext, vcpuId: number) => Payload);
   /** Payload size; default from the attribute table (4 when the table does not say). */
   readonly size?: PayloadSize;
   /** For messages. */
   readonly name?: string;
+  /**
+   * SET samples only: the attribute can be set once. A second SET fails with this errno (for
+   * example EEXIST or EBUSY) and changes nothing; a rejected SET must not use the attribute up.
+   */
+  readonly once?: number;
+  /** SET samples only: the attribute exists once per vCPU (see {@link PerVcpuAttr}). */
+  readonly perVcpu?: PerVcpuAttr;
+}
+
+/** How a per-vCPU attribute addresses its vCPU. */
+export interface PerVcpuAttr {
+  /** The attribute id that addresses the vCPU with this id (the fixture's vCPU ids are 0..vcpus-1). */
+  attr(vcpuId: number): number | bigint;
+  /** errno of SET/GET for an id that names no vCPU (`attr(vcpus)`); unchecked when absent. */
+  readonly missing?: number;
 }
 
 /** A call that must fail with `errno`. */
 export interface InvalidSample extends AttrSample {
   readonly op: 'set' | 'get' | 'has';
   readonly errno: number;
+  /**
+   * The state the call meets for `errno-samples`: `'samples'` (default: after every valid SET
+   * sample, in order) or `'create'` (a freshly created device that no sample has touched). Each
+   * invalid sample gets its own device. `set-rejected-no-change` checks a rejected SET in both states.
+   */
+  readonly after?: 'samples' | 'create';
 }
+
+/**
+ * How the kit probes a group whose attribute table describes its ids as a string (a computed
+ * encoding such as `'offset | vcpu id << 32'`): `unknown` lists ids that must give ENXIO;
+ * `anyAttr` says why every id is valid (the kernel ignores `attr` for the group).
+ */
+export type AttrEncodingProbe = { readonly unknown: readonly (number | bigint)[] } | { readonly anyAttr: string };
 
 /** A situation in which the plugin's create must fail. */
 export interface CreateErrorCase {
@@ -196,10 +240,24 @@ export interface DeviceConformanceSpec {
    * offset reads as 0 and ignores writes, but HAS gives ENXIO). Say which kernel rule it follows.
    */
   readonly hasRejectsButAccessible?: (group: number, attr: bigint) => boolean;
+  /**
+   * Probes for the groups whose table entry gives `attrs` as a string, by group number. The kit
+   * refuses (`enxio-unknown` fails) a string group it has no entry for: it cannot invent ids.
+   */
+  readonly encodings?: Readonly<Record<number, AttrEncodingProbe>>;
   /** Run only these rules. */
   readonly rules?: readonly RuleId[];
-  /** Skip these rules (say why in your test). */
-  readonly skip?: readonly RuleId[];
+  /** Skip these rules: a map from rule id to the reason (shown on the skipped jest test), or a list of ids. */
+  readonly skip?: readonly RuleId[] | Readonly<Partial<Record<RuleId, string>>>;
+}
+
+/** The reason `spec` skips `rule`, or undefined when it does not. */
+export function skipReason(spec: DeviceConformanceSpec, rule: RuleId): string | undefined {
+  const s = spec.skip;
+  if (!s) return undefined;
+  if (Array.isArray(s)) return (s as readonly RuleId[]).includes(rule) ? 'skipped by the spec (no reason given)' : undefined;
+  const r = (s as Partial<Record<RuleId, string>>)[rule];
+  return r === undefined ? undefined : `skipped by the spec: ${r}`;
 }
 
 const DEFAULT_ERRNOS = [EPERM, ENOENT, ENXIO, E2BIG, EBADF, EAGAIN, ENOMEM, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ENOSPC, ERANGE, ENOSYS, ENODATA, EOVERFLOW, EOPNOTSUPP];
@@ -306,10 +364,23 @@ class Bench {
     return ret < 0 ? -this.host.errno : ret;
   }
 
-  /** SET of a sample with its payload in the reusable buffer. */
-  /** The sample's payload (a value function runs now, in this context). */
-  resolve(s: AttrSample): Payload {
-    return typeof s.value === 'function' ? s.value(this.ctx) : (s.value ?? 0);
+  /** The sample's payload (a value function runs now, in this context, for vCPU `vcpuId`). */
+  resolve(s: AttrSample, vcpuId = 0): Payload {
+    return typeof s.value === 'function' ? s.value(this.ctx, vcpuId) : (s.value ?? 0);
+  }
+
+  /** Applies the first `n` valid SET samples (default all), in order; returns their results. */
+  applySets(n = Number.POSITIVE_INFINITY): number[] {
+    const sets = this.kit.spec.samples.set ?? [];
+    const out: number[] = [];
+    for (let i = 0; i < sets.length && i < n; i++) out.push(this.setSample(sets[i]!));
+    return out;
+  }
+
+  /** A fresh device in the state an invalid sample asks for (`after`). */
+  prepare(after: 'samples' | 'create'): void {
+    this.create();
+    if (after === 'samples') this.applySets();
   }
 
   setSample(s: AttrSample, fd = this.ctx.devFd, v: Payload = this.resolve(s)): number {
@@ -424,12 +495,62 @@ class Kit {
       for (const a of d.attrs) if (canRead(a.access ?? d.access)) out.push({ group: d.group, attr: a.attr, size: a.size ?? d.size });
     }
     for (const s of this.spec.samples.get ?? []) out.push(s);
+    // what the valid SETs write, where the table says it can be read back (every vCPU's copy)
+    for (const s of this.spec.samples.set ?? []) {
+      const acc = this.access(s.group, s.attr);
+      if (acc && canRead(acc) && this.decl(s.group)?.state !== false) out.push(...this.perVcpuCopies(s));
+    }
     return out;
+  }
+
+  /** The fixture's vCPU ids. */
+  vcpuIds(): number[] {
+    return Array.from({ length: this.spec.vcpus ?? 0 }, (_, i) => i);
+  }
+
+  /** A per-vCPU sample addressed to each vCPU (the sample itself when it is not per-vCPU). */
+  perVcpuCopies(s: AttrSample): AttrSample[] {
+    const pv = s.perVcpu;
+    if (!pv) return [s];
+    return this.vcpuIds().map((id) => ({ ...s, attr: pv.attr(id), name: `${s.name ?? 'sample'} vCPU ${id}` }));
   }
 
   /** Every (group, attr) the kit knows to be valid. */
   known(): AttrSample[] {
-    return [...this.listed(), ...(this.spec.samples.set ?? []), ...(this.spec.samples.get ?? [])];
+    return [...this.listed(), ...(this.spec.samples.set ?? []).flatMap((s) => this.perVcpuCopies(s)), ...(this.spec.samples.get ?? [])];
+  }
+
+  /** Groups whose `attrs` is a string, with the spec's probe (undefined: the spec gives none). */
+  encodedGroups(): { decl: AttrDecl; probe: AttrEncodingProbe | undefined }[] {
+    return this.table.filter((d) => typeof d.attrs === 'string').map((decl) => ({ decl, probe: this.spec.encodings?.[decl.group] }));
+  }
+
+  /** Why `rule` does not apply to this spec (it is then reported as skipped), or undefined. */
+  notApplicable(rule: RuleId): string | undefined {
+    const sm = this.spec.samples;
+    const sets = sm.set ?? [];
+    const invalid = sm.invalid ?? [];
+    switch (rule) {
+      case 'create-error':
+        return this.spec.singleton === undefined && !this.spec.createErrors?.length ? 'the spec declares no singleton errno and no createErrors' : undefined;
+      case 'has-ignores-addr':
+        return this.ops.hasAttr ? undefined : 'the device has no hasAttr (HAS is EPERM from the core)';
+      case 'efault':
+        return [...sets, ...(sm.get ?? [])].some((x) => this.sizeOf(x) > 0) ? undefined : 'no SET or GET sample carries a payload';
+      case 'set-rejected-no-change':
+        return invalid.some((x) => x.op === 'set') || sets.length
+          ? undefined
+          : 'no SET sample and no invalid SET sample (enxio-unknown and fuzz still check rejected SETs)';
+      case 'errno-samples':
+        return invalid.length ? undefined : 'the spec gives no invalid samples';
+      case 'set-once':
+        return sets.some((x) => x.once !== undefined) ? undefined : 'no SET sample declares `once` (a set-once attribute)';
+      case 'per-vcpu':
+        if (!sets.some((x) => x.perVcpu)) return 'no SET sample declares `perVcpu` (a per-vCPU attribute)';
+        return (this.spec.vcpus ?? 0) >= 2 ? undefined : 'per-vCPU samples need vcpus >= 2 in the spec';
+      default:
+        return undefined;
+    }
   }
 
   knownGroups(): number[] {
@@ -601,6 +722,13 @@ const rules: Record<RuleId, RuleFn> = {
   },
 
   'enxio-unknown'(kit, bench) {
+    for (const { decl, probe } of kit.encodedGroups()) {
+      if (probe) continue;
+      kit.report(
+        'enxio-unknown',
+        `group ${decl.name} (${decl.group}) describes its attribute ids as a string ('${decl.attrs as string}'), so the kit cannot tell which ids do not exist: give encodings: { ${decl.group}: { unknown: [ids that must give ENXIO] } }, or { anyAttr: 'why every id is valid' } when the device ignores attr`,
+      );
+    }
     const b = bench();
     b.create();
     for (const s of unknownProbes(kit)) {
@@ -627,38 +755,164 @@ const rules: Record<RuleId, RuleFn> = {
         if (r !== -EFAULT) kit.report('efault', `GET ${label(s)} with a ${k} address returned ${en(r < 0 ? -r : 0)}, expected EFAULT`);
       }
     }
-    for (const s of kit.spec.samples.set ?? []) {
+    // each SET sample on a fresh device in the state the valid SET meets (the samples before it
+    // applied): a bad address must give EFAULT, change nothing and not use the attribute up
+    const sets = kit.spec.samples.set ?? [];
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
       const size = kit.sizeOf(s);
-      if (size === 0 || b.setSample(s) < 0) continue;
+      if (size === 0) continue;
+      const f = bench();
+      f.create();
+      f.applySets(i);
       for (const k of kinds) {
-        const fp = b.fingerprint();
-        const r = b.call('set', s.group, s.attr, b.badAddr(k, size));
+        const fp = f.fingerprint();
+        const r = f.call('set', s.group, s.attr, f.badAddr(k, size));
         if (r !== -EFAULT) kit.report('efault', `SET ${label(s)} with a ${k} address returned ${en(r < 0 ? -r : 0)}, expected EFAULT`);
-        if (b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} with a ${k} address changed state`);
+        if (f.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} with a ${k} address changed state`);
       }
+      const ok = f.setSample(s);
+      if (ok < 0 && b.setSample(s) >= 0) kit.report('efault', `SET ${label(s)} fails with ${en(-ok)} after SETs with bad addresses: a rejected SET used it up`);
+      f.dispose();
     }
   },
 
   'set-rejected-no-change'(kit, bench) {
-    const b = bench();
-    b.create();
-    for (const s of kit.spec.samples.set ?? []) b.setSample(s);
+    // every invalid SET on a device of its own, in both known states: freshly created (no valid
+    // sample has touched it, so a set-once attribute is still unset) and after the valid samples
+    const states = [
+      ['create', 'on a freshly created device'],
+      ['samples', 'after the valid SET samples'],
+    ] as const;
     for (const s of kit.spec.samples.invalid ?? []) {
       if (s.op !== 'set') continue;
-      const v = b.resolve(s);
-      const fp = b.fingerprint();
-      const r = b.setSample(s, undefined, v);
-      if (r < 0 && b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} failed with ${en(-r)} but changed state`);
+      for (const [after, where] of states) {
+        const b = bench();
+        b.prepare(after);
+        const v = b.resolve(s);
+        const fp = b.fingerprint();
+        const r = b.setSample(s, undefined, v);
+        if (r < 0 && b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(s)} failed with ${en(-r)} ${where} but changed state`);
+        b.dispose();
+      }
+    }
+    // a rejected SET of a valid sample's attribute (the invalid samples on it) must leave it settable
+    const sets = kit.spec.samples.set ?? [];
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
+      const bad = (kit.spec.samples.invalid ?? []).filter((x) => x.op === 'set' && x.group === s.group && BigInt(x.attr) === BigInt(s.attr));
+      if (!bad.length) continue;
+      const b = bench();
+      b.create();
+      b.applySets(i);
+      const rejected = bad.filter((x) => b.setSample(x) < 0);
+      const r = b.setSample(s);
+      if (rejected.length && r < 0) {
+        const ref = bench();
+        ref.create();
+        ref.applySets(i);
+        if (ref.setSample(s) >= 0)
+          kit.report('set-rejected-no-change', `SET ${label(s)} fails with ${en(-r)} after the rejected ${rejected.map(label).join(', ')}: a rejected SET changed what the valid one meets`);
+        ref.dispose();
+      }
+      b.dispose();
     }
   },
 
   'errno-samples'(kit, bench) {
-    const b = bench();
-    b.create();
-    for (const s of kit.spec.samples.set ?? []) b.setSample(s);
     for (const s of kit.spec.samples.invalid ?? []) {
+      const b = bench();
+      b.prepare(s.after ?? 'samples');
       const r = s.op === 'set' ? b.setSample(s) : s.op === 'get' ? b.getSample(s).ret : b.call('has', s.group, s.attr, 0);
-      if (r !== -s.errno) kit.report('errno-samples', `${s.op.toUpperCase()} ${label(s)} returned ${en(r < 0 ? -r : 0)}, expected ${en(s.errno)}`);
+      const where = s.after === 'create' ? ' on a freshly created device' : '';
+      if (r !== -s.errno) kit.report('errno-samples', `${s.op.toUpperCase()} ${label(s)}${where} returned ${en(r < 0 ? -r : 0)}, expected ${en(s.errno)}`);
+      b.dispose();
+    }
+  },
+
+  'set-once'(kit, bench) {
+    const sets = kit.spec.samples.set ?? [];
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
+      if (s.once === undefined) continue;
+      const copies = kit.perVcpuCopies(s);
+      for (let k = 0; k < copies.length; k++) {
+        const c = copies[k]!;
+        const id = s.perVcpu ? kit.vcpuIds()[k]! : 0;
+        const b = bench();
+        b.create();
+        b.applySets(i);
+        // the invalid SETs of this attribute first: rejected, they must not use it up
+        const bad = (kit.spec.samples.invalid ?? []).filter((x) => x.op === 'set' && x.group === c.group && BigInt(x.attr) === BigInt(c.attr));
+        const rejected = bad.filter((x) => b.setSample(x) < 0);
+        const v = b.resolve(s, id);
+        const first = b.setSample(c, undefined, v);
+        if (first === -s.once && rejected.length) {
+          kit.report('set-once', `SET ${label(c)} fails with ${en(s.once)} after only rejected SETs (${rejected.map(label).join(', ')}): a rejected SET used the set-once attribute up`);
+          b.dispose();
+          continue;
+        }
+        if (first < 0) {
+          kit.report('set-once', `the first SET of ${label(c)} failed with ${en(-first)} (the samples rule names the cause)`);
+          b.dispose();
+          continue;
+        }
+        const fp = b.fingerprint();
+        const again = b.setSample(c, undefined, b.resolve(s, id));
+        if (again !== -s.once) kit.report('set-once', `a second SET of the set-once ${label(c)} returned ${en(again < 0 ? -again : 0)}, expected ${en(s.once)}`);
+        if (b.fingerprint() !== fp) kit.report('set-once', `a second SET of the set-once ${label(c)} changed state`);
+        const h = b.call('has', c.group, c.attr, 0);
+        if (kit.ops.hasAttr && h !== 0) kit.report('set-once', `HAS ${label(c)} says ${en(-h)} once the attribute is set (HAS does not depend on state)`);
+        b.dispose();
+      }
+    }
+  },
+
+  'per-vcpu'(kit, bench) {
+    const ids = kit.vcpuIds();
+    const sets = kit.spec.samples.set ?? [];
+    for (let i = 0; i < sets.length; i++) {
+      const s = sets[i]!;
+      const pv = s.perVcpu;
+      if (!pv) continue;
+      const readable = canRead(kit.access(s.group, s.attr) ?? 'w');
+      for (const id of ids) {
+        const b = bench();
+        b.create();
+        b.applySets(i);
+        const copies = kit.perVcpuCopies(s);
+        const others = () => copies.filter((_, j) => j !== id).map((o) => JSON.stringify(b.getSample(o), (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)));
+        const before = readable ? others() : [];
+        const c = copies[id]!;
+        const r = b.setSample(c, undefined, b.resolve(s, id));
+        if (r < 0) kit.report('per-vcpu', `SET ${label(c)} failed with ${en(-r)}`);
+        else if (readable && others().join() !== before.join()) kit.report('per-vcpu', `SET ${label(c)} changed another vCPU's copy of the attribute`);
+        if (s.once !== undefined && r >= 0) {
+          for (const o of copies) {
+            if (o === c) continue;
+            const ro = b.setSample(o, undefined, b.resolve(s, ids[copies.indexOf(o)]!));
+            if (ro < 0) kit.report('per-vcpu', `after SET ${label(c)}, SET ${label(o)} fails with ${en(-ro)}: set-once is per vCPU`);
+            break;
+          }
+        }
+        b.dispose();
+      }
+      if (pv.missing !== undefined) {
+        const b = bench();
+        b.create();
+        b.applySets(i);
+        const m: AttrSample = { ...s, attr: pv.attr(ids.length), name: `${s.name ?? 'sample'} for vCPU id ${ids.length} (no such vCPU)` };
+        const v = b.resolve(s, 0);
+        const fp = b.fingerprint();
+        const r = b.setSample(m, undefined, v);
+        if (r !== -pv.missing) kit.report('per-vcpu', `SET ${label(m)} returned ${en(r < 0 ? -r : 0)}, expected ${en(pv.missing)}`);
+        if (b.fingerprint() !== fp) kit.report('set-rejected-no-change', `SET ${label(m)} failed with ${en(r < 0 ? -r : 0)} but changed state`);
+        if (readable) {
+          const g = b.getSample(m).ret;
+          if (g !== -pv.missing) kit.report('per-vcpu', `GET ${label(m)} returned ${en(g < 0 ? -g : 0)}, expected ${en(pv.missing)}`);
+        }
+        b.dispose();
+      }
     }
   },
 
@@ -746,7 +1000,11 @@ function unknownProbes(kit: Kit): AttrSample[] {
   const max = groups.length ? Math.max(...groups) : 0;
   for (const g of [max + 1, 0xffff, 0x7fffffff, 0xffffffff]) if (!groups.includes(g)) out.push({ group: g, attr: 0, name: 'unknown group' });
   for (const d of kit.table) {
-    if (typeof d.attrs === 'string') continue;
+    if (typeof d.attrs === 'string') {
+      const probe = kit.spec.encodings?.[d.group];
+      if (probe && 'unknown' in probe) for (const a of probe.unknown) out.push({ group: d.group, attr: a, name: `unknown attr of ${d.name}` });
+      continue;
+    }
     const ids = d.attrs.map((a) => BigInt(a.attr));
     // biome-ignore lint/complexity/useMathMinMax: bigints (Math.max would throw)
     const top = ids.reduce((m, x) => (x > m ? x : m), 0n);
@@ -875,9 +1133,16 @@ export function runConformance(spec: DeviceConformanceSpec, options: RunOptions 
   const kit = new Kit(spec);
   const wanted = options.rules ?? spec.rules ?? RULE_IDS;
   const checked: RuleId[] = [];
+  const skipped: SkippedRule[] = [];
   const bugSeen = new Set<string>();
+  const noThrow = wanted.includes('no-throw') && skipReason(spec, 'no-throw') === undefined;
   for (const id of RULE_IDS) {
-    if (!wanted.includes(id) || spec.skip?.includes(id)) continue;
+    if (!wanted.includes(id)) continue;
+    const why = skipReason(spec, id) ?? kit.notApplicable(id);
+    if (why !== undefined) {
+      skipped.push({ rule: id, reason: why });
+      continue;
+    }
     checked.push(id);
     const benches: Bench[] = [];
     const bench = () => {
@@ -892,7 +1157,7 @@ export function runConformance(spec: DeviceConformanceSpec, options: RunOptions 
       else kit.report(id, `the rule could not run: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }
     for (const b of benches) {
-      if (id !== 'fuzz' && wanted.includes('no-throw') && !spec.skip?.includes('no-throw')) {
+      if (id !== 'fuzz' && noThrow) {
         for (const bug of b.bugs) {
           const m = `plugin code threw during rule ${id} (${bug}); the VM is bugged and the call failed with EIO`;
           if (!bugSeen.has(bug)) kit.report('no-throw', m);
@@ -902,12 +1167,27 @@ export function runConformance(spec: DeviceConformanceSpec, options: RunOptions 
       b.dispose();
     }
   }
-  return { device: spec.name ?? kit.key, ok: kit.violations.length === 0, violations: kit.violations, checked };
+  return { device: spec.name ?? kit.key, ok: kit.violations.length === 0, violations: kit.violations, checked, skipped };
 }
 
-/** Formats a report's violations, one per line. */
+/**
+ * Why each rule would be skipped for `spec` (skipped by the spec, or not applicable to the
+ * device), without running anything. `describeDeviceConformance` registers these as skipped tests.
+ */
+export function skippedRules(spec: DeviceConformanceSpec): SkippedRule[] {
+  const kit = new Kit(spec);
+  const out: SkippedRule[] = [];
+  for (const id of RULE_IDS) {
+    const why = skipReason(spec, id) ?? kit.notApplicable(id);
+    if (why !== undefined) out.push({ rule: id, reason: why });
+  }
+  return out;
+}
+
+/** Formats a report's violations, one per line, and the skipped rules with their reasons. */
 export function formatReport(r: ConformanceReport): string {
-  if (r.ok) return `${r.device}: conforms (${r.checked.length} rules)`;
-  return `${r.device}: ${r.violations.length} violation(s)\n${r.violations.map((v) => `  ${v.message}`).join('\n')}`;
+  const skipped = r.skipped.length ? `\n${r.skipped.map((x) => `  skipped ${x.rule}: ${x.reason}`).join('\n')}` : '';
+  if (r.ok) return `${r.device}: conforms (${r.checked.length} rules)${skipped}`;
+  return `${r.device}: ${r.violations.length} violation(s)\n${r.violations.map((v) => `  ${v.message}`).join('\n')}${skipped}`;
 }
 
