@@ -3,7 +3,7 @@
  * on (TEST create, EEXIST for a second GIC, HAS/GET/SET agreement, EFAULT, rejected SETs,
  * destroy-style lifetime, VM references, random traffic).
  */
-import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
+import { EBUSY, EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
 import { describeDeviceConformance } from '@kvmdev/testing';
 import { armVgic } from '../src/internal.js';
 
@@ -38,6 +38,16 @@ describeDeviceConformance({
       { op: 'get', group: 4, attr: 0, size: 4, errno: ENXIO },
     ],
   },
+  // the register groups of an uninitialized GICv3 are EBUSY on GET/SET before any offset check
+  // (vgic_v3_attr_regs_access); HAS looks the offset up (vgic_v3_has_attr_regs)
+  encodings: {
+    1: { unknown: [0x10000, 0xffff], errno: { get: EBUSY, set: EBUSY } },
+    3: { anyAttr: 'NR_IRQS: the kernel does not look at attr' },
+    5: { unknown: [0x20000], errno: { get: EBUSY, set: EBUSY } },
+    6: { unknown: [0, 0x3fff], errno: { get: EBUSY, set: EBUSY } },
+    7: { unknown: [0x400], errno: { get: EBUSY, set: EBUSY } }, // info field 1: not VGIC_LEVEL_INFO_LINE_LEVEL
+    9: { anyAttr: 'MAINT_IRQ: the kernel does not look at attr' },
+  },
 });
 
 describeDeviceConformance({
@@ -62,5 +72,12 @@ describeDeviceConformance({
       { op: 'set', group: 3, attr: 0, value: 100, size: 4, errno: EINVAL },
       { op: 'has', group: 4, attr: 3, errno: ENXIO },
     ],
+  },
+  // GICv2 register groups: an unknown offset reads as 0 and ignores writes (vgic_uaccess; lazy
+  // init), HAS gives ENXIO (vgic_v2_has_attr_regs)
+  encodings: {
+    1: { unknown: [0x10000, 0xffff], errno: { get: 0, set: 0 } },
+    2: { unknown: [0x2000, 0xffff], errno: { get: 0, set: 0 } },
+    3: { anyAttr: 'NR_IRQS: the kernel does not look at attr' },
   },
 });

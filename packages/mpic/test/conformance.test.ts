@@ -38,8 +38,12 @@ for (const deviceKey of ['KVM_DEV_TYPE_FSL_MPIC_20', 'KVM_DEV_TYPE_FSL_MPIC_42']
         { op: 'has', group: 3, attr: 257, errno: ENXIO },
       ],
     },
-    // Note: HAS(GRP_REGISTER, any offset) is 0 with no alignment or hole check while GET/SET of a
-    // misaligned offset is ENXIO (a kernel quirk, tested in device.test.ts); the kit's has-get-set
-    // rule only probes the samples above, which are all implemented.
+    encodings: {
+      // mpic_has_attr: HAS(GRP_REGISTER, any offset) is 0 with no alignment or hole check, while
+      // GET/SET of a misaligned or unmapped offset is ENXIO (access_reg; a kernel quirk)
+      2: { unknown: [0x1002, 0x40000, 1n << 32n], errno: { has: 0 } },
+      // IRQ_ACTIVE above MAX_SRC: HAS is ENXIO, GET/SET are EINVAL (mpic_get_attr/mpic_set_attr)
+      3: { unknown: [257, 0xffffffff, 1n << 32n], errno: { get: EINVAL, set: EINVAL } },
+    },
   });
 }

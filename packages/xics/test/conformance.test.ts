@@ -27,6 +27,11 @@ describeDeviceConformance({
       { op: 'has', group: 2, attr: 1, errno: ENXIO },
     ],
   },
+  encodings: {
+    // a source number outside 16 <= n < 2^20: HAS is ENXIO (xics_has_attr), GET/SET are ENOENT
+    // (xics_get_source/xics_set_source)
+    1: { unknown: [0, 15, 1 << 20, 1n << 32n], errno: { get: ENOENT, set: ENOENT } },
+  },
   afterCreate(ctx) {
     // connect vCPU 0 as server 0 (KVM_ENABLE_CAP(KVM_CAP_IRQ_XICS)) so priority-5 sources have a server
     const cap = ctx.host.mem.alloc(104);
