@@ -1,0 +1,46 @@
+/**
+ * kvmdev's own side of each target: which plugins (and host options) make the model of the
+ * machine the kernel target runs on. A VM composed like a real host's has every device that host
+ * has, so each target carries KVM-VFIO too (every kernel compared here has it).
+ *
+ * When a host profile for a target exists in the model (issue 13 item 7: the QEMU TCG `-cpu max`
+ * arm64 host, the ppc64 pseries host), select it here; when the model speaks ppc64's ioctl
+ * encoding (issue 13 item 13), set `encoding: 'powerpc'` for the ppc64 targets.
+ * @packageDocumentation
+ */
+import { createHost } from '@kvmdev/core';
+import { armVgic } from '@kvmdev/arm-vgic';
+import { xics } from '@kvmdev/xics';
+import { createVfioPlugin } from '@acme/kvmdev-vfio';
+import type { KvmPlugin } from '@kvmdev/core';
+import type { ModelTarget } from '../src/index.js';
+
+/**
+ * KVM-VFIO under its kernel type number (KVM_DEV_TYPE_VFIO, 4), as every kernel compared here
+ * numbers it (issue 13 item 11; a no-op once the plugin registers itself under 4).
+ */
+function kvmVfio(spaprTce: boolean): KvmPlugin {
+  const p = createVfioPlugin({ spaprTce });
+  return { ...p, devices: (p.devices ?? []).map((d) => ({ ...d, type: d.type ?? 4 })) };
+}
+/** x86 and arm64 kernels have no CONFIG_SPAPR_TCE_IOMMU; ppc64 ones do. */
+const vfioPlain = kvmVfio(false);
+const vfioPpc = kvmVfio(true);
+
+/** Target name → how to build the model of it. */
+export const MODELS: Readonly<Record<string, ModelTarget>> = {
+  host: { createHost: () => createHost({ plugins: [vfioPlain] }) },
+  'arm64-gicv3': { createHost: () => createHost({ plugins: [armVgic, vfioPlain] }) },
+  'arm64-gicv2': { createHost: () => createHost({ plugins: [armVgic, vfioPlain] }) },
+  'ppc64-pseries': { createHost: () => createHost({ plugins: [xics, vfioPpc] }) },
+  'ppc64-powernv9': { createHost: () => createHost({ plugins: [xics, vfioPpc] }) },
+};
+
+/** Targets in report order; `apart` ones are reported separately (optional). */
+export const TARGET_ORDER: readonly { readonly name: string; readonly apart?: boolean }[] = [
+  { name: 'host' },
+  { name: 'arm64-gicv3' },
+  { name: 'arm64-gicv2' },
+  { name: 'ppc64-pseries' },
+  { name: 'ppc64-powernv9', apart: true },
+];
