@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  entry: ['src/index.ts', 'src/runner/index.ts'],
   format: ['esm', 'cjs'],
   target: 'es2022',
   tsconfig: 'tsconfig.build.json',

@@ -30,17 +30,32 @@ import {
   summarize,
 } from '../src/index.js';
 import { recordTarget, targetUnavailable } from '../src/runner/index.js';
-import { DIVERGENCES, type SuiteScenario, loadDivergences, loadRecordings, loadScenarios, runsOn, writeRecordings } from '../suite/files.js';
+import {
+  DIVERGENCES,
+  type SuiteScenario,
+  loadDivergences,
+  loadRecordings,
+  loadScenarios,
+  runsOn,
+  writeRecordings,
+} from '../suite/files.js';
 import { MODELS, TARGET_ORDER } from '../suite/models.js';
 
 const argv = process.argv.slice(2);
 const flag = (f: string): boolean => argv.includes(f);
-const targetsWanted = argv.flatMap((a, i) => (a === '--target' && argv[i + 1] ? [argv[i + 1]!] : []));
+const targetsWanted = argv.flatMap((a, i) =>
+  a === '--target' && argv[i + 1] ? [argv[i + 1]!] : [],
+);
 const check = flag('--check');
 const offline = flag('--offline');
 const log = (m: string): void => console.log(`  · ${m}`);
 
-function compareAll(target: string, recs: readonly Recording[], scenarios: readonly SuiteScenario[], divs: readonly Divergence[]): ScenarioComparison[] {
+function compareAll(
+  target: string,
+  recs: readonly Recording[],
+  scenarios: readonly SuiteScenario[],
+  divs: readonly Divergence[],
+): ScenarioComparison[] {
   const model = MODELS[target]!;
   return recs.flatMap((r) => {
     const s = scenarios.find((x) => x.path === r.scenario);
@@ -63,7 +78,11 @@ function drift(live: readonly Recording[], old: readonly Recording[]): string[] 
       continue;
     }
     const before = new Map(recordedSteps(o).map((s) => [s.key, s.text]));
-    for (const s of recordedSteps(r)) if (before.get(s.key) !== s.text) out.push(`${r.scenario} ${s.key}: recorded ${before.get(s.key) ?? '(no step)'}, kernel now ${s.text}`);
+    for (const s of recordedSteps(r))
+      if (before.get(s.key) !== s.text)
+        out.push(
+          `${r.scenario} ${s.key}: recorded ${before.get(s.key) ?? '(no step)'}, kernel now ${s.text}`,
+        );
   }
   return out;
 }
@@ -93,18 +112,28 @@ async function main(): Promise<number> {
         console.log(`  SKIPPED: cannot run ${name} here: ${why}`);
         continue;
       }
-      const run = await recordTarget(name, mine.map((s) => ({ path: s.path, source: s.source })), log);
+      const run = await recordTarget(
+        name,
+        mine.map((s) => ({ path: s.path, source: s.source })),
+        log,
+      );
       console.log(`  kernel ${run.kernel.release} (${run.machine}), ${run.seconds.toFixed(1)} s`);
       for (const p of run.problems) console.log(`  PROBLEM: ${p}`);
-      for (const m of run.mismatches) console.log(`  VOCABULARY: ${m.name} is ${m.headers} in the target's headers, ${m.language} in the language`);
-      for (const o of run.output.other.filter((l) => /WARNING|BUG|Oops|Call trace/i.test(l))) console.log(`  KERNEL: ${o}`);
+      for (const m of run.mismatches)
+        console.log(
+          `  VOCABULARY: ${m.name} is ${m.headers} in the target's headers, ${m.language} in the language`,
+        );
+      for (const o of run.output.other.filter((l) => /WARNING|BUG|Oops|Call trace/i.test(l)))
+        console.log(`  KERNEL: ${o}`);
       if (run.mismatches.length || run.problems.length) failed = true;
       recs = [...run.recordings];
       if (check) {
         const d = drift(recs, loadRecordings(name));
         for (const x of d.slice(0, 50)) console.log(`  DRIFT: ${x}`);
         if (d.length) {
-          console.log(`  ${d.length} step(s) differ from the checked-in recordings: run 'pnpm oracle --target ${name}' and commit`);
+          console.log(
+            `  ${d.length} step(s) differ from the checked-in recordings: run 'pnpm oracle --target ${name}' and commit`,
+          );
           failed = true;
         }
       } else writeRecordings(name, recs, run.vocab);
@@ -118,7 +147,10 @@ async function main(): Promise<number> {
   console.log(`\n${formatSummary(rows)}`);
   if (apart.length) console.log(`\nreported apart (optional targets):\n${formatSummary(apart)}`);
   const diffs = formatDifferences(all, flag('--list') ? ['differ', 'bug'] : ['differ']);
-  if (diffs) console.log(`\n${flag('--list') ? 'differences' : 'new differences (not in divergences/*.json)'}:\n${diffs}`);
+  if (diffs)
+    console.log(
+      `\n${flag('--list') ? 'differences' : 'new differences (not in divergences/*.json)'}:\n${diffs}`,
+    );
   if (flag('--prune')) prune(all);
   return failed ? 1 : 0;
 }
@@ -126,8 +158,16 @@ async function main(): Promise<number> {
 function prune(all: readonly ScenarioComparison[]): void {
   const bugs = loadDivergences().filter((d) => d.kind === 'bug');
   const used = new Set<string>();
-  for (const c of all) for (const s of c.steps) if (s.verdict === 'bug' && s.reason) used.add(`${c.target}|${c.scenario}|${s.reason}`);
-  const keep = bugs.filter((d) => all.some((c) => (d.target === '*' || d.target === c.target) && used.has(`${c.target}|${c.scenario}|${d.reason}`)));
+  for (const c of all)
+    for (const s of c.steps)
+      if (s.verdict === 'bug' && s.reason) used.add(`${c.target}|${c.scenario}|${s.reason}`);
+  const keep = bugs.filter((d) =>
+    all.some(
+      (c) =>
+        (d.target === '*' || d.target === c.target) &&
+        used.has(`${c.target}|${c.scenario}|${d.reason}`),
+    ),
+  );
   const strip = keep.map(({ kind: _k, ...rest }) => rest);
   writeFileSync(join(DIVERGENCES, 'bugs.json'), `${JSON.stringify(strip, null, 2)}\n`);
   console.log(`\nprune: kept ${keep.length} of ${bugs.length} known-bug entries`);

@@ -61,7 +61,12 @@ export function addCounts(a: Counts, b: Counts): Counts {
  * Compares a model run with a recording. `source` is the scenario text now (for the staleness
  * check); `divergences` explain differences.
  */
-export function compareWithRecording(model: RunResult, recording: Recording, source: string, divergences: readonly Divergence[] = []): ScenarioComparison {
+export function compareWithRecording(
+  model: RunResult,
+  recording: Recording,
+  source: string,
+  divergences: readonly Divergence[] = [],
+): ScenarioComparison {
   const counts = emptyCounts();
   const steps: StepComparison[] = [];
   const modelByKey = new Map(model.steps.map((s) => [s.key, s.text]));
@@ -80,7 +85,9 @@ export function compareWithRecording(model: RunResult, recording: Recording, sou
     const d = explain(divergences, recording.target, recording.scenario, key, kernel, m);
     const verdict: Verdict = d ? d.kind : 'differ';
     counts[verdict]++;
-    steps.push(d ? { key, kernel, model: m, verdict, reason: d.reason } : { key, kernel, model: m, verdict });
+    steps.push(
+      d ? { key, kernel, model: m, verdict, reason: d.reason } : { key, kernel, model: m, verdict },
+    );
   };
   for (const k of recordedSteps(recording)) {
     seen.add(k.key);
@@ -88,7 +95,8 @@ export function compareWithRecording(model: RunResult, recording: Recording, sou
   }
   for (const s of model.steps) if (!seen.has(s.key)) add(s.key, null, s.text);
   const errors: string[] = [];
-  if (recording.error) errors.push(`kernel run stopped at ${recording.error.key}: ${recording.error.message}`);
+  if (recording.error)
+    errors.push(`kernel run stopped at ${recording.error.key}: ${recording.error.message}`);
   if (model.error) errors.push(`model run stopped at ${model.error.key}: ${model.error.message}`);
   return {
     target: recording.target,

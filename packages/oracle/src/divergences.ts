@@ -37,18 +37,31 @@ export interface Divergence {
 function glob(pattern: string, s: string): boolean {
   if (pattern === '*' || pattern === s) return true;
   if (!pattern.includes('*')) return false;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
   return re.test(s);
 }
 
 function stepMatches(pattern: string, key: string): boolean {
   if (pattern === '*' || pattern === key) return true;
-  if (pattern.endsWith('.*')) return key.startsWith(pattern.slice(0, -1)) || key === pattern.slice(0, -2);
+  if (pattern.endsWith('.*'))
+    return key.startsWith(pattern.slice(0, -1)) || key === pattern.slice(0, -2);
   return false;
 }
 
 /** The first entry that explains this difference, or null. */
-export function explain(list: readonly Divergence[], target: string, scenario: string, key: string, kernel: string | null, model: string | null): Divergence | null {
+export function explain(
+  list: readonly Divergence[],
+  target: string,
+  scenario: string,
+  key: string,
+  kernel: string | null,
+  model: string | null,
+): Divergence | null {
   for (const d of list) {
     if (d.target !== '*' && d.target !== target) continue;
     if (!glob(d.scenario, scenario)) continue;
@@ -66,9 +79,12 @@ export function parseDivergences(json: string, kind: DivergenceKind): Divergence
   if (!Array.isArray(v)) throw new Error(`${kind} divergences: expected an array`);
   return v.map((e: Partial<Divergence>, i) => {
     const where = `${kind} divergence #${i}`;
-    if (typeof e.target !== 'string' || typeof e.scenario !== 'string') throw new Error(`${where}: target and scenario are required`);
-    if (!Array.isArray(e.steps) || e.steps.length === 0) throw new Error(`${where}: steps must list at least one key`);
-    if (typeof e.reason !== 'string' || e.reason.trim().length < 10) throw new Error(`${where}: say why (reason)`);
+    if (typeof e.target !== 'string' || typeof e.scenario !== 'string')
+      throw new Error(`${where}: target and scenario are required`);
+    if (!Array.isArray(e.steps) || e.steps.length === 0)
+      throw new Error(`${where}: steps must list at least one key`);
+    if (typeof e.reason !== 'string' || e.reason.trim().length < 10)
+      throw new Error(`${where}: say why (reason)`);
     return { ...e, kind } as Divergence;
   });
 }

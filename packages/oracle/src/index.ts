@@ -15,7 +15,13 @@ export { parseExpr, parsePath, RAW_FIELDS } from './lang/expr.js';
 export { runOnModel, type ModelTarget } from './interp/model.js';
 export * from './result.js';
 export { CONSTANTS } from './vocab/constants.js';
-export { REQUESTS, encodeRequest, type IoctlEncoding, type IocDir, type RequestDef } from './vocab/requests.js';
+export {
+  REQUESTS,
+  encodeRequest,
+  type IoctlEncoding,
+  type IocDir,
+  type RequestDef,
+} from './vocab/requests.js';
 export { STRUCTS, type StructField, type StructLayout } from './vocab/structs.js';
 export { errnoName, errnoNumber } from './vocab/errno.js';
 export { sha256 } from './sha256.js';

@@ -21,7 +21,10 @@ export interface ProbeOutput {
   readonly requests: ReadonlyMap<string, ProbeName>;
   readonly modules: readonly string[];
   /** Scenario label → its run and exit status. */
-  readonly scenarios: ReadonlyMap<string, { readonly run: RunResult; readonly status: number | null }>;
+  readonly scenarios: ReadonlyMap<
+    string,
+    { readonly run: RunResult; readonly status: number | null }
+  >;
   /** True when the probe printed its end marker. */
   readonly complete: boolean;
   /** Lines that were not the probe's (kernel messages). */
@@ -37,7 +40,11 @@ export function parseProbeOutput(text: string): ProbeOutput {
   const scenarios = new Map<string, { run: RunResult; status: number | null }>();
   const other: string[] = [];
   let complete = false;
-  let cur: { label: string; steps: StepResult[]; error: { key: string; message: string } | null } | null = null;
+  let cur: {
+    label: string;
+    steps: StepResult[];
+    error: { key: string; message: string } | null;
+  } | null = null;
   const finish = (status: number | null): void => {
     if (cur) scenarios.set(cur.label, { run: { steps: cur.steps, error: cur.error }, status });
     cur = null;
@@ -61,7 +68,10 @@ export function parseProbeOutput(text: string): ProbeOutput {
       case 'N':
       case 'R': {
         const [name = '', value = '0', src = 'f'] = rest.split(' ');
-        (tag === 'N' ? constants : requests).set(name, { value: BigInt(value), fromHeader: src === 'h' });
+        (tag === 'N' ? constants : requests).set(name, {
+          value: BigInt(value),
+          fromHeader: src === 'h',
+        });
         break;
       }
       case 'M':

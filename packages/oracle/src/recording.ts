@@ -35,7 +35,15 @@ export interface Recording {
 }
 
 /** Builds a recording from a kernel run. */
-export function makeRecording(target: string, scenario: string, source: string, kernel: KernelInfo, machine: string, run: RunResult, recorded: string): Recording {
+export function makeRecording(
+  target: string,
+  scenario: string,
+  source: string,
+  kernel: KernelInfo,
+  machine: string,
+  run: RunResult,
+  recorded: string,
+): Recording {
   return {
     format: 1,
     target,
@@ -85,7 +93,12 @@ export function parseRecording(json: string): Recording {
   if (v.format !== 1) throw new Error('not a kvmdev oracle recording (format 1)');
   for (const k of ['target', 'scenario', 'sha256', 'machine', 'recorded'] as const)
     if (typeof v[k] !== 'string') throw new Error(`recording: '${k}' must be a string`);
-  if (!Array.isArray(v.steps) || v.steps.some((s) => typeof s !== 'string' || !/^L\d+(\.\d+)* /.test(s))) throw new Error('recording: steps must be "<key> <answer>" strings');
-  if (typeof v.kernel !== 'object' || v.kernel === null) throw new Error('recording: kernel missing');
+  if (
+    !Array.isArray(v.steps) ||
+    v.steps.some((s) => typeof s !== 'string' || !/^L\d+(\.\d+)* /.test(s))
+  )
+    throw new Error('recording: steps must be "<key> <answer>" strings');
+  if (typeof v.kernel !== 'object' || v.kernel === null)
+    throw new Error('recording: kernel missing');
   return v as Recording;
 }

@@ -4,7 +4,13 @@
  * @packageDocumentation
  */
 import { keyLine } from './result.js';
-import { type Counts, type ScenarioComparison, type Verdict, addCounts, emptyCounts } from './compare.js';
+import {
+  type Counts,
+  type ScenarioComparison,
+  type Verdict,
+  addCounts,
+  emptyCounts,
+} from './compare.js';
 
 /** One target's totals. `counts.differ` holds only the unexplained differences; `counts.bug` the known ones. */
 export interface TargetSummary {
@@ -19,7 +25,10 @@ export interface TargetSummary {
 }
 
 /** Totals of one target's comparisons. */
-export function summarize(target: string, comparisons: readonly ScenarioComparison[]): TargetSummary {
+export function summarize(
+  target: string,
+  comparisons: readonly ScenarioComparison[],
+): TargetSummary {
   const counts = emptyCounts();
   for (const c of comparisons) addCounts(counts, c.counts);
   const kernels = [...new Set(comparisons.map((c) => c.kernel))];
@@ -35,7 +44,14 @@ export function summarize(target: string, comparisons: readonly ScenarioComparis
 
 function table(rows: readonly (readonly string[])[]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  return rows.map((r) => r.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**
@@ -43,7 +59,17 @@ function table(rows: readonly (readonly string[])[]): string {
  * or pending entry explains (known bugs included; the new ones in parentheses).
  */
 export function formatSummary(rows: readonly TargetSummary[]): string {
-  const head = ['target', 'kernel', 'scenarios', 'calls', 'reads', 'agree', 'differ', 'deliberate', 'pending'];
+  const head = [
+    'target',
+    'kernel',
+    'scenarios',
+    'calls',
+    'reads',
+    'agree',
+    'differ',
+    'deliberate',
+    'pending',
+  ];
   const body = rows.map((r) => {
     const c = r.counts;
     const differ = c.bug + c.differ;
@@ -63,17 +89,24 @@ export function formatSummary(rows: readonly TargetSummary[]): string {
 }
 
 /** The differing steps of some comparisons, grouped by scenario: `key  kernel: X  model: Y  [reason]`. */
-export function formatDifferences(comparisons: readonly ScenarioComparison[], verdicts: readonly Verdict[] = ['differ', 'bug']): string {
+export function formatDifferences(
+  comparisons: readonly ScenarioComparison[],
+  verdicts: readonly Verdict[] = ['differ', 'bug'],
+): string {
   const out: string[] = [];
   for (const c of comparisons) {
     const steps = c.steps.filter((s) => verdicts.includes(s.verdict));
     if (steps.length === 0 && c.errors.length === 0 && !c.stale) continue;
-    out.push(`${c.target} ${c.scenario}${c.stale ? '  (STALE: the scenario changed since it was recorded)' : ''}`);
+    out.push(
+      `${c.target} ${c.scenario}${c.stale ? '  (STALE: the scenario changed since it was recorded)' : ''}`,
+    );
     for (const e of c.errors) out.push(`  ! ${e}`);
     for (const s of steps) {
       const stmt = (c.lines[keyLine(s.key) - 1] ?? '').replace(/#.*/, '').trim();
       out.push(`  ${s.key.padEnd(10)} ${stmt}`);
-      out.push(`  ${''.padEnd(10)}   kernel: ${s.kernel ?? '(no step)'}  model: ${s.model ?? '(no step)'}${s.verdict === 'differ' ? '  [NEW]' : s.reason ? `  [${s.verdict}: ${s.reason}]` : ''}`);
+      out.push(
+        `  ${''.padEnd(10)}   kernel: ${s.kernel ?? '(no step)'}  model: ${s.model ?? '(no step)'}${s.verdict === 'differ' ? '  [NEW]' : s.reason ? `  [${s.verdict}: ${s.reason}]` : ''}`,
+      );
     }
   }
   return out.join('\n');

@@ -4,10 +4,26 @@
  * divergence lists (divergences/deliberate.json, pending.json, bugs.json).
  * @packageDocumentation
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Divergence, type Recording, type Scenario, formatRecording, parseDivergences, parseRecording, parseScenario } from '../src/index.js';
+import {
+  type Divergence,
+  type Recording,
+  type Scenario,
+  formatRecording,
+  parseDivergences,
+  parseRecording,
+  parseScenario,
+} from '../src/index.js';
 import type { VocabRecord } from '../src/runner/index.js';
 
 /** The package folder. */
@@ -46,13 +62,23 @@ export function loadScenarios(): SuiteScenario[] {
 
 /** True when scenario `s` runs on target `t` (its `target` line, `*` globs allowed). */
 export function runsOn(s: SuiteScenario, t: string): boolean {
-  return s.parsed.targets.some((p) => p === t || p === '*' || (p.endsWith('*') && t.startsWith(p.slice(0, -1))));
+  return s.parsed.targets.some(
+    (p) => p === t || p === '*' || (p.endsWith('*') && t.startsWith(p.slice(0, -1))),
+  );
 }
 
 /** Every checked-in recording of a target (or all targets). */
 export function loadRecordings(target?: string): Recording[] {
-  const dirs = target ? [join(RECORDINGS, target)] : existsSync(RECORDINGS) ? readdirSync(RECORDINGS).map((d) => join(RECORDINGS, d)) : [];
-  return dirs.flatMap((d) => walk(d, '.json').filter((f) => !f.endsWith('_vocab.json')).map((f) => parseRecording(readFileSync(f, 'utf8'))));
+  const dirs = target
+    ? [join(RECORDINGS, target)]
+    : existsSync(RECORDINGS)
+      ? readdirSync(RECORDINGS).map((d) => join(RECORDINGS, d))
+      : [];
+  return dirs.flatMap((d) =>
+    walk(d, '.json')
+      .filter((f) => !f.endsWith('_vocab.json'))
+      .map((f) => parseRecording(readFileSync(f, 'utf8'))),
+  );
 }
 
 /** The recording file of a scenario on a target. */
@@ -61,7 +87,11 @@ export function recordingPath(target: string, scenario: string): string {
 }
 
 /** Writes a target's recordings (replacing the old ones) and its vocabulary record. */
-export function writeRecordings(target: string, recs: readonly Recording[], vocab: VocabRecord): void {
+export function writeRecordings(
+  target: string,
+  recs: readonly Recording[],
+  vocab: VocabRecord,
+): void {
   rmSync(join(RECORDINGS, target), { recursive: true, force: true });
   for (const r of recs) {
     const p = recordingPath(target, r.scenario);

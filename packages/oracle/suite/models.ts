@@ -12,29 +12,37 @@ import { createHost } from '@kvmdev/core';
 import { armVgic } from '@kvmdev/arm-vgic';
 import { xics } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
-import type { KvmPlugin } from '@kvmdev/core';
+import type { DeviceRegistration, KvmPlugin } from '@kvmdev/core';
 import type { ModelTarget } from '../src/index.js';
 
 /**
  * KVM-VFIO under its kernel type number (KVM_DEV_TYPE_VFIO, 4), as every kernel compared here
  * numbers it (issue 13 item 11; a no-op once the plugin registers itself under 4).
  */
-function kvmVfio(spaprTce: boolean): KvmPlugin {
+export function kvmVfio(spaprTce: boolean): KvmPlugin {
   const p = createVfioPlugin({ spaprTce });
-  return { ...p, devices: (p.devices ?? []).map((d) => ({ ...d, type: d.type ?? 4 })) };
+  return {
+    ...p,
+    devices: (p.devices ?? []).map((d: DeviceRegistration) => ({ ...d, type: d.type ?? 4 })),
+  };
 }
 /** x86 and arm64 kernels have no CONFIG_SPAPR_TCE_IOMMU; ppc64 ones do. */
 const vfioPlain = kvmVfio(false);
 const vfioPpc = kvmVfio(true);
 
-/** Target name → how to build the model of it. */
-export const MODELS: Readonly<Record<string, ModelTarget>> = {
-  host: { createHost: () => createHost({ plugins: [vfioPlain] }) },
-  'arm64-gicv3': { createHost: () => createHost({ plugins: [armVgic, vfioPlain] }) },
-  'arm64-gicv2': { createHost: () => createHost({ plugins: [armVgic, vfioPlain] }) },
-  'ppc64-pseries': { createHost: () => createHost({ plugins: [xics, vfioPpc] }) },
-  'ppc64-powernv9': { createHost: () => createHost({ plugins: [xics, vfioPpc] }) },
+/** Target name → the plugins of its model. */
+export const PLUGINS: Readonly<Record<string, readonly KvmPlugin[]>> = {
+  host: [vfioPlain],
+  'arm64-gicv3': [armVgic, vfioPlain],
+  'arm64-gicv2': [armVgic, vfioPlain],
+  'ppc64-pseries': [xics, vfioPpc],
+  'ppc64-powernv9': [xics, vfioPpc],
 };
+
+/** Target name → how to build the model of it. */
+export const MODELS: Readonly<Record<string, ModelTarget>> = Object.fromEntries(
+  Object.entries(PLUGINS).map(([t, plugins]) => [t, { createHost: () => createHost({ plugins }) }]),
+);
 
 /** Targets in report order; `apart` ones are reported separately (optional). */
 export const TARGET_ORDER: readonly { readonly name: string; readonly apart?: boolean }[] = [

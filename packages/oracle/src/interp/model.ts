@@ -67,7 +67,10 @@ class ModelRun {
       return { steps: this.steps, error: null };
     } catch (e) {
       if (!(e instanceof ScenarioRuntimeError)) throw e;
-      return { steps: this.steps, error: { key: stepKey(this.line, this.loops), message: e.message } };
+      return {
+        steps: this.steps,
+        error: { key: stepKey(this.line, this.loops), message: e.message },
+      };
     }
   }
 
@@ -88,21 +91,28 @@ class ModelRun {
     const h = this.host;
     switch (st.s) {
       case 'open':
-        return this.call(st.bind, () => h.open(st.path));
+        this.call(st.bind, () => h.open(st.path));
+        return;
       case 'ioctl': {
         const fd = this.fd(st.fd);
-        const req = typeof st.request === 'string' ? encodeRequest(st.request, this.encoding)! : Number(this.eval(st.request) & 0xffffffffn);
+        const req =
+          typeof st.request === 'string'
+            ? encodeRequest(st.request, this.encoding)!
+            : Number(this.eval(st.request) & 0xffffffffn);
         const v = this.eval(st.arg);
         const arg: number | bigint = v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
-        return this.call(st.bind, () => h.ioctl(fd, req, arg));
+        this.call(st.bind, () => h.ioctl(fd, req, arg));
+        return;
       }
       case 'close': {
         const fd = this.fd(st.fd);
-        return this.call(st.bind, () => h.close(fd));
+        this.call(st.bind, () => h.close(fd));
+        return;
       }
       case 'dup': {
         const fd = this.fd(st.fd);
-        return this.call(st.bind, () => h.dup(fd));
+        this.call(st.bind, () => h.dup(fd));
+        return;
       }
       case 'show':
         this.record(st.items.map((it) => this.show(it)).join(' '));
@@ -118,15 +128,21 @@ class ModelRun {
         return;
       }
       case 'set':
-        return this.write(st.path, this.eval(st.value));
+        this.write(st.path, this.eval(st.value));
+        return;
       case 'setstr':
-        return this.writeString(st.path, st.text);
+        this.writeString(st.path, st.text);
+        return;
       case 'for':
-        return this.loop(st);
+        this.loop(st);
+        return;
       case 'fork':
-        return this.fork(st.body);
+        this.fork(st.body);
+        return;
       case 'rlimit':
-        h.files.limit = Number(this.eval(st.value) > 0x7fffffffn ? 0x7fffffffn : this.eval(st.value));
+        h.files.limit = Number(
+          this.eval(st.value) > 0x7fffffffn ? 0x7fffffffn : this.eval(st.value),
+        );
         return;
     }
   }
@@ -176,7 +192,10 @@ class ModelRun {
     child.files.limit = parent.files.limit;
     for (const p of this.placed.values()) {
       const a = this.allocateOn(child, p.decl.size);
-      if (a !== p.addr) this.fail(`fork: the child's buffer '${p.decl.name}' landed at 0x${a.toString(16)}, not 0x${p.addr.toString(16)}`);
+      if (a !== p.addr)
+        this.fail(
+          `fork: the child's buffer '${p.decl.name}' landed at 0x${a.toString(16)}, not 0x${p.addr.toString(16)}`,
+        );
       child.mem.write(a, parent.mem.read(p.addr, p.decl.size));
       if (p.decl.ro) child.mem.protect(a, p.decl.size);
     }
@@ -298,10 +317,14 @@ class ModelRun {
       size = raw;
       off = idx * BigInt(raw);
       len = size;
-      if (off + BigInt(size) > BigInt(decl.size)) this.fail(`'${path.text}' is beyond the ${decl.size}-byte buffer`);
+      if (off + BigInt(size) > BigInt(decl.size))
+        this.fail(`'${path.text}' is beyond the ${decl.size}-byte buffer`);
     } else {
-      const fd = STRUCTS[(decl.kind as { type: string }).type]!.fields.find((x) => x.name === path.field)!;
-      if (idx >= BigInt(fd.count)) this.fail(`'${path.text}': index ${idx} is beyond ${fd.count} elements`);
+      const fd = STRUCTS[(decl.kind as { type: string }).type]!.fields.find(
+        (x) => x.name === path.field,
+      )!;
+      if (idx >= BigInt(fd.count))
+        this.fail(`'${path.text}': index ${idx} is beyond ${fd.count} elements`);
       size = fd.size;
       off = BigInt(fd.offset) + idx * BigInt(fd.size);
       len = fd.size * (fd.count - Number(idx));
@@ -329,13 +352,17 @@ class ModelRun {
     const m = this.host.mem;
     switch (size) {
       case 1:
-        return m.setU8(addr, Number(v & 0xffn));
+        m.setU8(addr, Number(v & 0xffn));
+        return;
       case 2:
-        return m.setU16(addr, Number(v & 0xffffn));
+        m.setU16(addr, Number(v & 0xffffn));
+        return;
       case 4:
-        return m.setU32(addr, Number(v & 0xffffffffn));
+        m.setU32(addr, Number(v & 0xffffffffn));
+        return;
       default:
-        return m.setU64(addr, v);
+        m.setU64(addr, v);
+        return;
     }
   }
 
@@ -375,7 +402,10 @@ class ModelRun {
           for (let i = 0; i < fd.count; i++) {
             const label = fd.count > 1 ? `${it.label}.${fd.name}[${i}]` : `${it.label}.${fd.name}`;
             const a = p.addr + fd.offset + i * fd.size;
-            const v = fd.size === 8 ? m.getU64(a) : BigInt(fd.size === 4 ? m.getU32(a) : fd.size === 2 ? m.getU16(a) : m.getU8(a));
+            const v =
+              fd.size === 8
+                ? m.getU64(a)
+                : BigInt(fd.size === 4 ? m.getU32(a) : fd.size === 2 ? m.getU16(a) : m.getU8(a));
             parts.push(`${label}=${hex(v)}`);
           }
         }

@@ -34,7 +34,11 @@ export type Expr =
   | { readonly k: 'unmapped' };
 
 /** What kind of bytes a buffer holds. */
-export type BufferKind = { readonly k: 'struct'; readonly type: string } | { readonly k: 'raw' } | { readonly k: 'u32' } | { readonly k: 'u64' };
+export type BufferKind =
+  | { readonly k: 'struct'; readonly type: string }
+  | { readonly k: 'raw' }
+  | { readonly k: 'u32' }
+  | { readonly k: 'u64' };
 
 /** A buffer declaration (top level only; names are unique). */
 export interface BufferDecl {
@@ -47,21 +51,48 @@ export interface BufferDecl {
 
 /** The kinds of statement. `line` is the 1-based source line; steps are keyed by it. */
 export type Stmt =
-  | { readonly s: 'open'; readonly line: number; readonly bind: string | null; readonly path: string }
-  | { readonly s: 'ioctl'; readonly line: number; readonly bind: string | null; readonly fd: Expr; readonly request: string | Expr; readonly arg: Expr }
+  | {
+      readonly s: 'open';
+      readonly line: number;
+      readonly bind: string | null;
+      readonly path: string;
+    }
+  | {
+      readonly s: 'ioctl';
+      readonly line: number;
+      readonly bind: string | null;
+      readonly fd: Expr;
+      readonly request: string | Expr;
+      readonly arg: Expr;
+    }
   | { readonly s: 'close'; readonly line: number; readonly bind: string | null; readonly fd: Expr }
   | { readonly s: 'dup'; readonly line: number; readonly bind: string | null; readonly fd: Expr }
   | { readonly s: 'show'; readonly line: number; readonly items: readonly ShowItem[] }
   | { readonly s: 'let'; readonly line: number; readonly name: string; readonly value: Expr }
-  | { readonly s: 'buffer'; readonly line: number; readonly decl: BufferDecl; readonly inits: readonly { readonly path: Path; readonly value: Expr }[] }
+  | {
+      readonly s: 'buffer';
+      readonly line: number;
+      readonly decl: BufferDecl;
+      readonly inits: readonly { readonly path: Path; readonly value: Expr }[];
+    }
   | { readonly s: 'set'; readonly line: number; readonly path: Path; readonly value: Expr }
   | { readonly s: 'setstr'; readonly line: number; readonly path: Path; readonly text: string }
-  | { readonly s: 'for'; readonly line: number; readonly name: string; readonly from: Expr; readonly to: Expr; readonly step: Expr; readonly body: readonly Stmt[] }
+  | {
+      readonly s: 'for';
+      readonly line: number;
+      readonly name: string;
+      readonly from: Expr;
+      readonly to: Expr;
+      readonly step: Expr;
+      readonly body: readonly Stmt[];
+    }
   | { readonly s: 'fork'; readonly line: number; readonly body: readonly Stmt[] }
   | { readonly s: 'rlimit'; readonly line: number; readonly value: Expr };
 
 /** One item of `show`: a whole buffer, or an expression. `label` is the token as written. */
-export type ShowItem = { readonly k: 'buffer'; readonly buf: string; readonly label: string } | { readonly k: 'expr'; readonly e: Expr; readonly label: string };
+export type ShowItem =
+  | { readonly k: 'buffer'; readonly buf: string; readonly label: string }
+  | { readonly k: 'expr'; readonly e: Expr; readonly label: string };
 
 /** A parsed scenario. */
 export interface Scenario {

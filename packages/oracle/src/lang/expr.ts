@@ -8,15 +8,32 @@ import type { BinaryOp, BufferDecl, Expr, Path } from './ast.js';
 import { STRUCTS } from '../vocab/structs.js';
 
 /** Raw access widths usable on any buffer (`raw.u32[3]`). */
-export const RAW_FIELDS: Readonly<Record<string, 1 | 2 | 4 | 8>> = { u8: 1, u16: 2, u32: 4, u64: 8 };
+export const RAW_FIELDS: Readonly<Record<string, 1 | 2 | 4 | 8>> = {
+  u8: 1,
+  u16: 2,
+  u32: 4,
+  u64: 8,
+};
 
-const PREC: Readonly<Record<BinaryOp, number>> = { '*': 10, '/': 10, '%': 10, '+': 9, '-': 9, '<<': 8, '>>': 8, '&': 7, '^': 6, '|': 5 };
+const PREC: Readonly<Record<BinaryOp, number>> = {
+  '*': 10,
+  '/': 10,
+  '%': 10,
+  '+': 9,
+  '-': 9,
+  '<<': 8,
+  '>>': 8,
+  '&': 7,
+  '^': 6,
+  '|': 5,
+};
 
 /** Parses one expression token; `buffers` are the declared buffers (static). Throws an Error with a message. */
 export function parseExpr(text: string, buffers: ReadonlyMap<string, BufferDecl>): Expr {
   const p = new ExprParser(text, buffers);
   const e = p.expr(0);
-  if (p.pos !== text.length) throw new Error(`unexpected '${text.slice(p.pos)}' in expression '${text}'`);
+  if (p.pos !== text.length)
+    throw new Error(`unexpected '${text.slice(p.pos)}' in expression '${text}'`);
   return e;
 }
 
@@ -53,7 +70,17 @@ class ExprParser {
     const two = this.s.slice(this.pos, this.pos + 2);
     if (two === '<<' || two === '>>') return two;
     const c = this.s[this.pos];
-    if (c === '*' || c === '/' || c === '%' || c === '+' || c === '-' || c === '&' || c === '^' || c === '|') return c;
+    if (
+      c === '*' ||
+      c === '/' ||
+      c === '%' ||
+      c === '+' ||
+      c === '-' ||
+      c === '&' ||
+      c === '^' ||
+      c === '|'
+    )
+      return c;
     return null;
   }
 
@@ -92,10 +119,12 @@ class ExprParser {
     const name = id[0];
     this.pos += name.length;
     if (this.buffers.has(name)) {
-      if (this.s[this.pos] === '.') return { k: 'read', path: this.path(name, this.pos - name.length) };
+      if (this.s[this.pos] === '.')
+        return { k: 'read', path: this.path(name, this.pos - name.length) };
       return { k: 'addr', buf: name };
     }
-    if (this.s[this.pos] === '.' || this.s[this.pos] === '[') throw new Error(`'${name}' is not a buffer in '${this.s}'`);
+    if (this.s[this.pos] === '.' || this.s[this.pos] === '[')
+      throw new Error(`'${name}' is not a buffer in '${this.s}'`);
     if (name === 'NULL') return { k: 'null' };
     if (name === 'UNMAPPED') return { k: 'unmapped' };
     return { k: 'name', name };
@@ -128,17 +157,20 @@ class ExprParser {
 function checkPath(decl: BufferDecl, field: string | null, index: Expr | null, text: string): void {
   if (field === null) {
     if (index !== null) throw new Error(`'${text}': index a field ('${decl.name}.u32[i]')`);
-    if (decl.kind.k !== 'u32' && decl.kind.k !== 'u64') throw new Error(`'${text}': a whole-buffer value needs a u32 or u64 buffer`);
+    if (decl.kind.k !== 'u32' && decl.kind.k !== 'u64')
+      throw new Error(`'${text}': a whole-buffer value needs a u32 or u64 buffer`);
     return;
   }
   if (RAW_FIELDS[field] !== undefined) {
-    if (index === null) throw new Error(`'${text}': raw access needs an index ('${decl.name}.${field}[0]')`);
+    if (index === null)
+      throw new Error(`'${text}': raw access needs an index ('${decl.name}.${field}[0]')`);
     return;
   }
   if (decl.kind.k !== 'struct') throw new Error(`'${text}': '${decl.name}' is not a struct`);
   const layout = STRUCTS[decl.kind.type]!;
   const fd = layout.fields.find((x) => x.name === field);
   if (fd === undefined) throw new Error(`'${text}': ${decl.kind.type} has no field '${field}'`);
-  if (fd.count > 1 && index === null) throw new Error(`'${text}': '${field}' is an array; index it`);
+  if (fd.count > 1 && index === null)
+    throw new Error(`'${text}': '${field}' is an array; index it`);
   if (fd.count === 1 && index !== null) throw new Error(`'${text}': '${field}' is not an array`);
 }

@@ -12,7 +12,26 @@ import { STRUCTS } from '../vocab/structs.js';
 
 const SYMBOL = /^[a-z_][A-Za-z0-9_]*$/;
 const LET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const KEYWORDS = new Set(['open', 'ioctl', 'close', 'dup', 'show', 'let', 'struct', 'buf', 'u32', 'u64', 'set', 'setstr', 'for', 'fork', 'end', 'rlimit', 'target', 'ro']);
+const KEYWORDS = new Set([
+  'open',
+  'ioctl',
+  'close',
+  'dup',
+  'show',
+  'let',
+  'struct',
+  'buf',
+  'u32',
+  'u64',
+  'set',
+  'setstr',
+  'for',
+  'fork',
+  'end',
+  'rlimit',
+  'target',
+  'ro',
+]);
 
 interface Line {
   readonly no: number;
@@ -53,7 +72,8 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
     }
   };
   const writable = (line: number, p: Path): Path => {
-    if (buffers.get(p.buf)!.ro) fail(line, `'${p.buf}' is read-only: give its values where it is declared`);
+    if (buffers.get(p.buf)!.ro)
+      fail(line, `'${p.buf}' is read-only: give its values where it is declared`);
     return p;
   };
   const constNumber = (line: number, tok: string | undefined, what: string): number => {
@@ -71,22 +91,26 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
       let t = toks;
       if (t.length >= 3 && t[1] === '=') {
         bind = t[0]!;
-        if (!SYMBOL.test(bind) || KEYWORDS.has(bind)) fail(no, `'${bind}' cannot be a symbol (lowercase first letter, not a keyword)`);
+        if (!SYMBOL.test(bind) || KEYWORDS.has(bind))
+          fail(no, `'${bind}' cannot be a symbol (lowercase first letter, not a keyword)`);
         if (buffers.has(bind)) fail(no, `'${bind}' is a buffer`);
         symbols.add(bind);
         t = t.slice(2);
-        if (!['open', 'ioctl', 'close', 'dup'].includes(t[0]!)) fail(no, `only open, ioctl, close and dup return a value to bind`);
+        if (!['open', 'ioctl', 'close', 'dup'].includes(t[0]!))
+          fail(no, `only open, ioctl, close and dup return a value to bind`);
       }
       const kw = t[0]!;
       const arity = (min: number, max: number): void => {
-        if (t.length - 1 < min || t.length - 1 > max) fail(no, `${kw} takes ${min === max ? min : `${min} to ${max}`} operand(s)`);
+        if (t.length - 1 < min || t.length - 1 > max)
+          fail(no, `${kw} takes ${min === max ? min : `${min} to ${max}`} operand(s)`);
       };
       switch (kw) {
         case 'end':
           if (depth === 0) fail(no, "'end' without 'for' or 'fork'");
           return out;
         case 'target':
-          if (depth > 0 || out.length > 0 || targets.length > 0) fail(no, "'target' must be the first statement");
+          if (depth > 0 || out.length > 0 || targets.length > 0)
+            fail(no, "'target' must be the first statement");
           if (t.length < 2) fail(no, 'target names at least one target');
           targets.push(...t.slice(1));
           break;
@@ -98,7 +122,14 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
           arity(2, 3);
           const r = t[2]!;
           const request: string | Expr = REQUESTS[r] !== undefined ? r : expr(no, r, 'request');
-          out.push({ s: 'ioctl', line: no, bind, fd: expr(no, t[1], 'fd'), request, arg: t[3] === undefined ? { k: 'num', v: 0n } : expr(no, t[3], 'argument') });
+          out.push({
+            s: 'ioctl',
+            line: no,
+            bind,
+            fd: expr(no, t[1], 'fd'),
+            request,
+            arg: t[3] === undefined ? { k: 'num', v: 0n } : expr(no, t[3], 'argument'),
+          });
           break;
         }
         case 'close':
@@ -108,15 +139,23 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
           break;
         case 'show': {
           if (t.length < 2) fail(no, 'show needs at least one value');
-          const items: ShowItem[] = t.slice(1).map((tok) => (buffers.has(tok) ? { k: 'buffer', buf: tok, label: tok } : { k: 'expr', e: expr(no, tok, 'value'), label: tok }));
+          const items: ShowItem[] = t
+            .slice(1)
+            .map((tok) =>
+              buffers.has(tok)
+                ? { k: 'buffer', buf: tok, label: tok }
+                : { k: 'expr', e: expr(no, tok, 'value'), label: tok },
+            );
           out.push({ s: 'show', line: no, items });
           break;
         }
         case 'let': {
           arity(2, 2);
           const n = t[1]!;
-          if (!LET_NAME.test(n) || KEYWORDS.has(n) || n === 'NULL' || n === 'UNMAPPED') fail(no, `'${n}' cannot be a name`);
-          if (CONSTANTS[n] !== undefined || REQUESTS[n] !== undefined) fail(no, `'${n}' is a uapi name; pick another`);
+          if (!LET_NAME.test(n) || KEYWORDS.has(n) || n === 'NULL' || n === 'UNMAPPED')
+            fail(no, `'${n}' cannot be a name`);
+          if (CONSTANTS[n] !== undefined || REQUESTS[n] !== undefined)
+            fail(no, `'${n}' is a uapi name; pick another`);
           if (buffers.has(n)) fail(no, `'${n}' is a buffer`);
           symbols.add(n);
           out.push({ s: 'let', line: no, name: n, value: expr(no, t[2], 'value') });
@@ -128,7 +167,8 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
         case 'u64': {
           if (depth > 0) fail(no, 'buffers are declared at the top level (not inside for or fork)');
           const bname = t[1];
-          if (bname === undefined || !SYMBOL.test(bname) || KEYWORDS.has(bname)) fail(no, `bad buffer name '${bname ?? ''}'`);
+          if (bname === undefined || !SYMBOL.test(bname) || KEYWORDS.has(bname))
+            fail(no, `bad buffer name '${bname ?? ''}'`);
           if (buffers.has(bname!)) fail(no, `buffer '${bname}' is declared twice`);
           if (symbols.has(bname!)) fail(no, `'${bname}' is already a symbol`);
           let rest = t.slice(2);
@@ -139,7 +179,8 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
           const initToks: string[] = [];
           if (kw === 'struct') {
             const type = rest[0];
-            if (type === undefined || STRUCTS[type] === undefined) fail(no, `unknown struct '${type ?? ''}'`);
+            if (type === undefined || STRUCTS[type] === undefined)
+              fail(no, `unknown struct '${type ?? ''}'`);
             kind = { k: 'struct', type: type! };
             size = STRUCTS[type!]!.size;
             initToks.push(...rest.slice(1));
@@ -157,30 +198,43 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
           buffers.set(bname!, decl);
           const inits: { path: Path; value: Expr }[] = [];
           if (kw === 'u32' || kw === 'u64') {
-            if (rest[0] !== undefined) inits.push({ path: { buf: bname!, field: null, index: null, text: bname! }, value: expr(no, rest[0], 'value') });
+            if (rest[0] !== undefined)
+              inits.push({
+                path: { buf: bname!, field: null, index: null, text: bname! },
+                value: expr(no, rest[0], 'value'),
+              });
           }
           for (const it of initToks) {
             const eq = it.indexOf('=');
             if (eq <= 0) fail(no, `field values are written name=value, got '${it}'`);
-            inits.push({ path: path(no, `${bname}.${it.slice(0, eq)}`), value: expr(no, it.slice(eq + 1), 'field value') });
+            inits.push({
+              path: path(no, `${bname}.${it.slice(0, eq)}`),
+              value: expr(no, it.slice(eq + 1), 'field value'),
+            });
           }
           out.push({ s: 'buffer', line: no, decl, inits });
           break;
         }
         case 'set':
           arity(2, 2);
-          out.push({ s: 'set', line: no, path: writable(no, path(no, t[1])), value: expr(no, t[2], 'value') });
+          out.push({
+            s: 'set',
+            line: no,
+            path: writable(no, path(no, t[1])),
+            value: expr(no, t[2], 'value'),
+          });
           break;
         case 'setstr': {
           arity(2, 2);
-          const p = writable(no, path(no, t[1]));
+          const p = writable(no, path(no, t[1]!.includes('[') ? t[1] : `${t[1]}[0]`));
           out.push({ s: 'setstr', line: no, path: p, text: t[2]! });
           break;
         }
         case 'for': {
           arity(3, 4);
           const v = t[1]!;
-          if (!SYMBOL.test(v) || KEYWORDS.has(v) || buffers.has(v)) fail(no, `bad loop variable '${v}'`);
+          if (!SYMBOL.test(v) || KEYWORDS.has(v) || buffers.has(v))
+            fail(no, `bad loop variable '${v}'`);
           symbols.add(v);
           const from = expr(no, t[2], 'start');
           const to = expr(no, t[3], 'end');

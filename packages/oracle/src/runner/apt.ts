@@ -26,22 +26,32 @@ const DAY_MS = 24 * 3600 * 1000;
 
 /** Why packages cannot be fetched here, or null when they can. */
 export function aptUnavailable(): string | null {
-  if (!have('apt-get') || !have('dpkg-deb')) return 'apt-get and dpkg-deb are needed to fetch Debian packages';
+  if (!have('apt-get') || !have('dpkg-deb'))
+    return 'apt-get and dpkg-deb are needed to fetch Debian packages';
   return null;
 }
 
 function aptOptions(root: string): string[] {
   const keyring = existsSync(KEYRING) ? `signed-by=${KEYRING}` : 'trusted=yes';
   const sources = join(root, 'sources.list');
-  writeFileSync(sources, ['trixie', 'trixie-backports'].map((s) => `deb [${keyring}] ${MIRROR} ${s} main\n`).join(''));
-  for (const d of ['state/lists/partial', 'cache/archives/partial']) mkdirSync(join(root, d), { recursive: true });
+  writeFileSync(
+    sources,
+    ['trixie', 'trixie-backports'].map((s) => `deb [${keyring}] ${MIRROR} ${s} main\n`).join(''),
+  );
+  for (const d of ['state/lists/partial', 'cache/archives/partial'])
+    mkdirSync(join(root, d), { recursive: true });
   return [
     '-q',
-    '-o', `Dir::State=${join(root, 'state')}`,
-    '-o', `Dir::Cache=${join(root, 'cache')}`,
-    '-o', `Dir::Etc::SourceList=${sources}`,
-    '-o', 'Dir::Etc::SourceParts=/dev/null',
-    '-o', 'APT::Sandbox::User=root',
+    '-o',
+    `Dir::State=${join(root, 'state')}`,
+    '-o',
+    `Dir::Cache=${join(root, 'cache')}`,
+    '-o',
+    `Dir::Etc::SourceList=${sources}`,
+    '-o',
+    'Dir::Etc::SourceParts=/dev/null',
+    '-o',
+    'APT::Sandbox::User=root',
     ...FOREIGN.flatMap((a) => ['-o', `APT::Architectures::=${a}`]),
   ];
 }
@@ -52,19 +62,29 @@ export function debianPackage(pkg: DebPackage, log: (msg: string) => void = () =
   const done = join(unpacked, '.unpacked');
   if (existsSync(done)) return unpacked;
   const debs = cacheDir('debs');
-  const file = () => readdirSync(debs).find((f) => f.startsWith(`${pkg.name}_`) && f.endsWith(`_${pkg.arch}.deb`) && f.includes(pkg.version.replace(/:/g, '%3a')));
+  const file = () =>
+    readdirSync(debs).find(
+      (f) =>
+        f.startsWith(`${pkg.name}_`) &&
+        f.endsWith(`_${pkg.arch}.deb`) &&
+        f.includes(pkg.version.replace(/:/g, '%3a')),
+    );
   let deb = file();
   if (!deb) {
     const root = cacheDir('apt');
     const opts = aptOptions(root);
     const lists = join(root, 'state', 'lists');
-    const stamp = readdirSync(lists).filter((f) => f.endsWith('Packages') || f.endsWith('InRelease'));
-    const fresh = stamp.length > 0 && Date.now() - statSync(join(lists, stamp[0]!)).mtimeMs < DAY_MS;
+    const stamp = readdirSync(lists).filter(
+      (f) => f.endsWith('Packages') || f.endsWith('InRelease'),
+    );
+    const fresh =
+      stamp.length > 0 && Date.now() - statSync(join(lists, stamp[0]!)).mtimeMs < DAY_MS;
     if (!fresh) {
       log('apt-get update (private state in the cache)');
       runOk('apt-get', [...opts, 'update']);
     }
-    const spec = pkg.arch === 'all' ? `${pkg.name}=${pkg.version}` : `${pkg.name}:${pkg.arch}=${pkg.version}`;
+    const spec =
+      pkg.arch === 'all' ? `${pkg.name}=${pkg.version}` : `${pkg.name}:${pkg.arch}=${pkg.version}`;
     log(`apt-get download ${spec}`);
     runOk('apt-get', [...opts, 'download', spec], { cwd: debs });
     deb = file();

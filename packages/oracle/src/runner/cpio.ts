@@ -7,12 +7,29 @@
 /** One initramfs entry. */
 export type CpioEntry =
   | { readonly kind: 'dir'; readonly path: string }
-  | { readonly kind: 'file'; readonly path: string; readonly data: Uint8Array; readonly mode?: number }
-  | { readonly kind: 'char'; readonly path: string; readonly major: number; readonly minor: number };
+  | {
+      readonly kind: 'file';
+      readonly path: string;
+      readonly data: Uint8Array;
+      readonly mode?: number;
+    }
+  | {
+      readonly kind: 'char';
+      readonly path: string;
+      readonly major: number;
+      readonly minor: number;
+    };
 
 const enc = new TextEncoder();
 
-function header(ino: number, mode: number, size: number, nameLen: number, rmaj: number, rmin: number): string {
+function header(
+  ino: number,
+  mode: number,
+  size: number,
+  nameLen: number,
+  rmaj: number,
+  rmin: number,
+): string {
   const f = (n: number) => n.toString(16).padStart(8, '0');
   return `070701${f(ino)}${f(mode)}${f(0)}${f(0)}${f(1)}${f(0)}${f(size)}${f(0)}${f(0)}${f(rmaj)}${f(rmin)}${f(nameLen)}${f(0)}`;
 }

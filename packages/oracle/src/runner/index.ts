@@ -12,7 +12,15 @@ export { buildProbe, probeUnbuildable, probeSourceDir, hostArch } from './probe-
 export { bootProbe, qemuUnavailable, type BootScenario } from './qemu.js';
 export { cpioNewc, type CpioEntry } from './cpio.js';
 export { vocabHeader } from './vocab-header.js';
-export { KERNEL_TARGETS, HEADERS_PACKAGE, targetEncoding, type KernelTarget, type NativeTarget, type QemuTarget, type TargetArch } from './targets.js';
+export {
+  KERNEL_TARGETS,
+  HEADERS_PACKAGE,
+  targetEncoding,
+  type KernelTarget,
+  type NativeTarget,
+  type QemuTarget,
+  type TargetArch,
+} from './targets.js';
 export {
   recordTarget,
   targetUnavailable,

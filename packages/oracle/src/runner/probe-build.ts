@@ -17,12 +17,21 @@ import { vocabHeader } from './vocab-header.js';
 const COMPILERS: Readonly<Record<TargetArch, { cc: string; apt: string }>> = {
   x86_64: { cc: 'x86_64-linux-gnu-gcc', apt: 'gcc (libc6-dev)' },
   aarch64: { cc: 'aarch64-linux-gnu-gcc', apt: 'gcc-aarch64-linux-gnu libc6-dev-arm64-cross' },
-  powerpc64le: { cc: 'powerpc64le-linux-gnu-gcc', apt: 'gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross' },
+  powerpc64le: {
+    cc: 'powerpc64le-linux-gnu-gcc',
+    apt: 'gcc-powerpc64le-linux-gnu libc6-dev-ppc64el-cross',
+  },
 };
 
 /** The architecture this process runs on, as the compilers name it. */
 export function hostArch(): TargetArch | null {
-  return process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'aarch64' : process.arch === 'ppc64' ? 'powerpc64le' : null;
+  return process.arch === 'x64'
+    ? 'x86_64'
+    : process.arch === 'arm64'
+      ? 'aarch64'
+      : process.arch === 'ppc64'
+        ? 'powerpc64le'
+        : null;
 }
 
 function compiler(arch: TargetArch): string | null {
@@ -34,7 +43,9 @@ function compiler(arch: TargetArch): string | null {
 
 /** Why the probe cannot be built for `arch` here, or null. */
 export function probeUnbuildable(arch: TargetArch): string | null {
-  return compiler(arch) ? null : `no C compiler for ${arch} (apt-get install ${COMPILERS[arch].apt})`;
+  return compiler(arch)
+    ? null
+    : `no C compiler for ${arch} (apt-get install ${COMPILERS[arch].apt})`;
 }
 
 /** The probe's source folder (probe/ in this package). */
@@ -62,6 +73,19 @@ export function buildProbe(arch: TargetArch, log: (msg: string) => void = () => 
   writeFileSync(join(dir, 'kvms.c'), source);
   writeFileSync(join(dir, 'vocab.h'), vocab);
   log(`building the probe for ${arch} (${cc} -static)`);
-  runOk(cc, ['-static', '-O2', '-Wall', '-I', dir, '-isystem', join(headers, `${arch}-linux-gnu`), '-isystem', headers, '-o', bin, join(dir, 'kvms.c')]);
+  runOk(cc, [
+    '-static',
+    '-O2',
+    '-Wall',
+    '-I',
+    dir,
+    '-isystem',
+    join(headers, `${arch}-linux-gnu`),
+    '-isystem',
+    headers,
+    '-o',
+    bin,
+    join(dir, 'kvms.c'),
+  ]);
   return bin;
 }

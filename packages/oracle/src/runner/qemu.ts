@@ -17,8 +17,10 @@ const enc = new TextEncoder();
 
 /** Why `t` cannot be booted here (missing QEMU), or null. */
 export function qemuUnavailable(t: QemuTarget): string | null {
-  if (!have(t.qemu)) return `${t.qemu} is not installed (apt-get install ${t.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-ppc'})`;
-  if (t.modules.some((m) => m.endsWith('.xz')) && !have('xz')) return 'xz is needed to unpack the kernel modules';
+  if (!have(t.qemu))
+    return `${t.qemu} is not installed (apt-get install ${t.arch === 'aarch64' ? 'qemu-system-arm' : 'qemu-system-ppc'})`;
+  if (t.modules.some((m) => m.endsWith('.xz')) && !have('xz'))
+    return 'xz is needed to unpack the kernel modules';
   return null;
 }
 
@@ -42,10 +44,17 @@ export interface BootScenario {
 }
 
 /** Boots `t` once with every scenario; returns the console text. */
-export async function bootProbe(t: QemuTarget, probe: string, scenarios: readonly BootScenario[], log: (msg: string) => void, timeoutMs = 1_200_000): Promise<string> {
+export async function bootProbe(
+  t: QemuTarget,
+  probe: string,
+  scenarios: readonly BootScenario[],
+  log: (msg: string) => void,
+  timeoutMs = 1_200_000,
+): Promise<string> {
   const unpacked = debianPackage(t.kernelPackage, log);
   const image = join(unpacked, t.image);
-  if (!existsSync(image)) throw new Error(`kernel image ${t.image} not found in ${t.kernelPackage.name}`);
+  if (!existsSync(image))
+    throw new Error(`kernel image ${t.image} not found in ${t.kernelPackage.name}`);
   const entries: CpioEntry[] = [
     { kind: 'dir', path: 'dev' },
     { kind: 'char', path: 'dev/console', major: 5, minor: 1 },
@@ -60,7 +69,11 @@ export async function bootProbe(t: QemuTarget, probe: string, scenarios: readonl
     entries.push({ kind: 'file', path: `modules/${name}`, data: moduleBytes(t, unpacked, m) });
     mods.push(`/modules/${name}`);
   }
-  entries.push({ kind: 'file', path: 'modules.list', data: enc.encode(mods.map((m) => `${m}\n`).join('')) });
+  entries.push({
+    kind: 'file',
+    path: 'modules.list',
+    data: enc.encode(mods.map((m) => `${m}\n`).join('')),
+  });
   const list: string[] = [];
   scenarios.forEach((s, i) => {
     entries.push({ kind: 'file', path: `scenarios/${i}.kvms`, data: enc.encode(s.source) });
@@ -72,11 +85,24 @@ export async function bootProbe(t: QemuTarget, probe: string, scenarios: readonl
   const console = join(dir, 'console.log');
   writeFileSync(initrd, cpioNewc(entries));
   writeFileSync(console, '');
-  const args = [...t.qemuArgs, '-kernel', image, '-initrd', initrd, '-append', t.append, '-serial', `file:${console}`];
+  const args = [
+    ...t.qemuArgs,
+    '-kernel',
+    image,
+    '-initrd',
+    initrd,
+    '-append',
+    t.append,
+    '-serial',
+    `file:${console}`,
+  ];
   log(`booting ${t.name}: ${t.qemu} ${args.join(' ')}`);
   const started = Date.now();
   const r = await runAsync(t.qemu, args, timeoutMs);
-  log(`${t.name}: QEMU exited (${r.timedOut ? 'killed after the timeout' : `status ${r.status}`}) after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (r.status !== 0 && !r.timedOut && r.stderr.trim()) log(r.stderr.trim().split('\n').slice(-5).join('\n'));
+  log(
+    `${t.name}: QEMU exited (${r.timedOut ? 'killed after the timeout' : `status ${r.status}`}) after ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  if (r.status !== 0 && !r.timedOut && r.stderr.trim())
+    log(r.stderr.trim().split('\n').slice(-5).join('\n'));
   return readFileSync(console, 'utf8');
 }

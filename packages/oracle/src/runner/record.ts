@@ -82,7 +82,12 @@ export function targetUnavailable(name: string): string | null {
 }
 
 /** The vocabulary record and its mismatches against the language's tables. */
-export function checkVocab(target: string, out: ProbeOutput, encoding: IoctlEncoding, headers: string): { vocab: VocabRecord; mismatches: VocabMismatch[] } {
+export function checkVocab(
+  target: string,
+  out: ProbeOutput,
+  encoding: IoctlEncoding,
+  headers: string,
+): { vocab: VocabRecord; mismatches: VocabMismatch[] } {
   const constants: Record<string, string> = {};
   const requests: Record<string, string> = {};
   const mismatches: VocabMismatch[] = [];
@@ -90,19 +95,33 @@ export function checkVocab(target: string, out: ProbeOutput, encoding: IoctlEnco
     if (!v.fromHeader) continue;
     constants[name] = `0x${v.value.toString(16)}`;
     const mine = CONSTANTS[name];
-    if (mine !== v.value) mismatches.push({ name, language: mine === undefined ? '(none)' : `0x${mine.toString(16)}`, headers: constants[name]! });
+    if (mine !== v.value)
+      mismatches.push({
+        name,
+        language: mine === undefined ? '(none)' : `0x${mine.toString(16)}`,
+        headers: constants[name]!,
+      });
   }
   for (const [name, v] of out.requests) {
     if (!v.fromHeader) continue;
     requests[name] = `0x${v.value.toString(16)}`;
     const mine = encodeRequest(name, encoding);
-    if (mine === undefined || BigInt(mine) !== v.value) mismatches.push({ name, language: mine === undefined ? '(none)' : `0x${mine.toString(16)}`, headers: requests[name]! });
+    if (mine === undefined || BigInt(mine) !== v.value)
+      mismatches.push({
+        name,
+        language: mine === undefined ? '(none)' : `0x${mine.toString(16)}`,
+        headers: requests[name]!,
+      });
   }
   return { vocab: { target, headers, constants, requests }, mismatches };
 }
 
 /** Records every scenario on target `name` (throws when it cannot run; check {@link targetUnavailable} first). */
-export async function recordTarget(name: string, scenarios: readonly ScenarioFile[], log: (msg: string) => void = () => {}): Promise<TargetRun> {
+export async function recordTarget(
+  name: string,
+  scenarios: readonly ScenarioFile[],
+  log: (msg: string) => void = () => {},
+): Promise<TargetRun> {
   const t = KERNEL_TARGETS[name];
   if (t === undefined) throw new Error(`unknown target '${name}'`);
   const started = Date.now();
@@ -125,24 +144,52 @@ export async function recordTarget(name: string, scenarios: readonly ScenarioFil
     text = vocab.stdout + r.stdout;
     machine = `native ${arch}`;
   } else {
-    text = await bootProbe(t, probe, scenarios.map((s) => ({ label: s.path, source: s.source })), log);
+    text = await bootProbe(
+      t,
+      probe,
+      scenarios.map((s) => ({ label: s.path, source: s.source })),
+      log,
+    );
     machine = t.machine;
   }
   const out = parseProbeOutput(text);
-  if (out.kernel === null) throw new Error(`${name}: the probe printed no kernel version; console tail:\n${text.split('\n').slice(-30).join('\n')}`);
+  if (out.kernel === null)
+    throw new Error(
+      `${name}: the probe printed no kernel version; console tail:\n${text.split('\n').slice(-30).join('\n')}`,
+    );
   const day = new Date().toISOString().slice(0, 10);
   const recordings: Recording[] = [];
   const problems: string[] = [];
   for (const s of scenarios) {
     const got = out.scenarios.get(s.path);
     if (got === undefined) {
-      problems.push(`${s.path}: the probe never ran it${out.complete ? '' : ' (the boot ended early)'}`);
+      problems.push(
+        `${s.path}: the probe never ran it${out.complete ? '' : ' (the boot ended early)'}`,
+      );
       continue;
     }
-    if (got.status !== 0) problems.push(`${s.path}: probe exit status ${got.status ?? 'none (cut off)'}${got.run.error ? `: ${got.run.error.key} ${got.run.error.message}` : ''}`);
+    if (got.status !== 0)
+      problems.push(
+        `${s.path}: probe exit status ${got.status ?? 'none (cut off)'}${got.run.error ? `: ${got.run.error.key} ${got.run.error.message}` : ''}`,
+      );
     recordings.push(makeRecording(name, s.path, s.source, out.kernel, machine, got.run, day));
   }
-  const { vocab, mismatches } = checkVocab(name, out, encodingOf(name), 'linux-libc-dev 7.3.4-1~bpo13+1');
+  const { vocab, mismatches } = checkVocab(
+    name,
+    out,
+    encodingOf(name),
+    'linux-libc-dev 7.3.4-1~bpo13+1',
+  );
   for (const m of out.modules) if (!m.endsWith(' ok')) problems.push(`module ${m}`);
-  return { target: name, kernel: out.kernel, machine, recordings, vocab, mismatches, problems, output: out, seconds: (Date.now() - started) / 1000 };
+  return {
+    target: name,
+    kernel: out.kernel,
+    machine,
+    recordings,
+    vocab,
+    mismatches,
+    problems,
+    output: out,
+    seconds: (Date.now() - started) / 1000,
+  };
 }

@@ -48,11 +48,29 @@ export interface QemuTarget {
 export type KernelTarget = NativeTarget | QemuTarget;
 
 /** The uapi headers the probe is compiled against (all architectures in one package). */
-export const HEADERS_PACKAGE: DebPackage = { name: 'linux-libc-dev', version: '7.3.4-1~bpo13+1', arch: 'all', suite: 'trixie-backports' };
+export const HEADERS_PACKAGE: DebPackage = {
+  name: 'linux-libc-dev',
+  version: '7.3.4-1~bpo13+1',
+  arch: 'all',
+  suite: 'trixie-backports',
+};
 
-const ARM64_KERNEL: DebPackage = { name: 'linux-binary-7.3.4+deb13-cloud-arm64', version: '7.3.4-1~bpo13+1', arch: 'arm64', suite: 'trixie-backports' };
-const PPC64_KERNEL: DebPackage = { name: 'linux-image-6.12.107+deb13-powerpc64le', version: '6.12.107-1', arch: 'ppc64el', suite: 'trixie' };
-const PPC64_MODULES = ['usr/lib/modules/6.12.107+deb13-powerpc64le/kernel/arch/powerpc/kvm/kvm.ko.xz', 'usr/lib/modules/6.12.107+deb13-powerpc64le/kernel/arch/powerpc/kvm/kvm-hv.ko.xz'];
+const ARM64_KERNEL: DebPackage = {
+  name: 'linux-binary-7.3.4+deb13-cloud-arm64',
+  version: '7.3.4-1~bpo13+1',
+  arch: 'arm64',
+  suite: 'trixie-backports',
+};
+const PPC64_KERNEL: DebPackage = {
+  name: 'linux-image-6.12.107+deb13-powerpc64le',
+  version: '6.12.107-1',
+  arch: 'ppc64el',
+  suite: 'trixie',
+};
+const PPC64_MODULES = [
+  'usr/lib/modules/6.12.107+deb13-powerpc64le/kernel/arch/powerpc/kvm/kvm.ko.xz',
+  'usr/lib/modules/6.12.107+deb13-powerpc64le/kernel/arch/powerpc/kvm/kvm-hv.ko.xz',
+];
 const COMMON = ['-display', 'none', '-monitor', 'none', '-net', 'none', '-no-reboot'];
 
 function arm64(gic: 2 | 3): QemuTarget {
@@ -65,7 +83,17 @@ function arm64(gic: 2 | 3): QemuTarget {
     image: 'usr/lib/modules/7.3.4+deb13-cloud-arm64/vmlinuz',
     modules: [],
     qemu: 'qemu-system-aarch64',
-    qemuArgs: ['-M', `virt,virtualization=on,gic-version=${gic}`, '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '1024', ...COMMON],
+    qemuArgs: [
+      '-M',
+      `virt,virtualization=on,gic-version=${gic}`,
+      '-cpu',
+      'max,pauth-impdef=on',
+      '-smp',
+      '2',
+      '-m',
+      '1024',
+      ...COMMON,
+    ],
     append: 'console=ttyAMA0 rdinit=/init panic=-1 loglevel=3',
     machine: `qemu-system-aarch64 -M virt,virtualization=on,gic-version=${gic} -cpu max -smp 2 (TCG)`,
   };
@@ -85,9 +113,23 @@ export const KERNEL_TARGETS: Readonly<Record<string, KernelTarget>> = {
     image: 'boot/vmlinux-6.12.107+deb13-powerpc64le',
     modules: PPC64_MODULES,
     qemu: 'qemu-system-ppc64',
-    qemuArgs: ['-M', 'pseries,cap-nested-hv=on,x-vof=on', '-cpu', 'POWER9', '-smp', '2', '-m', '1024', '-nodefaults', '-vga', 'none', ...COMMON],
+    qemuArgs: [
+      '-M',
+      'pseries,cap-nested-hv=on,x-vof=on',
+      '-cpu',
+      'POWER9',
+      '-smp',
+      '2',
+      '-m',
+      '1024',
+      '-nodefaults',
+      '-vga',
+      'none',
+      ...COMMON,
+    ],
     append: 'console=hvc0 rdinit=/init panic=-1 loglevel=3',
-    machine: 'qemu-system-ppc64 -M pseries,cap-nested-hv=on -cpu POWER9 -smp 2 (TCG, nested KVM-HV)',
+    machine:
+      'qemu-system-ppc64 -M pseries,cap-nested-hv=on -cpu POWER9 -smp 2 (TCG, nested KVM-HV)',
   },
   'ppc64-powernv9': {
     kind: 'qemu',
@@ -98,7 +140,22 @@ export const KERNEL_TARGETS: Readonly<Record<string, KernelTarget>> = {
     image: 'boot/vmlinux-6.12.107+deb13-powerpc64le',
     modules: PPC64_MODULES,
     qemu: 'qemu-system-ppc64',
-    qemuArgs: ['-M', 'powernv9', '-smp', '1', '-m', '2048', '-nodefaults', '-vga', 'none', '-device', 'ipmi-bmc-sim,id=bmc0', '-device', 'isa-ipmi-bt,bmc=bmc0,irq=10', ...COMMON],
+    qemuArgs: [
+      '-M',
+      'powernv9',
+      '-smp',
+      '1',
+      '-m',
+      '2048',
+      '-nodefaults',
+      '-vga',
+      'none',
+      '-device',
+      'ipmi-bmc-sim,id=bmc0',
+      '-device',
+      'isa-ipmi-bt,bmc=bmc0,irq=10',
+      ...COMMON,
+    ],
     append: 'console=hvc0 rdinit=/init panic=-1 loglevel=3',
     machine: 'qemu-system-ppc64 -M powernv9 -smp 1 (TCG, bare-metal KVM-HV on XIVE)',
   },

@@ -10,15 +10,32 @@ import { CONSTANTS } from '../vocab/constants.js';
 import { REQUESTS } from '../vocab/requests.js';
 import { STRUCTS } from '../vocab/structs.js';
 
-const ARCH_GUARD: Readonly<Record<string, string>> = { arm64: 'defined(__aarch64__)', powerpc: 'defined(__powerpc64__)' };
-const DIR_MACRO = { none: '_IOC_NONE', r: '_IOC_READ', w: '_IOC_WRITE', rw: '(_IOC_READ|_IOC_WRITE)' } as const;
+const ARCH_GUARD: Readonly<Record<string, string>> = {
+  arm64: 'defined(__aarch64__)',
+  powerpc: 'defined(__powerpc64__)',
+};
+const DIR_MACRO = {
+  none: '_IOC_NONE',
+  r: '_IOC_READ',
+  w: '_IOC_WRITE',
+  rw: '(_IOC_READ|_IOC_WRITE)',
+} as const;
 
 /** The text of vocab.h. */
 export function vocabHeader(): string {
-  const o: string[] = ['/* Generated from the @kvmdev/oracle vocabulary (src/vocab) by src/runner/vocab-header.ts: do not edit. */', ''];
+  const o: string[] = [
+    '/* Generated from the @kvmdev/oracle vocabulary (src/vocab) by src/runner/vocab-header.ts: do not edit. */',
+    '',
+  ];
   o.push('static const struct kvms_const KVMS_CONSTS[] = {');
   for (const [name, v] of Object.entries(CONSTANTS)) {
-    o.push(`#ifdef ${name}`, `\t{ "${name}", (uint64_t)(${name}), 1 },`, '#else', `\t{ "${name}", 0x${v.toString(16)}ULL, 0 },`, '#endif');
+    o.push(
+      `#ifdef ${name}`,
+      `\t{ "${name}", (uint64_t)(${name}), 1 },`,
+      '#else',
+      `\t{ "${name}", 0x${v.toString(16)}ULL, 0 },`,
+      '#endif',
+    );
   }
   o.push('};', '');
   o.push('static const struct kvms_req KVMS_REQS[] = {');
@@ -50,7 +67,9 @@ export function vocabHeader(): string {
     o.push(`static const struct kvms_field F_${id}[] = {`);
     for (const f of s.fields) o.push(`\t{ "${f.name}", ${f.offset}, ${f.size}, ${f.count} },`);
     o.push('};');
-    const checks: string[] = [`_Static_assert(sizeof(struct ${id}) == ${s.size}, "sizeof(struct ${id})");`];
+    const checks: string[] = [
+      `_Static_assert(sizeof(struct ${id}) == ${s.size}, "sizeof(struct ${id})");`,
+    ];
     for (const f of s.fields)
       checks.push(
         `_Static_assert(offsetof(struct ${id}, ${f.name}) == ${f.offset}, "offsetof(struct ${id}, ${f.name})");`,
@@ -61,7 +80,8 @@ export function vocabHeader(): string {
     o.push('');
   }
   o.push('static const struct kvms_struct KVMS_STRUCTS[] = {');
-  for (const s of Object.values(STRUCTS)) o.push(`\t{ "${s.name}", ${s.size}, F_${s.name}, ${s.fields.length} },`);
+  for (const s of Object.values(STRUCTS))
+    o.push(`\t{ "${s.name}", ${s.size}, F_${s.name}, ${s.fields.length} },`);
   o.push('};', '');
   return o.join('\n');
 }

@@ -18,13 +18,31 @@ export type IocDir = 'none' | 'r' | 'w' | 'rw';
 
 /** One request: an `_IOC(dir, type, nr, size)` triple, or explicit numbers per encoding. */
 export type RequestDef =
-  | { readonly dir: IocDir; readonly type: number; readonly nr: number; readonly size: number; readonly arch?: string }
+  | {
+      readonly dir: IocDir;
+      readonly type: number;
+      readonly nr: number;
+      readonly size: number;
+      readonly arch?: string;
+    }
   | { readonly numbers: Readonly<Record<IoctlEncoding, number>> };
 
 const KVMIO = 0xae;
 const io = (nr: number): RequestDef => ({ dir: 'none', type: KVMIO, nr, size: 0 });
-const ior = (nr: number, size: number, arch?: string): RequestDef => ({ dir: 'r', type: KVMIO, nr, size, ...(arch ? { arch } : {}) });
-const iow = (nr: number, size: number, arch?: string): RequestDef => ({ dir: 'w', type: KVMIO, nr, size, ...(arch ? { arch } : {}) });
+const ior = (nr: number, size: number, arch?: string): RequestDef => ({
+  dir: 'r',
+  type: KVMIO,
+  nr,
+  size,
+  ...(arch ? { arch } : {}),
+});
+const iow = (nr: number, size: number, arch?: string): RequestDef => ({
+  dir: 'w',
+  type: KVMIO,
+  nr,
+  size,
+  ...(arch ? { arch } : {}),
+});
 const iowr = (nr: number, size: number): RequestDef => ({ dir: 'rw', type: KVMIO, nr, size });
 
 /**
@@ -83,6 +101,7 @@ export function encodeRequest(name: string, encoding: IoctlEncoding): number | u
   if (d === undefined) return undefined;
   if ('numbers' in d) return d.numbers[encoding];
   const dir = DIR_BITS[encoding][d.dir];
-  if (encoding === 'generic') return ((dir << 30) | ((d.size & 0x3fff) << 16) | (d.type << 8) | d.nr) >>> 0;
+  if (encoding === 'generic')
+    return ((dir << 30) | ((d.size & 0x3fff) << 16) | (d.type << 8) | d.nr) >>> 0;
   return ((dir << 29) | ((d.size & 0x1fff) << 16) | (d.type << 8) | d.nr) >>> 0;
 }

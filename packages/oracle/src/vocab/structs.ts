@@ -22,18 +22,42 @@ export interface StructLayout {
   readonly arch?: string;
 }
 
-const f = (name: string, offset: number, size: 1 | 2 | 4 | 8, count = 1): StructField => ({ name, offset, size, count });
+const f = (name: string, offset: number, size: 1 | 2 | 4 | 8, count = 1): StructField => ({
+  name,
+  offset,
+  size,
+  count,
+});
 
 const list: StructLayout[] = [
-  { name: 'kvm_create_device', size: 12, fields: [f('type', 0, 4), f('fd', 4, 4), f('flags', 8, 4)] },
-  { name: 'kvm_device_attr', size: 24, fields: [f('flags', 0, 4), f('group', 4, 4), f('attr', 8, 8), f('addr', 16, 8)] },
+  {
+    name: 'kvm_create_device',
+    size: 12,
+    fields: [f('type', 0, 4), f('fd', 4, 4), f('flags', 8, 4)],
+  },
+  {
+    name: 'kvm_device_attr',
+    size: 24,
+    fields: [f('flags', 0, 4), f('group', 4, 4), f('attr', 8, 8), f('addr', 16, 8)],
+  },
   { name: 'kvm_irq_level', size: 8, fields: [f('irq', 0, 4), f('status', 0, 4), f('level', 4, 4)] },
-  { name: 'kvm_enable_cap', size: 104, fields: [f('cap', 0, 4), f('flags', 4, 4), f('args', 8, 8, 4), f('pad', 40, 1, 64)] },
+  {
+    name: 'kvm_enable_cap',
+    size: 104,
+    fields: [f('cap', 0, 4), f('flags', 4, 4), f('args', 8, 8, 4), f('pad', 40, 1, 64)],
+  },
   { name: 'kvm_one_reg', size: 16, fields: [f('id', 0, 8), f('addr', 8, 8)] },
   {
     name: 'kvm_msi',
     size: 32,
-    fields: [f('address_lo', 0, 4), f('address_hi', 4, 4), f('data', 8, 4), f('flags', 12, 4), f('devid', 16, 4), f('pad', 20, 1, 12)],
+    fields: [
+      f('address_lo', 0, 4),
+      f('address_hi', 4, 4),
+      f('data', 8, 4),
+      f('flags', 12, 4),
+      f('devid', 16, 4),
+      f('pad', 20, 1, 12),
+    ],
   },
   { name: 'kvm_irq_routing', size: 8, fields: [f('nr', 0, 4), f('flags', 4, 4)] },
   {
@@ -52,19 +76,47 @@ const list: StructLayout[] = [
       f('u.msi.devid', 28, 4),
     ],
   },
-  { name: 'kvm_vcpu_init', size: 32, fields: [f('target', 0, 4), f('features', 4, 4, 7)], arch: 'arm64' },
+  {
+    name: 'kvm_vcpu_init',
+    size: 32,
+    fields: [f('target', 0, 4), f('features', 4, 4, 7)],
+    arch: 'arm64',
+  },
   { name: 'kvm_arm_device_addr', size: 16, fields: [f('id', 0, 8), f('addr', 8, 8)] },
   {
     name: 'kvm_userspace_memory_region',
     size: 32,
-    fields: [f('slot', 0, 4), f('flags', 4, 4), f('guest_phys_addr', 8, 8), f('memory_size', 16, 8), f('userspace_addr', 24, 8)],
+    fields: [
+      f('slot', 0, 4),
+      f('flags', 4, 4),
+      f('guest_phys_addr', 8, 8),
+      f('memory_size', 16, 8),
+      f('userspace_addr', 24, 8),
+    ],
   },
-  { name: 'kvm_irqfd', size: 32, fields: [f('fd', 0, 4), f('gsi', 4, 4), f('flags', 8, 4), f('resamplefd', 12, 4), f('pad', 16, 1, 16)] },
+  {
+    name: 'kvm_irqfd',
+    size: 32,
+    fields: [
+      f('fd', 0, 4),
+      f('gsi', 4, 4),
+      f('flags', 8, 4),
+      f('resamplefd', 12, 4),
+      f('pad', 16, 1, 16),
+    ],
+  },
   { name: 'kvm_interrupt', size: 4, fields: [f('irq', 0, 4)] },
   { name: 'kvm_mp_state', size: 4, fields: [f('mp_state', 0, 4)] },
   { name: 'kvm_reg_list', size: 8, fields: [f('n', 0, 8)] },
-  { name: 'kvm_rtas_token_args', size: 128, fields: [f('name', 0, 1, 120), f('token', 120, 8)], arch: 'powerpc' },
+  {
+    name: 'kvm_rtas_token_args',
+    size: 128,
+    fields: [f('name', 0, 1, 120), f('token', 120, 8)],
+    arch: 'powerpc',
+  },
 ];
 
 /** Struct name → layout. */
-export const STRUCTS: Readonly<Record<string, StructLayout>> = Object.freeze(Object.fromEntries(list.map((s) => [s.name, s])));
+export const STRUCTS: Readonly<Record<string, StructLayout>> = Object.freeze(
+  Object.fromEntries(list.map((s) => [s.name, s])),
+);
