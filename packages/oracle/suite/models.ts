@@ -12,7 +12,8 @@ import { createHost } from '@kvmdev/core';
 import { armVgic } from '@kvmdev/arm-vgic';
 import { xics } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
-import type { DeviceRegistration, KvmPlugin } from '@kvmdev/core';
+import type { KvmPlugin } from '@kvmdev/core';
+import type { DeviceRegistration } from '@kvmdev/core/plugin';
 import type { ModelTarget } from '../src/index.js';
 
 /**

@@ -2,13 +2,8 @@
  * The comparison catches a broken model: the same recordings, a model with one plugin wrapped to
  * answer one thing wrong, and the comparison must name exactly the steps that changed.
  */
-import {
-  type DeviceOps,
-  type KvmPlugin,
-  KVM_CAP_DEVICE_CTRL,
-  KVM_HOOK_PASS,
-  createHost,
-} from '@kvmdev/core';
+import { type KvmPlugin, KVM_CAP_DEVICE_CTRL, createHost } from '@kvmdev/core';
+import { type DeviceOps, KVM_HOOK_PASS } from '@kvmdev/core/plugin';
 import { compareWithRecording, runOnModel, unexplained } from '../src/index.js';
 import { loadDivergences, loadRecordings, loadScenarios } from '../suite/files.js';
 import { MODELS, PLUGINS, kvmVfio } from '../suite/models.js';
