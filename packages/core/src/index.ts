@@ -17,6 +17,7 @@ export * from './uapi/ioctl.js';
 export * from './uapi/errno.js';
 export * from './uapi/kvm.js';
 export * from './uapi/structs.js';
+export * from './uapi/eventfd.js';
 export { KvmError, isKvmError } from './uapi/errors.js';
 
 // the host: syscall facade and typed API
@@ -28,7 +29,10 @@ export {
   DeviceHandle,
   type CreateDeviceOptions,
   type SetValueArgs,
+  type MsiMessage,
+  type MemoryRegion,
 } from './faces/typed.js';
+export { EventFdHandle } from './faces/eventfd.js';
 export type { KernelOptions, KernelTestHooks } from './kernel/kernel.js';
 export { UserMemory, type UserMemoryOptions } from './kernel/mem.js';
 export { GuestPort, type HypercallResult } from './kernel/guest-port.js';

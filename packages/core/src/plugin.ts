@@ -16,6 +16,10 @@ export { KvmDevice } from './kernel/device.js';
 export { KFile, FdTable, type FileTarget } from './kernel/files.js';
 export { MmioBus, type MmioRegion } from './kernel/mmio-bus.js';
 export { IrqRouting } from './kernel/irq-routing.js';
+export { MemSlots, type MemSlot, type MemSlotConfig, type MemRegionChange, type MemRegionRequest, type PrepareMemoryRegion } from './kernel/memslots.js';
+export { GuestMemory } from './kernel/guest-memory.js';
+export { EventFd, type EventFdWaiter } from './kernel/eventfd.js';
+export { IrqFds, EWOULDBLOCK } from './kernel/irqfd.js';
 export { defineSlot, SlotStore, type Slot } from './kernel/slots.js';
 export {
   attrU64,

@@ -12,6 +12,7 @@ import type { KvmPlugin } from '../plugins/plugin.js';
 import { Registry } from '../plugins/registry.js';
 import { ENODEV } from '../uapi/errno.js';
 import { KvmError, check } from '../uapi/errors.js';
+import { EventFdHandle } from './eventfd.js';
 import { KvmHandle, type VmHandle } from './typed.js';
 
 /** Options of {@link createHost}. */
@@ -76,6 +77,26 @@ export class Host extends Kernel {
   ioctl(fd: number, request: number, arg: number | bigint = 0): number {
     const a = typeof arg === 'bigint' ? UserMemory.ptr(arg) : arg;
     return this.fail(this.sysIoctl(fd, request >>> 0, a));
+  }
+
+  /** eventfd(2) / eventfd2(2): the new fd or -1 (EINVAL for unknown flags, EMFILE). */
+  eventfd(initval = 0, flags = 0): number {
+    return this.fail(this.sysEventfd(initval, flags));
+  }
+
+  /** read(2) of `count` bytes into user address `buf`: the bytes read, or -1 with `errno`. */
+  read(fd: number, buf: number, count: number): number {
+    return this.fail(this.sysRead(fd, buf, count));
+  }
+
+  /** write(2) of `count` bytes from user address `buf`: the bytes written, or -1 with `errno`. */
+  write(fd: number, buf: number, count: number): number {
+    return this.fail(this.sysWrite(fd, buf, count));
+  }
+
+  /** Typed API: eventfd(2) as a handle (its `fd` is what KVM_IRQFD takes). */
+  createEventFd(initval = 0, flags = 0): EventFdHandle {
+    return new EventFdHandle(this, check(this.sysEventfd(initval, flags), 'eventfd'));
   }
 
   /** The typed API's entry point: a handle on this host's /dev/kvm (opened once). */

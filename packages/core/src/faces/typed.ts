@@ -58,6 +58,28 @@ export class KvmHandle extends Handle {
   }
 }
 
+/** An MSI as KVM_SIGNAL_MSI takes it (struct kvm_msi). */
+export interface MsiMessage {
+  addressLo: number;
+  addressHi?: number;
+  data: number;
+  /** KVM_MSI_VALID_DEVID when `devid` is meaningful. */
+  flags?: number;
+  devid?: number;
+}
+
+/** A memory slot as KVM_SET_USER_MEMORY_REGION takes it (u64 fields as numbers or bigints). */
+export interface MemoryRegion {
+  /** `as_id << 16 | slot id`. */
+  slot: number;
+  /** KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY. */
+  flags?: number;
+  guestPhysAddr: bigint | number;
+  /** Bytes; 0 deletes the slot. */
+  memorySize: bigint | number;
+  userspaceAddr: bigint | number;
+}
+
 /** Options of {@link VmHandle.createDevice}. */
 export interface CreateDeviceOptions {
   /** Raw `kvm_create_device.flags` bits other than TEST (ignored by the kernel). */
@@ -122,14 +144,42 @@ export class VmHandle extends Handle {
   setGsiRouting(entries: readonly KvmIrqRoutingEntry[]): void {
     check(this.host.withVm(this.fd, (vm) => this.host.setGsiRouting(vm, entries, 0)), 'KVM_SET_GSI_ROUTING');
   }
-  /** KVM_SIGNAL_MSI; returns >0 when delivered, 0 when blocked. */
-  signalMsi(msi: { addressLo: number; addressHi?: number; data: number; flags?: number; devid?: number }): number {
-    return check(
-      this.host.withVm(this.fd, (vm) =>
-        this.host.signalMsi(vm, msi.addressLo >>> 0, (msi.addressHi ?? 0) >>> 0, msi.data >>> 0, msi.flags ?? 0, msi.devid ?? 0),
-      ),
-      'KVM_SIGNAL_MSI',
-    );
+  /**
+   * KVM_SIGNAL_MSI; returns >0 when delivered, 0 when blocked (throws for -errno). The object
+   * may be reused between calls: nothing is allocated on this path.
+   */
+  signalMsi(msi: MsiMessage): number {
+    const host = this.host;
+    const vm = host.vmFor(this.fd);
+    if (typeof vm === 'number') throw new KvmError(-vm, 'KVM_SIGNAL_MSI');
+    let r: number;
+    try {
+      r = host.signalMsi(vm, msi.addressLo >>> 0, (msi.addressHi ?? 0) >>> 0, msi.data >>> 0, (msi.flags ?? 0) >>> 0, (msi.devid ?? 0) >>> 0);
+    } catch (e) {
+      r = host.caughtFor(e, vm, 'KVM_SIGNAL_MSI');
+    }
+    if (r < 0) throw new KvmError(-r, 'KVM_SIGNAL_MSI');
+    return r;
+  }
+  /**
+   * KVM_SET_USER_MEMORY_REGION: maps `memorySize` bytes of user memory at `userspaceAddr` into
+   * the guest at `guestPhysAddr` as slot `slot` (`as_id << 16 | id`); size 0 deletes the slot.
+   */
+  setUserMemoryRegion(region: MemoryRegion): void {
+    check(this.host.withVm(this.fd, (vm) => this.host.setMemoryRegion(vm, region, false)), 'KVM_SET_USER_MEMORY_REGION');
+  }
+  /** KVM_SET_USER_MEMORY_REGION2 (the same, with the guest_memfd fields). */
+  setUserMemoryRegion2(region: MemoryRegion & { guestMemfdOffset?: bigint | number; guestMemfd?: number }): void {
+    check(this.host.withVm(this.fd, (vm) => this.host.setMemoryRegion(vm, region, true)), 'KVM_SET_USER_MEMORY_REGION2');
+  }
+  /**
+   * KVM_IRQFD: binds the eventfd `fd` to `gsi` (flags: KVM_IRQFD_FLAG_RESAMPLE with a
+   * `resamplefd`, or KVM_IRQFD_FLAG_DEASSIGN to unbind). `fd`/`resamplefd` may be eventfd handles.
+   */
+  irqfd(args: { fd: number | { readonly fd: number }; gsi: number; flags?: number; resamplefd?: number | { readonly fd: number } }): void {
+    const fd = typeof args.fd === 'number' ? args.fd : args.fd.fd;
+    const rfd = args.resamplefd === undefined ? 0 : typeof args.resamplefd === 'number' ? args.resamplefd : args.resamplefd.fd;
+    check(this.host.withVm(this.fd, (vm) => this.host.irqfd(vm, fd, args.gsi, args.flags ?? 0, rfd)), 'KVM_IRQFD');
   }
   /** Raw ioctl on the VM fd (for arch ioctls without a typed method). */
   ioctl(request: number, arg: number | bigint = 0): number {

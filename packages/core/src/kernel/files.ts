@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 import type { KvmDevice } from './device.js';
+import type { EventFd } from './eventfd.js';
 import type { Kernel } from './kernel.js';
 import { EBADF, EMFILE } from '../uapi/errno.js';
 import type { Vcpu } from './vcpu.js';
@@ -15,6 +16,7 @@ export type FileTarget =
   | { readonly kind: 'vm'; readonly vm: Vm }
   | { readonly kind: 'vcpu'; readonly vcpu: Vcpu }
   | { readonly kind: 'device'; readonly device: KvmDevice }
+  | { readonly kind: 'eventfd'; readonly eventfd: EventFd }
   | { readonly kind: 'other'; readonly name: string };
 
 /** An open file description (`struct file`). */

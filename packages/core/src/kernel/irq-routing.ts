@@ -5,7 +5,7 @@
  */
 import type { IrqChip } from './ops.js';
 import type { KvmIrqRoutingEntry } from '../uapi/structs.js';
-import { EINVAL } from '../uapi/errno.js';
+import { EAGAIN, EINVAL } from '../uapi/errno.js';
 import {
   KVM_IRQ_ROUTING_IRQCHIP,
   KVM_IRQ_ROUTING_MSI,
@@ -31,6 +31,8 @@ export class IrqRouting {
   private d: Uint32Array = NO_ROWS; // devid
   private fl: Uint32Array = NO_ROWS; // flags
   private count = 0;
+  /** `rt->chip[0][pin]`: the GSI an irqchip-0 pin was last routed from, -1 for none. */
+  private pinGsi: Int32Array = new Int32Array(0);
 
   /** Number of installed entries. */
   get size(): number {
@@ -78,10 +80,11 @@ export class IrqRouting {
     const fl = new Uint32Array(n);
     for (const e of entries) {
       const i = pos[e.gsi]!++;
+      // setup_routing_entry: one pin per irqchip for a GSI, and a non-irqchip route is the GSI's only one
+      for (let j = first[e.gsi]!; j < i; j++)
+        if (type[j] !== KVM_IRQ_ROUTING_IRQCHIP || e.type !== KVM_IRQ_ROUTING_IRQCHIP || ('pin' in e && a[j] === e.irqchip)) return -EINVAL;
       type[i] = e.type;
       if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP) {
-        // a GSI may map to at most one pin per irqchip
-        for (let j = first[e.gsi]!; j < i; j++) if (type[j] === KVM_IRQ_ROUTING_IRQCHIP && a[j] === e.irqchip) return -EINVAL;
         a[i] = e.irqchip;
         b[i] = e.pin;
       } else if ('data' in e) {
@@ -92,6 +95,9 @@ export class IrqRouting {
         fl[i] = e.flags;
       }
     }
+    const pinGsi = new Int32Array(chip?.numPins ?? 0).fill(-1);
+    for (const e of entries) if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP && e.irqchip === 0) pinGsi[e.pin] = e.gsi;
+    this.pinGsi = pinGsi;
     this.first = first;
     this.type = type;
     this.a = a;
@@ -108,6 +114,27 @@ export class IrqRouting {
     this.first = NO_GSI;
     this.type = this.a = this.b = this.c = this.d = this.fl = NO_ROWS;
     this.count = 0;
+    this.pinGsi = new Int32Array(0);
+  }
+
+  /** kvm_irq_map_chip_pin: the GSI routed to pin `pin` of irqchip `irqchip`, or -1. */
+  gsiOfPin(irqchip: number, pin: number): number {
+    if (irqchip !== 0 || !(pin >= 0) || pin >= this.pinGsi.length) return -1;
+    return this.pinGsi[pin]!;
+  }
+
+  /**
+   * kvm_arch_set_irq_inatomic for an irqfd: when `gsi` has exactly one route, the chip's atomic
+   * injection of it (level 1); -EWOULDBLOCK (-EAGAIN) when there is none, the chip has no atomic
+   * path for that route type, or it declines. No allocation.
+   */
+  fireInatomic(chip: IrqChip, gsi: number): number {
+    const first = this.first;
+    if (!(gsi >= 0) || gsi + 1 >= first.length) return -EAGAIN;
+    const i = first[gsi]!;
+    if (first[gsi + 1]! - i !== 1) return -EAGAIN;
+    if (this.type[i] === KVM_IRQ_ROUTING_IRQCHIP) return chip.setPinInatomic ? chip.setPinInatomic(this.a[i]!, this.b[i]!) : -EAGAIN;
+    return chip.setMsiInatomic ? chip.setMsiInatomic(this.a[i]!, this.b[i]!, this.c[i]!, this.fl[i]!, this.d[i]!) : -EAGAIN;
   }
 
   /** Whether any route exists for `gsi`. */

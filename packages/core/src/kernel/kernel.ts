@@ -20,6 +20,7 @@ import {
 } from './device.js';
 import { KvmError, isKvmError } from '../uapi/errors.js';
 import { FdTable, KFile } from './files.js';
+import { EventFd } from './eventfd.js';
 import { UserMemory, type UserMemoryOptions } from './mem.js';
 import { KVM_HOOK_PASS } from './ops.js';
 import { KernelTables } from './tables.js';
@@ -34,6 +35,7 @@ import {
   ENXIO,
   EPERM,
 } from '../uapi/errno.js';
+import { EFD_FLAGS_SET, EVENTFD_COUNTER_SIZE } from '../uapi/eventfd.js';
 import * as K from '../uapi/kvm.js';
 import { kvm_irq_routing, type KvmIrqRoutingEntry } from '../uapi/structs.js';
 import { Vcpu } from './vcpu.js';
@@ -58,6 +60,11 @@ export interface KernelOptions {
   memory?: UserMemoryOptions;
   /** Testing hooks. */
   hooks?: KernelTestHooks;
+  /**
+   * TASK_SIZE of the process: user addresses at or above it fail access_ok (a memory slot's
+   * userspace_addr + size must stay below it). Default 2^48 (arm64 with 48-bit VAs).
+   */
+  taskSize?: number;
 }
 
 const TWO32 = 4294967296;
@@ -79,10 +86,14 @@ export class Kernel {
   readonly maxVcpus: number;
   /** KVM_MAX_VCPU_IDS of the modelled kernel. */
   readonly maxVcpuIds: number;
+  /** TASK_SIZE of the process (see {@link KernelOptions.taskSize}). */
+  readonly taskSize: bigint;
   /** VMs that exist (created and not yet freed). */
   readonly liveVms = new Set<Vm>();
   private listeners: ((e: VmEvent) => void)[] = [];
   private nextVmUid = 1;
+  /** The counter of an eventfd read, reused. */
+  private readonly counterScratch = new Uint32Array(2);
   /** One decoded attr struct, reused by every attr call (accessors must not keep it). */
   private readonly attrScratch: KvmDeviceAttr = { flags: 0, group: 0, attrLo: 0, attrHi: 0, addr: 0 };
 
@@ -92,6 +103,7 @@ export class Kernel {
     this.hooks = options.hooks ?? {};
     this.maxVcpus = options.maxVcpus ?? K.KVM_MAX_VCPUS_DEFAULT;
     this.maxVcpuIds = options.maxVcpuIds ?? K.KVM_MAX_VCPU_IDS_DEFAULT;
+    this.taskSize = BigInt(options.taskSize ?? 2 ** 48);
   }
 
   // ------------------------------------------------------------------ events
@@ -140,6 +152,63 @@ export class Kernel {
     const f = from.files.get(fd);
     if (f === null) return -EBADF;
     return this.files.install(f);
+  }
+
+  /** eventfd2(2): a new eventfd with counter `initval` (u32), or -EINVAL (unknown flags) / -EMFILE. */
+  sysEventfd(initval: number, flags: number): number {
+    if ((flags >>> 0) & ~EFD_FLAGS_SET) return -EINVAL;
+    const ev = new EventFd(initval >>> 0, flags >>> 0);
+    return this.files.install(new KFile(this, '[eventfd]', { kind: 'eventfd', eventfd: ev }, () => ev.release()));
+  }
+
+  /**
+   * read(2) of `count` bytes to user address `buf`: the bytes read or -errno. Only eventfds can
+   * be read (KVM fds have no read: -EINVAL); an eventfd needs 8 bytes (-EINVAL) and a non-zero
+   * counter (-EAGAIN).
+   */
+  sysRead(fd: number, buf: number, count: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    if (f.target.kind !== 'eventfd') return -EINVAL;
+    if (!this.accessOk(buf, count)) return -EFAULT;
+    if (count < EVENTFD_COUNTER_SIZE) return -EINVAL;
+    const out = this.counterScratch;
+    const r = f.target.eventfd.read(out);
+    if (r < 0) return r;
+    // the counter is taken before the copy: a bad buffer loses it, as in the kernel
+    if (!this.mem.okWrite(buf, 8)) return -EFAULT;
+    this.mem.setU64Parts(buf, out[0]!, out[1]!);
+    return EVENTFD_COUNTER_SIZE;
+  }
+
+  /**
+   * write(2) of `count` bytes from user address `buf`: the bytes written or -errno. Only
+   * eventfds take writes (-EINVAL otherwise); an eventfd needs 8 bytes (-EINVAL), a readable
+   * buffer (-EFAULT), a value other than ULLONG_MAX (-EINVAL) and room in the counter (-EAGAIN).
+   */
+  sysWrite(fd: number, buf: number, count: number): number {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    if (f.target.kind !== 'eventfd') return -EINVAL;
+    if (!this.accessOk(buf, count)) return -EFAULT;
+    if (count < EVENTFD_COUNTER_SIZE) return -EINVAL;
+    if (!this.mem.ok(buf, 8)) return -EFAULT;
+    return this.eventfdWrite(f.target.eventfd, this.mem.getU64Lo(buf), this.mem.getU64Hi(buf));
+  }
+
+  /** @internal An eventfd write of the u64 `hi:lo` (the typed API's path; no user buffer). */
+  eventfdWrite(ev: EventFd, lo: number, hi: number): number {
+    try {
+      return ev.write(lo, hi);
+    } catch (e) {
+      return this.caught(e, null, 'eventfd write');
+    }
+  }
+
+  /** access_ok: the range lies below TASK_SIZE. */
+  private accessOk(addr: number, len: number): boolean {
+    if (!(addr >= 0) || !(len >= 0) || !Number.isSafeInteger(addr) || !Number.isSafeInteger(len)) return false;
+    return BigInt(len) <= this.taskSize && BigInt(addr) <= this.taskSize - BigInt(len);
   }
 
   /** ioctl(2) as a kernel return value (>= 0 or -errno). `req` is the full 32-bit request number. */
@@ -214,9 +283,16 @@ export class Kernel {
     switch (cap) {
       case K.KVM_CAP_DEVICE_CTRL:
       case K.KVM_CAP_USER_MEMORY:
+      case K.KVM_CAP_USER_MEMORY2:
       case K.KVM_CAP_ONE_REG:
       case K.KVM_CAP_CHECK_EXTENSION_VM:
+      case K.KVM_CAP_IRQFD:
+      case K.KVM_CAP_IRQFD_RESAMPLE:
         return 1;
+      case K.KVM_CAP_NR_MEMSLOTS:
+        return vm ? vm.memslots.userSlots : K.KVM_MEM_SLOTS_NUM;
+      case K.KVM_CAP_READONLY_MEM:
+        return vm?.memslots.config.readonlyMem ? 1 : 0;
       case K.KVM_CAP_IRQ_ROUTING:
         return vm?.irqchip?.routing === false ? 0 : K.KVM_MAX_IRQ_ROUTES;
       case K.KVM_CAP_SIGNAL_MSI:
@@ -245,7 +321,11 @@ export class Kernel {
     const vm = new Vm(this, this.nextVmUid++, type, this.maxVcpus);
     this.liveVms.add(vm);
     for (const h of this.tables.vmCreatedHooks) h(vm);
-    const file = new KFile(this, 'kvm-vm', { kind: 'vm', vm }, () => vm.put());
+    // kvm_vm_release: the irqfds go with the VM fd, the VM with its last holder
+    const file = new KFile(this, 'kvm-vm', { kind: 'vm', vm }, () => {
+      vm.irqfds.releaseAll();
+      vm.put();
+    });
     const fd = this.files.install(file);
     if (fd < 0) vm.put();
     return fd;
@@ -295,6 +375,26 @@ export class Kernel {
         const entries: KvmIrqRoutingEntry[] = [];
         for (let i = 0; i < nr; i++) entries.push(kvm_irq_routing.readEntry(mem, arg + 8 + 48 * i));
         return this.setGsiRouting(vm, entries, flags);
+      }
+      case K.KVM_SET_USER_MEMORY_REGION:
+      case K.KVM_SET_USER_MEMORY_REGION2: {
+        const v2 = req === K.KVM_SET_USER_MEMORY_REGION2;
+        if (!mem.ok(arg, v2 ? K.SIZEOF_KVM_USERSPACE_MEMORY_REGION2 : K.SIZEOF_KVM_USERSPACE_MEMORY_REGION)) return -EFAULT;
+        const flags = mem.getU32(arg + 4);
+        if (!v2 && flags & ~K.KVM_SET_USER_MEMORY_REGION_V1_FLAGS) return -EINVAL;
+        return vm.memslots.set({
+          slot: mem.getU32(arg),
+          flags,
+          guestPhysAddr: mem.getU64(arg + 8),
+          memorySize: mem.getU64(arg + 16),
+          userspaceAddr: mem.getU64(arg + 24),
+          guestMemfdOffset: v2 ? mem.getU64(arg + 32) : 0n,
+          guestMemfd: v2 ? mem.getU32(arg + 40) : 0,
+        });
+      }
+      case K.KVM_IRQFD: {
+        if (!mem.ok(arg, K.SIZEOF_KVM_IRQFD)) return -EFAULT;
+        return this.irqfd(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12));
       }
       case K.KVM_SIGNAL_MSI: {
         if (vm.irqchip?.routing === false) return -ENOTTY;
@@ -362,6 +462,45 @@ export class Kernel {
     if (chip === null || !chip.msi || !chip.setMsi || flags & ~K.KVM_MSI_VALID_DEVID) return -EINVAL;
     if (flags & K.KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
     return chip.setMsi(addressLo, addressHi, data, flags, devid);
+  }
+
+  /** KVM_SET_USER_MEMORY_REGION(2) with decoded fields (the typed API's path; same checks). */
+  setMemoryRegion(
+    vm: Vm,
+    r: { slot: number; flags?: number; guestPhysAddr: bigint | number; memorySize: bigint | number; userspaceAddr: bigint | number; guestMemfdOffset?: bigint | number; guestMemfd?: number },
+    v2: boolean,
+  ): number {
+    const flags = (r.flags ?? 0) >>> 0;
+    if (!v2 && flags & ~K.KVM_SET_USER_MEMORY_REGION_V1_FLAGS) return -EINVAL;
+    for (const x of [r.guestPhysAddr, r.memorySize, r.userspaceAddr, r.guestMemfdOffset ?? 0])
+      if (typeof x === 'number' && !(Number.isSafeInteger(x) && x >= 0)) return -EINVAL;
+    const u64 = (x: bigint | number): bigint => BigInt.asUintN(64, BigInt(x));
+    return vm.memslots.set({
+      slot: r.slot >>> 0,
+      flags,
+      guestPhysAddr: u64(r.guestPhysAddr),
+      memorySize: u64(r.memorySize),
+      userspaceAddr: u64(r.userspaceAddr),
+      guestMemfdOffset: u64(r.guestMemfdOffset ?? 0),
+      guestMemfd: (r.guestMemfd ?? 0) >>> 0,
+    });
+  }
+
+  /** KVM_IRQFD with a decoded struct: 0 or -errno (see IrqFds.irqfd). fds are this process's. */
+  irqfd(vm: Vm, fd: number, gsi: number, flags: number, resamplefd: number): number {
+    return vm.irqfds.irqfd(fd | 0, gsi >>> 0, flags >>> 0, resamplefd | 0, this.eventfdLookup);
+  }
+
+  /** eventfd_ctx_fdget on this process's fd table. */
+  private readonly eventfdLookup = (fd: number): EventFd | number => {
+    const f = this.files.get(fd);
+    if (f === null) return -EBADF;
+    return f.target.kind === 'eventfd' ? f.target.eventfd : -EINVAL;
+  };
+
+  /** kvm_arch_intc_initialized + kvm_arch_irqfd_allowed, from the plugins: 0 or -errno. */
+  irqfdReady(vm: Vm, flags: number): number {
+    return chain(this.tables.irqfdCheckHooks, vm, flags, undefined, 0);
   }
 
   /** VM-fd attribute groups: the plugins' answer, ENXIO when a plugin serves VM attrs but not this one, else ENOTTY. */

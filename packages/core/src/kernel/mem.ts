@@ -70,6 +70,22 @@ export class UserMemory {
     return addr;
   }
 
+  /**
+   * mmap(NULL, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS): `length` zero-filled
+   * bytes at a page-aligned (4 KiB) address, e.g. the host side of a guest RAM memory slot.
+   */
+  mmap(length: number): number {
+    if (!Number.isInteger(length) || length <= 0) throw new KvmError(ENOMEM, `bad mapping length ${String(length)}`);
+    const saved = this.brk;
+    this.brk = Math.ceil(this.brk / 4096) * 4096;
+    try {
+      return this.alloc(Math.ceil(length / 4096) * 4096);
+    } catch (e) {
+      this.brk = saved;
+      throw e;
+    }
+  }
+
   /** True when `[addr, addr+len)` is mapped. Never throws. */
   ok(addr: number, len: number): boolean {
     if (!(addr >= this.nullGuard) || addr !== Math.floor(addr)) return false;
@@ -183,6 +199,22 @@ export class UserMemory {
   read(addr: number, len: number): Uint8Array {
     if (!this.ok(addr, len)) this.fault(addr, len);
     return this.bytes.slice(addr, addr + len);
+  }
+  /** copy_from_user into `dst[off, off+len)`: false (nothing copied) when the range is not mapped. No allocation. */
+  copyOut(addr: number, dst: Uint8Array, off: number, len: number): boolean {
+    if (!this.ok(addr, len)) return false;
+    const b = this.bytes;
+    if (len <= 16) for (let i = 0; i < len; i++) dst[off + i] = b[addr + i]!;
+    else dst.set(b.subarray(addr, addr + len), off);
+    return true;
+  }
+  /** copy_to_user from `src[off, off+len)`: false (nothing copied) when the range is not mapped writable. No allocation. */
+  copyIn(addr: number, src: Uint8Array, off: number, len: number): boolean {
+    if (!this.okWrite(addr, len)) return false;
+    const b = this.bytes;
+    if (len <= 16) for (let i = 0; i < len; i++) b[addr + i] = src[off + i]!;
+    else b.set(src.subarray(off, off + len), addr);
+    return true;
   }
   /** Copies bytes into user memory. */
   write(addr: number, data: Uint8Array): void {

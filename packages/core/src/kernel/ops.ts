@@ -72,6 +72,14 @@ export interface IrqChip {
   setPin?(irqchip: number, pin: number, level: number): number;
   /** An MSI route fired, or KVM_SIGNAL_MSI. */
   setMsi?(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
+  /**
+   * kvm_arch_set_irq_inatomic for the only route of an irqfd's GSI when it is an IRQCHIP route:
+   * inject level 1 now and return the result, or return -EAGAIN (-EWOULDBLOCK) to take the
+   * deferred path (kvm_set_irq with level 1 then 0). Absent: always deferred.
+   */
+  setPinInatomic?(irqchip: number, pin: number): number;
+  /** The same for an MSI route (arm64: the ITS translation cache only). */
+  setMsiInatomic?(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
   /** Extra checks when a routing table is installed (-EINVAL rejects it). */
   canSetRouting?(): boolean;
 }
@@ -144,5 +152,11 @@ export interface KvmHooks {
   vcpuTakeInterrupt?(vcpu: Vcpu, line: number): number;
   /** At VM teardown, after the devices are destroyed. */
   vmDestroyed?(vm: Vm): void;
+  /**
+   * KVM_IRQFD assign, before the fds are looked at: kvm_arch_intc_initialized (-EAGAIN while the
+   * irqchip is not ready) and kvm_arch_irqfd_allowed (-EINVAL). 0 allows, KVM_HOOK_PASS defers
+   * to the next plugin (and finally allows).
+   */
+  irqfdCheck?(vm: Vm, flags: number): number;
 }
 

@@ -56,6 +56,7 @@ export class KernelTables {
   sysregWrite32Hooks: HookFn<'sysregWrite32'>[] = [];
   vcpuTakeInterruptHooks: HookFn<'vcpuTakeInterrupt'>[] = [];
   vmDestroyedHooks: HookFn<'vmDestroyed'>[] = [];
+  irqfdCheckHooks: HookFn<'irqfdCheck'>[] = [];
 
   /**
    * kvm_register_device_ops: 0, -ENOSPC for a type past the table, -EEXIST for a taken slot.
@@ -145,6 +146,7 @@ export class KernelTables {
       ['sysregWrite32', this.sysregWrite32Hooks],
       ['vcpuTakeInterrupt', this.vcpuTakeInterruptHooks],
       ['vmDestroyed', this.vmDestroyedHooks],
+      ['irqfdCheck', this.irqfdCheckHooks],
     ];
   }
 }

@@ -5,7 +5,10 @@
  */
 import type { KvmDevice } from './device.js';
 import type { Kernel } from './kernel.js';
+import { GuestMemory } from './guest-memory.js';
+import { IrqFds } from './irqfd.js';
 import { IrqRouting } from './irq-routing.js';
+import { MemSlots } from './memslots.js';
 import { MmioBus } from './mmio-bus.js';
 import type { IrqChip } from './ops.js';
 import { SlotStore, type Slot } from './slots.js';
@@ -41,6 +44,12 @@ export class Vm {
   readonly mmio = new MmioBus();
   /** The GSI routing table. */
   readonly routing = new IrqRouting();
+  /** The memory slots (KVM_SET_USER_MEMORY_REGION(2)); plugins set `memslots.config` for their arch. */
+  readonly memslots: MemSlots;
+  /** Guest-physical reads and writes for in-kernel devices (kvm_read_guest / kvm_write_guest). */
+  readonly memory: GuestMemory;
+  /** The VM's irqfds (KVM_IRQFD). */
+  readonly irqfds: IrqFds;
   /** The in-kernel irqchip, or null. */
   irqchip: IrqChip | null = null;
   /**
@@ -67,6 +76,20 @@ export class Vm {
     this.uid = uid;
     this.type = type;
     this.maxVcpus = maxVcpus;
+    this.memslots = new MemSlots(host.taskSize);
+    this.memory = new GuestMemory(this.memslots, host.mem);
+    this.irqfds = new IrqFds(this);
+  }
+
+  /**
+   * kvm_notify_acked_irq: the guest EOId the interrupt of pin `pin` of irqchip `irqchip` (a
+   * level-triggered line): the ack notifiers of the GSI routed there run (the irqfd resamplers).
+   * Cheap when no resampling irqfd exists.
+   */
+  notifyAckedIrq(irqchip: number, pin: number): void {
+    if (!this.irqfds.resampling) return;
+    const gsi = this.routing.gsiOfPin(irqchip, pin);
+    if (gsi >= 0) this.irqfds.acked(gsi);
   }
 
   /** Typed plugin data. */
@@ -142,6 +165,7 @@ export class Vm {
     }
     for (const h of reg.vmDestroyedHooks) this.safely(() => h(this), 'vmDestroyed');
     this.irqchip = null;
+    this.memslots.clear();
     this.slots.clear();
     for (const v of this.vcpus) v.slots.clear();
     this.freed = true;

@@ -29,6 +29,7 @@ export const SIZEOF_KVM_VCPU_INIT = 32;
 export const SIZEOF_KVM_ARM_DEVICE_ADDR = 16;
 export const SIZEOF_KVM_INTERRUPT = 4;
 export const SIZEOF_KVM_USERSPACE_MEMORY_REGION = 32;
+export const SIZEOF_KVM_USERSPACE_MEMORY_REGION2 = 160;
 
 // ---- /dev/kvm ioctls ----
 export const KVM_GET_API_VERSION = _IO(KVMIO, 0x00);
@@ -39,6 +40,7 @@ export const KVM_GET_VCPU_MMAP_SIZE = _IO(KVMIO, 0x04);
 // ---- VM ioctls ----
 export const KVM_CREATE_VCPU = _IO(KVMIO, 0x41);
 export const KVM_SET_USER_MEMORY_REGION = _IOW(KVMIO, 0x46, SIZEOF_KVM_USERSPACE_MEMORY_REGION);
+export const KVM_SET_USER_MEMORY_REGION2 = _IOW(KVMIO, 0x49, SIZEOF_KVM_USERSPACE_MEMORY_REGION2);
 export const KVM_CREATE_IRQCHIP = _IO(KVMIO, 0x60);
 export const KVM_IRQ_LINE = _IOW(KVMIO, 0x61, SIZEOF_KVM_IRQ_LEVEL);
 export const KVM_IRQ_LINE_STATUS = _IOWR(KVMIO, 0x67, SIZEOF_KVM_IRQ_LEVEL);
@@ -99,6 +101,8 @@ export const KVM_CAP_MAX_VCPUS = 66;
 export const KVM_CAP_ENABLE_CAP = 68;
 export const KVM_CAP_ONE_REG = 70;
 export const KVM_CAP_SIGNAL_MSI = 77;
+export const KVM_CAP_READONLY_MEM = 81;
+export const KVM_CAP_IRQFD_RESAMPLE = 82;
 export const KVM_CAP_ARM_PSCI = 87;
 export const KVM_CAP_ARM_SET_DEVICE_ADDR = 88;
 export const KVM_CAP_DEVICE_CTRL = 89;
@@ -110,11 +114,37 @@ export const KVM_CAP_ENABLE_CAP_VM = 98;
 export const KVM_CAP_VM_ATTRIBUTES = 101;
 export const KVM_CAP_ARM_PSCI_0_2 = 102;
 export const KVM_CAP_CHECK_EXTENSION_VM = 105;
+export const KVM_CAP_MULTI_ADDRESS_SPACE = 118;
 export const KVM_CAP_VCPU_ATTRIBUTES = 127;
 export const KVM_CAP_MAX_VCPU_ID = 128;
+export const KVM_CAP_MSI_DEVID = 131;
 export const KVM_CAP_ARM_VM_IPA_SIZE = 165;
 export const KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 = 174;
 export const KVM_CAP_SYS_ATTRIBUTES = 209;
+export const KVM_CAP_USER_MEMORY2 = 231;
+
+// ---- memory slots (KVM_SET_USER_MEMORY_REGION / REGION2) ----
+/** `kvm_userspace_memory_region.flags`: track dirty pages (KVM_GET_DIRTY_LOG). */
+export const KVM_MEM_LOG_DIRTY_PAGES = 1 << 0;
+/** Guest writes to the slot exit to userspace (where the arch has readonly memslots). */
+export const KVM_MEM_READONLY = 1 << 1;
+/** The slot is backed by a guest_memfd (REGION2 only; needs an arch with private memory). */
+export const KVM_MEM_GUEST_MEMFD = 1 << 2;
+/** The flags KVM_SET_USER_MEMORY_REGION (v1) accepts at all. */
+export const KVM_SET_USER_MEMORY_REGION_V1_FLAGS = KVM_MEM_LOG_DIRTY_PAGES | KVM_MEM_READONLY;
+/** `KVM_MEM_SLOTS_NUM` (SHRT_MAX): slot ids per address space, internal slots included. */
+export const KVM_MEM_SLOTS_NUM = 32767;
+/** `KVM_MEM_MAX_NR_PAGES`: the largest user slot in pages (the dirty bitmap is indexed by an int). */
+export const KVM_MEM_MAX_NR_PAGES = 2 ** 31 - 1;
+/** The kernel's page size for memory slots (4 KiB pages). */
+export const KVM_PAGE_SIZE = 4096;
+
+// ---- irqfd (KVM_IRQFD) ----
+/** `kvm_irqfd.flags`: remove the irqfd bound to (fd, gsi). */
+export const KVM_IRQFD_FLAG_DEASSIGN = 1 << 0;
+/** `kvm_irqfd.flags`: level-triggered: the line stays high until the guest EOIs, then `resamplefd` is signalled. */
+export const KVM_IRQFD_FLAG_RESAMPLE = 1 << 1;
+
 
 // ---- GSI routing ----
 export const KVM_IRQ_ROUTING_IRQCHIP = 1;

@@ -270,3 +270,72 @@ export const kvm_arm_device_addr = {
     mem.setU64(addr + 8, v.addr);
   },
 } as const;
+
+/**
+ * struct kvm_userspace_memory_region (32 bytes): slot@0, flags@4, guest_phys_addr u64@8,
+ * memory_size u64@16, userspace_addr u64@24. struct kvm_userspace_memory_region2 (160 bytes)
+ * adds guest_memfd_offset u64@32, guest_memfd u32@40, pad1 u32@44, pad2[14] u64@48.
+ */
+export interface KvmUserspaceMemoryRegion {
+  slot: number;
+  flags: number;
+  guestPhysAddr: bigint;
+  memorySize: bigint;
+  userspaceAddr: bigint;
+  /** REGION2 only. */
+  guestMemfdOffset?: bigint;
+  /** REGION2 only. */
+  guestMemfd?: number;
+}
+export const kvm_userspace_memory_region = {
+  size: 32,
+  size2: 160,
+  read(mem: StructMemory, addr: number, v2 = false): KvmUserspaceMemoryRegion {
+    const r: KvmUserspaceMemoryRegion = {
+      slot: mem.getU32(addr),
+      flags: mem.getU32(addr + 4),
+      guestPhysAddr: mem.getU64(addr + 8),
+      memorySize: mem.getU64(addr + 16),
+      userspaceAddr: mem.getU64(addr + 24),
+    };
+    if (v2) {
+      r.guestMemfdOffset = mem.getU64(addr + 32);
+      r.guestMemfd = mem.getU32(addr + 40);
+    }
+    return r;
+  },
+  /** Writes the v1 layout, or the v2 layout (with zeroed padding) when `v2` is set. */
+  write(mem: StructMemory, addr: number, v: KvmUserspaceMemoryRegion, v2 = false): void {
+    if (v2) mem.fill(addr, 160, 0);
+    mem.setU32(addr, v.slot);
+    mem.setU32(addr + 4, v.flags);
+    mem.setU64(addr + 8, v.guestPhysAddr);
+    mem.setU64(addr + 16, v.memorySize);
+    mem.setU64(addr + 24, v.userspaceAddr);
+    if (v2) {
+      mem.setU64(addr + 32, v.guestMemfdOffset ?? 0n);
+      mem.setU32(addr + 40, v.guestMemfd ?? 0);
+    }
+  },
+} as const;
+
+/** struct kvm_irqfd (32 bytes): fd@0, gsi@4, flags@8, resamplefd@12, pad[16]. */
+export interface KvmIrqfd {
+  fd: number;
+  gsi: number;
+  flags: number;
+  resamplefd: number;
+}
+export const kvm_irqfd = {
+  size: 32,
+  read(mem: StructMemory, addr: number): KvmIrqfd {
+    return { fd: mem.getU32(addr), gsi: mem.getU32(addr + 4), flags: mem.getU32(addr + 8), resamplefd: mem.getU32(addr + 12) };
+  },
+  write(mem: StructMemory, addr: number, v: KvmIrqfd): void {
+    mem.fill(addr, 32, 0);
+    mem.setU32(addr, v.fd);
+    mem.setU32(addr + 4, v.gsi);
+    mem.setU32(addr + 8, v.flags);
+    mem.setU32(addr + 12, v.resamplefd);
+  },
+} as const;
