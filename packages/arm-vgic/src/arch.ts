@@ -36,6 +36,7 @@ import {
   vgicCreate,
 } from './init.js';
 import { legacyV2Addr } from './kvm-device.js';
+import { armIrqfdCheck, armMemoryCaps, configureArmMemslots } from './memory.js';
 import { iccGuestRead, iccGuestWrite } from './regs/icc.js';
 import * as U from './uapi.js';
 
@@ -56,6 +57,7 @@ export function vmType(_host: Kernel, type: number): number {
 function vmCreated(vm: Vm): void {
   vm.slots.set(ARM_VM, { ipaBits: vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT });
   vm.maxVcpus = Math.min(U.VGIC_V3_MAX_CPUS, vm.host.maxVcpus);
+  configureArmMemslots(vm);
 }
 
 function checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
@@ -69,7 +71,7 @@ function checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
     case KVM_CAP_MAX_VCPUS:
       return vm ? vm.maxVcpus : U.VGIC_V3_MAX_CPUS;
     default:
-      return KVM_HOOK_PASS;
+      return armMemoryCaps(vm, cap);
   }
 }
 
@@ -216,4 +218,5 @@ export const armHooks: KvmHooks = {
   vcpuRun,
   sysregRead32,
   sysregWrite32,
+  irqfdCheck: armIrqfdCheck,
 };

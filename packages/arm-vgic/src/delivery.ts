@@ -168,6 +168,9 @@ export function deactivate(g: Vgic, v: VcpuGic, intid: number): void {
   if (b.active[i] === 0) return;
   b.active[i] = 0;
   update(g, b, i);
+  // a level SPI's list register asked for an EOI maintenance interrupt: its ack notifiers run
+  // (kvm_notify_acked_irq, the irqfd resamplers)
+  if (b === g.spis && b.level[i] === 1) g.vm.notifyAckedIrq(0, i);
 }
 
 /** kvm_vgic_inject_irq after validation of the INTID: line level or edge latch. Returns 0. */

@@ -7,9 +7,11 @@
  */
 import {
   E2BIG,
+  EAGAIN,
   EBUSY,
   EEXIST,
   EINVAL,
+  ENODEV,
   ENXIO,
   type KvmIrqRoutingEntry,
 } from '@kvmdev/core';
@@ -90,16 +92,39 @@ export function attachVcpu(g: Vgic, vcpu: Vcpu): VcpuGic {
   return v;
 }
 
-/** The irqchip the core sees: 988 routing pins (pin = SPI - 32), no MSIs without an ITS. */
+/**
+ * The irqchip the core sees: 988 routing pins (pin = SPI - 32, vgic_irqfd_set_irq) and MSI routes
+ * with or without a DeviceID (arm64's kvm_set_routing_entry takes both; an MSI fired without an
+ * ITS is ENODEV, kvm_set_msi).
+ */
 function makeIrqChip(g: Vgic): IrqChip {
   return {
     name: g.v3 ? 'vgic-v3' : 'vgic-v2',
     numPins: U.KVM_IRQCHIP_NUM_PINS,
-    msi: false,
+    msi: true,
+    msiDevid: true,
     setPin(_chip: number, pin: number, level: number): number {
-      return injectSpi(g, pin + U.VGIC_NR_PRIVATE_IRQS, level !== 0);
+      return irqfdSetIrq(g, pin, level !== 0);
+    },
+    setPinInatomic(_chip: number, pin: number): number {
+      // SPIs can always be injected atomically once the vgic is initialized
+      return g.initialized ? irqfdSetIrq(g, pin, true) : -EAGAIN;
+    },
+    setMsi(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number {
+      const its = g.msi;
+      return its === null ? -ENODEV : its.injectMsi(addressLo, addressHi, data, flags, devid);
+    },
+    setMsiInatomic(addressLo: number, addressHi: number, data: number, _flags: number, devid: number): number {
+      const its = g.msi;
+      return its === null ? -EAGAIN : its.injectCached(addressLo, addressHi, data, devid);
     },
   };
+}
+
+/** vgic_irqfd_set_irq: the SPI of routing pin `pin` (EINVAL beyond nr_spis), then kvm_vgic_inject_irq. */
+function irqfdSetIrq(g: Vgic, pin: number, level: boolean): number {
+  if (pin >= g.nrSpis) return -EINVAL;
+  return injectSpi(g, pin + U.VGIC_NR_PRIVATE_IRQS, level);
 }
 
 /** vgic_lazy_init: GICv2 initializes on demand, GICv3 gives EBUSY. */

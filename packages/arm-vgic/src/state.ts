@@ -266,6 +266,18 @@ export class VcpuGic {
   }
 }
 
+/**
+ * What the vGIC asks of the VM's ITSes (`vgic_has_its`): MSI injection for GSI routing and
+ * KVM_SIGNAL_MSI, and the LPI side of the redistributors. Null on a vGIC without an ITS (or a
+ * GICv2), where MSIs are ENODEV and GICR_CTLR.EnableLPIs is RAZ/WI.
+ */
+export interface MsiController {
+  /** vgic_its_inject_msi: 1 delivered, 0 blocked, or -errno. */
+  injectMsi(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
+  /** vgic_its_inject_cached_translation: 0 (made pending) or -EAGAIN (not cached: take the slow path). */
+  injectCached(addressLo: number, addressHi: number, data: number, devid: number): number;
+}
+
 /** The VM-wide vGIC (`struct vgic_dist`). */
 export class Vgic {
   readonly vm: Vm;
@@ -294,6 +306,8 @@ export class Vgic {
   readonly byAff = new Map<number, VcpuGic>();
   /** A device fd was created for this vGIC (as opposed to KVM_CREATE_IRQCHIP). */
   hasDevice = false;
+  /** The ITSes' MSI and LPI side once an ITS exists on this GICv3 (`vgic_has_its`), else null. */
+  msi: MsiController | null = null;
 
   constructor(vm: Vm, model: number) {
     this.vm = vm;

@@ -1,5 +1,5 @@
 /** Reference §7 and §9 items 51–56: KVM_IRQ_LINE encoding, errors, lazy init, GSI routing, MSIs. */
-import { EBUSY, EINVAL, ENXIO, KVM_SIGNAL_MSI } from '@kvmdev/core';
+import { EBUSY, EINVAL, ENODEV, ENXIO, KVM_SIGNAL_MSI } from '@kvmdev/core';
 import { kvmArmIrq } from '../src/uapi.js';
 import { errnoOf, facade, typed } from './helpers.js';
 
@@ -108,12 +108,19 @@ describe('KVM_IRQ_LINE', () => {
     expect(vm.vm.routing.size).toBe(96); // default routing: one GSI per SPI
     vm.setGsiRouting([{ gsi: 0, type: 1, flags: 0, irqchip: 0, pin: 987 }]);
     expect(errnoOf(() => vm.setGsiRouting([{ gsi: 0, type: 1, flags: 0, irqchip: 0, pin: 988 }]))).toBe(EINVAL);
-    expect(errnoOf(() => vm.signalMsi({ addressLo: 0x8090040, data: 0 }))).toBe(EINVAL);
+    // an MSI route is accepted without an ITS (kvm_set_routing_entry), firing it is ENODEV (kvm_set_msi)
+    vm.setGsiRouting([{ gsi: 1, type: 2, flags: 1, addressLo: 0x8090040, addressHi: 0, data: 0, devid: 0 }]);
+    expect(errnoOf(() => vm.signalMsi({ addressLo: 0x8090040, data: 0 }))).toBe(ENODEV);
     expect(v.line('irq')).toBe(0);
   });
-  test('KVM_SIGNAL_MSI without an ITS → EINVAL (facade)', () => {
+  test('KVM_SIGNAL_MSI: no GIC → EINVAL (kvm_send_userspace_msi); a GIC without an ITS → ENODEV (kvm_set_msi)', () => {
     const { f } = v3();
     const b = f.host.mem.alloc(32);
+    expect(f.r(f.host.ioctl(f.vm, KVM_SIGNAL_MSI, b))).toBe(-ENODEV);
+    f.host.mem.setU32(b + 12, 2); // flags beyond KVM_MSI_VALID_DEVID: checked first
     expect(f.r(f.host.ioctl(f.vm, KVM_SIGNAL_MSI, b))).toBe(-EINVAL);
+    const bare = facade();
+    const m = bare.host.mem.alloc(32);
+    expect(bare.r(bare.host.ioctl(bare.vm, KVM_SIGNAL_MSI, m))).toBe(-EINVAL);
   });
 });
