@@ -86,7 +86,7 @@ export class Kernel {
   readonly maxVcpus: number;
   /** KVM_MAX_VCPU_IDS of the modelled kernel. */
   readonly maxVcpuIds: number;
-  /** TASK_SIZE of the process (see {@link KernelOptions.taskSize}). */
+  /** TASK_SIZE of the process (the `taskSize` option). */
   readonly taskSize: bigint;
   /** VMs that exist (created and not yet freed). */
   readonly liveVms = new Set<Vm>();
