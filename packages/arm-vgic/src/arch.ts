@@ -1,8 +1,9 @@
 /**
  * The arm64 VM and vCPU hooks the vGIC needs (arch/arm64/kvm/arm.c): VM type (IPA size),
  * KVM_IRQ_LINE with the full irq field encoding, KVM_CREATE_IRQCHIP, KVM_ARM_SET_DEVICE_ADDR,
- * KVM_ARM_PREFERRED_TARGET, vCPU precreate limits, KVM_ARM_VCPU_INIT, the first-run checks of
- * KVM_RUN, the guest's ICC_* system registers and KVM_CHECK_EXTENSION.
+ * KVM_ARM_PREFERRED_TARGET, vCPU precreate limits, KVM_ARM_VCPU_INIT (and the register reset it
+ * does), KVM_GET/SET_ONE_REG and KVM_GET_REG_LIST, the first-run checks of KVM_RUN, the guest's
+ * ICC_* system registers and KVM_CHECK_EXTENSION, for one host profile ({@link armHooksFor}).
  *
  * A host that registers this plugin is an arm64 host: every VM on it is an arm64 VM, unless
  * another plugin installed its own irqchip on it.
@@ -14,15 +15,23 @@ import {
   ENOENT,
   ENOEXEC,
   ENXIO,
+  KVM_CAP_ARM_EL1_32BIT,
   KVM_CAP_ARM_IRQ_LINE_LAYOUT_2,
   KVM_CAP_ARM_SET_DEVICE_ADDR,
   KVM_CAP_ARM_VM_IPA_SIZE,
   KVM_CAP_IRQCHIP,
   KVM_CAP_MAX_VCPUS,
+  KVM_CAP_MAX_VCPU_ID,
+  KVM_CAP_NR_VCPUS,
   KVM_LINE_FIQ,
   KVM_LINE_IRQ,
 } from '@kvmdev/core';
 import { KVM_HOOK_PASS, type KvmHooks, type Vcpu, type Vm, type Kernel } from '@kvmdev/core/plugin';
+import { type Arm64HostProfile, DEFAULT_ARM64_HOST, defaultMaxVcpus } from './arm64/host-profile.js';
+import { armGetOneReg, armGetRegList, armSetOneReg } from './arm64/one-reg.js';
+import * as R from './arm64/reg-ids.js';
+import { ArmVcpu } from './arm64/vcpu-state.js';
+import { ArmVm } from './arm64/vm-state.js';
 import {
   ARM_VCPU,
   ARM_VM,
@@ -44,34 +53,40 @@ function isArm(vm: Vm): boolean {
   return vm.slot(ARM_VM) !== undefined && (vm.irqchip === null || vm.slot(VGIC) !== undefined);
 }
 
-/** KVM_CREATE_VM type: IPA size in bits 7:0 (0 = 40 bits), protected VMs unsupported. */
-export function vmType(_host: Kernel, type: number): number {
+/** KVM_CREATE_VM type: IPA size in bits 7:0 (0 = 40 bits, else 32 .. the host's limit), protected VMs unsupported. */
+export function vmTypeFor(host: Arm64HostProfile, type: number): number {
   const t = type >>> 0;
   if (t & ~(U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK | U.KVM_VM_TYPE_ARM_PROTECTED)) return -EINVAL;
   if (t & U.KVM_VM_TYPE_ARM_PROTECTED) return -EINVAL;
   const ipa = t & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
-  if (ipa && (ipa > U.HOST_IPA_LIMIT || ipa < U.ARM64_MIN_PARANGE_BITS)) return -EINVAL;
+  if (ipa && (ipa > host.ipaLimit || ipa < U.ARM64_MIN_PARANGE_BITS)) return -EINVAL;
   return 0;
 }
 
-function vmCreated(vm: Vm): void {
-  vm.slots.set(ARM_VM, { ipaBits: vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT });
-  vm.maxVcpus = Math.min(U.VGIC_V3_MAX_CPUS, vm.host.maxVcpus);
-  configureArmMemslots(vm);
+/** {@link vmTypeFor} on the default host profile. */
+export function vmType(_host: Kernel, type: number): number {
+  return vmTypeFor(DEFAULT_ARM64_HOST, type);
 }
 
-function checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
+/** kvm_vm_ioctl_check_extension's arm64 answers (the generic ones come from the core). */
+function checkExtensionFor(host: Arm64HostProfile, vm: Vm | null, cap: number): number {
   switch (cap) {
     case KVM_CAP_IRQCHIP:
     case KVM_CAP_ARM_SET_DEVICE_ADDR:
     case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
+    case R.KVM_CAP_ARM_USER_IRQ:
       return 1;
     case KVM_CAP_ARM_VM_IPA_SIZE:
-      return U.HOST_IPA_LIMIT;
+      return host.ipaLimit;
+    case KVM_CAP_ARM_EL1_32BIT:
+      return host.aarch32El1 ? 1 : 0;
+    case KVM_CAP_NR_VCPUS:
+      return Math.min(host.onlineCpus, defaultMaxVcpus(host));
     case KVM_CAP_MAX_VCPUS:
-      return vm ? vm.maxVcpus : U.VGIC_V3_MAX_CPUS;
+    case KVM_CAP_MAX_VCPU_ID:
+      return vm ? vm.maxVcpus : defaultMaxVcpus(host);
     default:
-      return armMemoryCaps(vm, cap);
+      return armMemoryCaps(vm, cap); // KVM_CAP_SIGNAL_MSI, KVM_CAP_MSI_DEVID, KVM_CAP_READONLY_MEM
   }
 }
 
@@ -146,16 +161,22 @@ function vcpuPrecreate(vm: Vm, id: number): number {
 function vcpuCreated(vcpu: Vcpu): void {
   const vm = vcpu.vm;
   if (!isArm(vm)) return;
-  vcpu.slots.set(ARM_VCPU, { init: false, features: 0 });
+  vcpu.slots.set(ARM_VCPU, new ArmVcpu(vcpu.id));
   const g = vm.slot(VGIC);
   if (g !== undefined) vcpuRedistAttach(g, attachVcpu(g, vcpu));
 }
 
-/** KVM_ARM_VCPU_INIT: target must be KVM_ARM_TARGET_GENERIC_V8 (EINVAL), unknown features ENOENT. */
-function vcpuIoctl(vcpu: Vcpu, req: number, arg: number): number {
-  const st = vcpu.slot(ARM_VCPU);
-  if (st === undefined) return KVM_HOOK_PASS;
-  if (req !== U.KVM_ARM_VCPU_INIT) return -EINVAL; // kvm_arch_vcpu_ioctl's default on arm64
+/** The vGIC follows a changed MPIDR_EL1 (reset by KVM_ARM_VCPU_INIT, or written by SET_ONE_REG). */
+function mpidrChanged(vm: Vm): void {
+  vm.slot(VGIC)?.syncAffinities();
+}
+
+/**
+ * KVM_ARM_VCPU_INIT: target must be KVM_ARM_TARGET_GENERIC_V8 (EINVAL), unknown features
+ * ENOENT, KVM_ARM_VCPU_EL1_32BIT on a host without AArch32 EL1 EINVAL; then the vCPU's
+ * registers are reset (core registers, MPIDR_EL1 and the other kept system registers).
+ */
+function vcpuInit(host: Arm64HostProfile, vcpu: Vcpu, st: ArmVcpu, arg: number): number {
   const mem = vcpu.vm.host.mem;
   if (!mem.ok(arg, 32)) return -EFAULT;
   const target = mem.getU32(arg);
@@ -163,9 +184,35 @@ function vcpuIoctl(vcpu: Vcpu, req: number, arg: number): number {
   const f0 = mem.getU32(arg + 4);
   if (f0 & ~((1 << U.KVM_VCPU_MAX_FEATURES) - 1)) return -ENOENT;
   for (let i = 1; i < 7; i++) if (mem.getU32(arg + 4 + 4 * i)) return -ENOENT;
+  if (f0 & (1 << R.KVM_ARM_VCPU_EL1_32BIT) && !host.aarch32El1) return -EINVAL;
   st.init = true;
-  st.features = f0;
+  st.features = f0 & ~(1 << R.KVM_ARM_VCPU_POWER_OFF);
+  st.reset();
+  mpidrChanged(vcpu.vm);
   return 0;
+}
+
+/** The arm64 vCPU ioctls: KVM_ARM_VCPU_INIT, KVM_GET_REG_LIST; anything else EINVAL (kvm_arch_vcpu_ioctl's default). */
+function vcpuIoctlFor(host: Arm64HostProfile, vcpu: Vcpu, req: number, arg: number): number {
+  const st = vcpu.slot(ARM_VCPU);
+  if (st === undefined) return KVM_HOOK_PASS;
+  if (req === U.KVM_ARM_VCPU_INIT) return vcpuInit(host, vcpu, st, arg);
+  if (req === R.KVM_GET_REG_LIST) return armGetRegList(st, vcpu.vm.host.mem, arg);
+  return -EINVAL;
+}
+
+/** KVM_GET_ONE_REG on an arm64 vCPU. */
+function getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
+  const st = vcpu.slot(ARM_VCPU);
+  if (st === undefined) return KVM_HOOK_PASS;
+  return armGetOneReg(st, vcpu.vm.host.mem, id, addr);
+}
+
+/** KVM_SET_ONE_REG on an arm64 vCPU. */
+function setOneRegFor(host: Arm64HostProfile, vcpu: Vcpu, id: bigint, addr: number): number {
+  const st = vcpu.slot(ARM_VCPU);
+  if (st === undefined) return KVM_HOOK_PASS;
+  return armSetOneReg(st, vcpu.vm.host.mem, id, addr, host.aarch32El0, () => mpidrChanged(vcpu.vm));
 }
 
 /** KVM_RUN: ENOEXEC before KVM_ARM_VCPU_INIT, then (first run of the vCPU) kvm_vgic_map_resources. */
@@ -205,18 +252,29 @@ function sysregWrite32(vcpu: Vcpu, enc: number, lo: number, hi: number): boolean
   return iccGuestWrite(g, v, enc & 0xffff, lo >>> 0, hi >>> 0);
 }
 
-/** The plugin's hooks. */
-export const armHooks: KvmHooks = {
-  checkExtension,
-  vmType,
-  vmCreated,
-  vmIrqLine,
-  vmIoctl,
-  vcpuPrecreate,
-  vcpuCreated,
-  vcpuIoctl,
-  vcpuRun,
-  sysregRead32,
-  sysregWrite32,
-  irqfdCheck: armIrqfdCheck,
-};
+/** The plugin's hooks for one host profile. */
+export function armHooksFor(host: Arm64HostProfile): KvmHooks {
+  return {
+    checkExtension: (_h, vm, cap) => checkExtensionFor(host, vm, cap),
+    vmType: (_h, type) => vmTypeFor(host, type),
+    vmCreated(vm: Vm): void {
+      vm.slots.set(ARM_VM, new ArmVm(vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT, host));
+      vm.maxVcpus = Math.min(defaultMaxVcpus(host), vm.host.maxVcpus);
+      configureArmMemslots(vm);
+    },
+    vmIrqLine,
+    vmIoctl,
+    vcpuPrecreate,
+    vcpuCreated,
+    vcpuIoctl: (vcpu, req, arg) => vcpuIoctlFor(host, vcpu, req, arg),
+    getOneReg,
+    setOneReg: (vcpu, id, addr) => setOneRegFor(host, vcpu, id, addr),
+    vcpuRun,
+    sysregRead32,
+    sysregWrite32,
+    irqfdCheck: armIrqfdCheck,
+  };
+}
+
+/** The hooks on the default host profile ({@link DEFAULT_ARM64_HOST}). */
+export const armHooks: KvmHooks = armHooksFor(DEFAULT_ARM64_HOST);

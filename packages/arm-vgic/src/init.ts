@@ -22,6 +22,9 @@ import {
   type Vm,
   defineSlot,
 } from '@kvmdev/core/plugin';
+import { canEmulateGicv2 } from './arm64/host-profile.js';
+import { ARM_VCPU, type ArmVcpu } from './arm64/vcpu-state.js';
+import { ARM_VM, type ArmVm, INITIAL_PENDBASER_VALUE } from './arm64/vm-state.js';
 import { injectLine, update } from './delivery.js';
 import { GICV2_CPU_GUEST } from './regs/gicv2-cpu.js';
 import { GICV2_DIST } from './regs/gicv2-dist.js';
@@ -31,18 +34,8 @@ import type { RegTable } from './regs/common.js';
 import { IrqBank, type RdistRegion, Vgic, VcpuGic, resetPrivateIrqs } from './state.js';
 import * as U from './uapi.js';
 
-/** Per-VM arm64 state (IPA size). */
-export interface ArmVm {
-  ipaBits: number;
-}
-/** Per-vCPU arm64 state. */
-export interface ArmVcpu {
-  /** KVM_ARM_VCPU_INIT done. */
-  init: boolean;
-  features: number;
-}
-export const ARM_VM = defineSlot<ArmVm>('@kvmdev/arm-vgic:vm');
-export const ARM_VCPU = defineSlot<ArmVcpu>('@kvmdev/arm-vgic:vcpu');
+export { ARM_VCPU, ARM_VM };
+export type { ArmVcpu, ArmVm };
 export const VGIC = defineSlot<Vgic>('@kvmdev/arm-vgic:vgic');
 
 /** The vGIC of a VM, or undefined. */
@@ -70,13 +63,16 @@ export function checkIorange(vm: Vm, cur: number, lo: number, hi: number, align:
   return 0;
 }
 
-/** kvm_vgic_create (also KVM_CREATE_IRQCHIP). */
+/** kvm_vgic_create (also KVM_CREATE_IRQCHIP): a GICv2 the host cannot emulate is ENODEV first. */
 export function vgicCreate(vm: Vm, type: number): number {
+  const arm = vm.slot(ARM_VM);
+  if (arm === undefined) return -ENODEV;
+  if (type === U.KVM_DEV_TYPE_ARM_VGIC_V2 && !canEmulateGicv2(arm.host)) return -ENODEV;
   if (vm.slot(VGIC) !== undefined) return -EEXIST;
   for (const v of vm.vcpus) if (v.hasRun) return -EBUSY;
   vm.maxVcpus = Math.min(type === U.KVM_DEV_TYPE_ARM_VGIC_V2 ? U.VGIC_V2_MAX_CPUS : U.VGIC_V3_MAX_CPUS, vm.host.maxVcpus);
   if (vm.vcpus.length > vm.maxVcpus) return -E2BIG;
-  const g = new Vgic(vm, type);
+  const g = new Vgic(vm, type, arm);
   vm.slots.set(VGIC, g);
   for (const v of vm.vcpus) attachVcpu(g, v);
   vm.irqchip = makeIrqChip(g);
@@ -85,9 +81,10 @@ export function vgicCreate(vm: Vm, type: number): number {
 
 /** Private IRQs (and the affinity lookup) for a vCPU joining the vGIC. */
 export function attachVcpu(g: Vgic, vcpu: Vcpu): VcpuGic {
-  const v = new VcpuGic(vcpu, U.HOST_GIC.priBits, U.HOST_GIC.idBits);
+  const h = g.arm.host.ichVtr;
+  const v = new VcpuGic(vcpu, h.priBits, h.idBits, h.seis, h.a3v);
   g.cpus.push(v);
-  g.byAff.set(v.aff, v);
+  if (!g.byAff.has(v.affKey)) g.byAff.set(v.affKey, v);
   resetPrivateIrqs(g, v);
   return v;
 }
@@ -163,6 +160,10 @@ export function vgicInit(g: Vgic): number {
   g.spis = b;
   for (const v of g.cpus) {
     v.cpu.reset(g.v3);
+    if (g.v3) {
+      v.pendbaserLo = INITIAL_PENDBASER_VALUE;
+      v.pendbaserHi = 0;
+    }
     v.pend.resize(g.nrIrqs);
   }
   const entries: KvmIrqRoutingEntry[] = [];

@@ -14,7 +14,7 @@ import {
   KVM_CAP_READONLY_MEM,
   KVM_CAP_SIGNAL_MSI,
 } from '@kvmdev/core';
-import { KVM_HOOK_PASS, type MemRegionChange, type MemSlot, type Vm, defineSlot } from '@kvmdev/core/plugin';
+import { KVM_HOOK_PASS, type MemRegionChange, type MemSlot, type Vm } from '@kvmdev/core/plugin';
 import { ARM_VM, ipaBits, vgicOf } from './init.js';
 
 /** Sets the arm64 memory-slot rules on a new VM. */
@@ -35,13 +35,10 @@ export function armIrqfdCheck(vm: Vm, _flags: number): number {
   return vgicOf(vm)?.initialized ? 0 : -EAGAIN;
 }
 
-/** Whether the VM asked for DeviceIDs in MSIs (msis_require_devid: set by the first ITS create). */
+/** Whether the VM asked for DeviceIDs in MSIs (msis_require_devid: set by the first ITS create, `vgicItsCreated`). */
 export function msisRequireDevid(vm: Vm): boolean {
-  return vm.slot(MSI_DEVID) === true;
+  return vm.slot(ARM_VM)?.msisRequireDevid === true;
 }
-
-/** The VM flag behind KVM_CAP_MSI_DEVID. */
-export const MSI_DEVID = defineSlot<boolean>('@kvmdev/arm-vgic:msis_require_devid');
 
 /** KVM_CHECK_EXTENSION answers for memory slots and MSIs, or KVM_HOOK_PASS. */
 export function armMemoryCaps(vm: Vm | null, cap: number): number {

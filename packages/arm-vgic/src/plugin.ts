@@ -3,8 +3,10 @@
  * attribute tables and snapshot specs, and the arm64 hooks.
  * @packageDocumentation
  */
-import { type AttrTable, definePlugin } from '@kvmdev/core/plugin';
-import { armHooks } from './arch.js';
+import type { KvmPlugin } from '@kvmdev/core';
+import { type AttrTable, type DeviceRegistration, definePlugin } from '@kvmdev/core/plugin';
+import { armHooksFor } from './arch.js';
+import { ARM64_HOSTS, type Arm64HostProfile, DEFAULT_ARM64_HOST, canEmulateGicv2, checkHostProfile } from './arm64/host-profile.js';
 import { vgicV2Ops } from './device-v2.js';
 import { vgicV3Ops } from './device-v3.js';
 import { vgicV2Snapshot, vgicV3Snapshot } from './snapshot.js';
@@ -127,31 +129,61 @@ export const VGIC_V3_ATTRS: AttrTable = [
     attrs: 'ignored: the kernel does not look at attr (use 0); the payload is the maintenance interrupt INTID (a PPI)',
   },
 ];
-import { ARM_VGIC_PROFILES, gicv2Setup, gicv3Setup } from './setup.js';
+import { arm64ProfileFor, gicv2Setup, gicv3Setup } from './setup.js';
 
-/** The `@kvmdev/arm-vgic` plugin: `createHost({ plugins: [armVgic] })`. */
-export const armVgic = definePlugin({
-  name: '@kvmdev/arm-vgic',
-  version: '0.1.0',
-  core: '^0.1.0',
-  devices: [
-    {
-      key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
-      type: U.KVM_DEV_TYPE_ARM_VGIC_V2,
-      ops: vgicV2Ops,
-      attrs: VGIC_V2_ATTRS,
-      snapshot: vgicV2Snapshot,
-      setup: gicv2Setup,
-    },
-    {
-      key: 'KVM_DEV_TYPE_ARM_VGIC_V3',
-      type: U.KVM_DEV_TYPE_ARM_VGIC_V3,
-      ops: vgicV3Ops,
-      attrs: VGIC_V3_ATTRS,
-      snapshot: vgicV3Snapshot,
-      setup: gicv3Setup,
-    },
-  ],
-  hooks: armHooks,
-  profiles: ARM_VGIC_PROFILES,
+const V2_DEVICE: DeviceRegistration = {
+  key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
+  type: U.KVM_DEV_TYPE_ARM_VGIC_V2,
+  ops: vgicV2Ops as DeviceRegistration['ops'],
+  attrs: VGIC_V2_ATTRS,
+  snapshot: vgicV2Snapshot as DeviceRegistration['snapshot'],
+  setup: gicv2Setup,
+};
+const V3_DEVICE: DeviceRegistration = {
+  key: 'KVM_DEV_TYPE_ARM_VGIC_V3',
+  type: U.KVM_DEV_TYPE_ARM_VGIC_V3,
+  ops: vgicV3Ops as DeviceRegistration['ops'],
+  attrs: VGIC_V3_ATTRS,
+  snapshot: vgicV3Snapshot as DeviceRegistration['snapshot'],
+  setup: gicv3Setup,
+};
+
+/** The device types KVM registers on a host (kvm_register_vgic_device): V3 on a GICv3 host, V2 where GICv2 can be emulated. */
+export function vgicDevicesFor(host: Arm64HostProfile): DeviceRegistration[] {
+  const out: DeviceRegistration[] = [];
+  if (canEmulateGicv2(host)) out.push(V2_DEVICE);
+  if (host.gic === 'v3') out.push(V3_DEVICE);
+  return out;
+}
+
+/** Options of {@link createArmVgic}. */
+export interface ArmVgicOptions {
+  /** The host to model: a profile, or a preset name from {@link ARM64_HOSTS} (default `'gicv3-server'`). */
+  readonly host?: Arm64HostProfile | string;
+}
+
+/** The `@kvmdev/arm-vgic` plugin for a host profile: `createHost({ plugins: [createArmVgic({ host: 'qemu-tcg-max' })] })`. */
+export function createArmVgic(options: ArmVgicOptions = {}): KvmPlugin & { readonly host: Arm64HostProfile; readonly devices: readonly DeviceRegistration[] } {
+  const h = options.host ?? DEFAULT_ARM64_HOST;
+  const host = typeof h === 'string' ? ARM64_HOSTS[h] : h;
+  if (host === undefined) throw new TypeError(`unknown arm64 host profile ${JSON.stringify(h)}; presets are ${Object.keys(ARM64_HOSTS).join(', ')}`);
+  const problems = checkHostProfile(host);
+  if (problems.length) throw new TypeError(`invalid arm64 host profile: ${problems.join('; ')}`);
+  return definePlugin({
+    name: '@kvmdev/arm-vgic',
+    version: '0.1.0',
+    core: '^0.1.0',
+    devices: vgicDevicesFor(host),
+    hooks: armHooksFor(host),
+    profiles: [arm64ProfileFor(host)],
+    host,
+  });
+}
+
+/**
+ * The `@kvmdev/arm-vgic` plugin on the default host (a GICv3 server with GICv2 compatibility):
+ * `createHost({ plugins: [armVgic] })`. `armVgic.withHost(profile)` gives the plugin for another host.
+ */
+export const armVgic = Object.assign(createArmVgic(), {
+  withHost: (host: Arm64HostProfile | string) => createArmVgic({ host }),
 });

@@ -26,6 +26,7 @@ import {
   type SetupDevice,
   parseAddress,
 } from '@kvmdev/core/plugin';
+import { type Arm64HostProfile, canEmulateGicv2, defaultMaxVcpus } from './arm64/host-profile.js';
 
 const GRP_ADDR = 0;
 const GRP_NR_IRQS = 3;
@@ -179,6 +180,18 @@ export const gicv2Setup: DeviceSetupSpec = {
     dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0);
   },
 };
+
+/**
+ * arm64 (virt / Firecracker) on a host profile: the GICs the host offers; at most the host GIC's
+ * vCPU limit; finalize initialises every vCPU.
+ */
+export function arm64ProfileFor(host: Arm64HostProfile): ArchProfile {
+  const devices = [
+    ...(canEmulateGicv2(host) ? ['KVM_DEV_TYPE_ARM_VGIC_V2'] : []),
+    ...(host.gic === 'v3' ? ['KVM_DEV_TYPE_ARM_VGIC_V3'] : []),
+  ];
+  return { ...arm64Profile, doc: `${arm64Profile.doc} (host ${host.name})`, devices, maxVcpus: defaultMaxVcpus(host) };
+}
 
 /** arm64 (virt / Firecracker): a GICv2 or GICv3; finalize initialises every vCPU. */
 export const arm64Profile: ArchProfile = {

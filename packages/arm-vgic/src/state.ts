@@ -5,13 +5,14 @@
  * @packageDocumentation
  */
 import type { Vcpu, Vm } from '@kvmdev/core/plugin';
+import { ARM_VCPU, affinityKey } from './arm64/vcpu-state.js';
+import type { ArmVm } from './arm64/vm-state.js';
 import {
   KVM_DEV_TYPE_ARM_VGIC_V2,
   KVM_DEV_TYPE_ARM_VGIC_V3,
   KVM_VGIC_IMP_REV_LATEST,
   VGIC_NR_PRIVATE_IRQS,
   VGIC_NR_SGIS,
-  defaultMpidr,
 } from './uapi.js';
 
 /** Interrupt state of `n` consecutive INTIDs starting at `base`. */
@@ -102,20 +103,29 @@ export class CpuIf {
   sre = 0;
   numPriBits: number;
   numIdBits: number;
+  /** The host's ICH_VTR_EL2.SEIS and A3V (ICC_CTLR_EL1 reports them; a restore must match). */
+  readonly seis: number;
+  readonly a3v: number;
   /** Active priorities: AP0R0..3 and AP1R0..3 (v2 APRn live in ap1r). */
   readonly ap0r = new Uint32Array(4);
   readonly ap1r = new Uint32Array(4);
+  private readonly hostPriBits: number;
+  private readonly hostIdBits: number;
 
-  constructor(priBits: number, idBits: number) {
-    this.numPriBits = priBits;
-    this.numIdBits = idBits;
+  constructor(priBits: number, idBits: number, seis = 0, a3v = 1) {
+    this.numPriBits = this.hostPriBits = priBits;
+    this.numIdBits = this.hostIdBits = idBits;
+    this.seis = seis;
+    this.a3v = a3v;
   }
 
-  /** kvm_vgic_vcpu_enable: VMCR := 0 (and SRE := 7 on v3). */
+  /** kvm_vgic_vcpu_enable / vgic_v3_reset: VMCR := 0, SRE := 7 on v3, the host's priority and ID bits. */
   reset(v3: boolean): void {
     this.grpen0 = this.grpen1 = this.ackctl = this.fiqen = this.cbpr = this.eoim = 0;
     this.pmr = this.bpr = this.abpr = 0;
     this.sre = v3 ? 0x7 : 0;
+    this.numPriBits = this.hostPriBits;
+    this.numIdBits = this.hostIdBits;
   }
 }
 
@@ -239,10 +249,12 @@ export class VcpuGic {
   readonly priv = new IrqBank(VGIC_NR_PRIVATE_IRQS, 0);
   readonly cpu: CpuIf;
   readonly pend = new PendingSet();
-  /** MPIDR_EL1 (KVM default for the vCPU id). */
-  readonly mpidr: number;
-  /** Aff2.Aff1.Aff0 (bits 23:0) of the MPIDR. */
-  readonly aff: number;
+  /** MPIDR_EL1 bits 31:0 as the vGIC last saw it (0 until KVM_ARM_VCPU_INIT resets it). */
+  mpidr = 0;
+  /** Aff2.Aff1.Aff0 (bits 23:0) of the MPIDR (GICR_TYPER[55:32]). */
+  aff = 0;
+  /** Aff3.Aff2.Aff1.Aff0: the key a GICv3 attr's upper half looks the vCPU up by. */
+  affKey = 0;
   /** GICv3: assigned redistributor region and slot in it. */
   rdreg: RdistRegion | null = null;
   rdregIndex = 0;
@@ -254,11 +266,20 @@ export class VcpuGic {
   /** KVM_ARM_VCPU_INIT done. */
   armInit = false;
 
-  constructor(vcpu: Vcpu, priBits: number, idBits: number) {
+  constructor(vcpu: Vcpu, priBits: number, idBits: number, seis = 0, a3v = 1) {
     this.vcpu = vcpu;
-    this.cpu = new CpuIf(priBits, idBits);
-    this.mpidr = defaultMpidr(vcpu.id);
-    this.aff = this.mpidr & 0xffffff;
+    this.cpu = new CpuIf(priBits, idBits, seis, a3v);
+    this.syncAffinity();
+  }
+
+  /** Re-reads the vCPU's MPIDR_EL1 (kvm_vcpu_get_mpidr_aff). */
+  syncAffinity(): void {
+    const a = this.vcpu.slot(ARM_VCPU);
+    const lo = a?.mpidrLo ?? 0;
+    const hi = a?.mpidrHi ?? 0;
+    this.mpidr = lo;
+    this.aff = lo & 0xffffff;
+    this.affKey = affinityKey(lo, hi);
   }
 
   get index(): number {
@@ -294,9 +315,10 @@ export class Vgic {
   distBase = -1;
   cpuBase = -1;
   readonly rdRegions: RdistRegion[] = [];
-  /** GICR_PROPBASER (shared) halves. */
-  propbaserLo = 0;
-  propbaserHi = 0;
+  /** `kvm->arch` of the VM: host profile, ITS presence, the shared GICR_PROPBASER. */
+  readonly arm: ArmVm;
+  /** GICD_TYPER2.nASSGIcap (only a GICv4.1 host could set it; no profile has one). */
+  nassgicap = 0;
   maintIrq = 0;
   /** SPI bank, allocated by vgic_init. */
   spis: IrqBank = new IrqBank(0, VGIC_NR_PRIVATE_IRQS);
@@ -309,9 +331,37 @@ export class Vgic {
   /** The ITSes' MSI and LPI side once an ITS exists on this GICv3 (`vgic_has_its`), else null. */
   msi: MsiController | null = null;
 
-  constructor(vm: Vm, model: number) {
+  constructor(vm: Vm, model: number, arm: ArmVm) {
     this.vm = vm;
     this.model = model;
+    this.arm = arm;
+  }
+
+  /** GICR_PROPBASER halves (VM-wide, `kvm->arch.vgic.propbaser`). */
+  get propbaserLo(): number {
+    return this.arm.propbaserLo;
+  }
+  set propbaserLo(v: number) {
+    this.arm.propbaserLo = v >>> 0;
+  }
+  get propbaserHi(): number {
+    return this.arm.propbaserHi;
+  }
+  set propbaserHi(v: number) {
+    this.arm.propbaserHi = v >>> 0;
+  }
+  /** vgic_has_its: a GICv3 on a VM with an ITS. */
+  get hasIts(): boolean {
+    return this.v3 && this.arm.hasIts;
+  }
+
+  /** Rebuilds the affinity → vCPU lookup after an MPIDR_EL1 change (the first vCPU with a key wins, as kvm_mpidr_to_vcpu's walk). */
+  syncAffinities(): void {
+    this.byAff.clear();
+    for (const v of this.cpus) {
+      v.syncAffinity();
+      if (!this.byAff.has(v.affKey)) this.byAff.set(v.affKey, v);
+    }
   }
 
   get v3(): boolean {

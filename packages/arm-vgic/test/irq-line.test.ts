@@ -34,7 +34,7 @@ describe('KVM_IRQ_LINE', () => {
   test('52b: vcpu2 field addresses vCPU ids ≥ 256', () => {
     const f = facade();
     f.createVcpu(0);
-    f.createVcpu(300);
+    f.vcpuInit(f.createVcpu(300)); // MPIDR_EL1 gets its affinity at KVM_ARM_VCPU_INIT
     const d = f.createDevice(7);
     f.set(d, 4, 0, 0, 0);
     expect(f.irqLine(kvmArmIrq(2, 300, 21), 1)).toBe(0);

@@ -169,8 +169,8 @@ describe('V3 register access gating', () => {
     one.set(d1, G.CTRL, 0, 0, 0);
     expect(one.get(d1, G.REDIST, 8).v).toBe(0x10n);
     const two = facade();
-    two.createVcpu(0);
-    two.createVcpu(1);
+    // MPIDR_EL1 is reset (Aff0 = vCPU id) by KVM_ARM_VCPU_INIT; before it every vCPU has affinity 0
+    for (const id of [0, 1]) two.vcpuInit(two.createVcpu(id));
     const d2 = two.createDevice(7);
     two.set(d2, G.ADDR, 3, 0x3ffb0000, 8);
     two.set(d2, G.CTRL, 0, 0, 0);
@@ -184,7 +184,7 @@ describe('V3 register access gating', () => {
   });
   test('32b: Last across regions (selftest test_v3_last_bit_redist_regions shape)', () => {
     const f = facade();
-    for (let i = 0; i < 3; i++) f.createVcpu(i);
+    for (let i = 0; i < 3; i++) f.vcpuInit(f.createVcpu(i));
     const d = f.createDevice(7);
     f.set(d, G.ADDR, 5, (2n << 52n) | 0x200000n | 0n, 8);
     f.set(d, G.ADDR, 5, (1n << 52n) | 0x240000n | 1n, 8);
