@@ -251,7 +251,12 @@ function writeLineLevel(g: Vgic, v: VcpuGic, intid: number, val: number): void {
   }
 }
 
-/** vgic_v3_attr_regs_access. */
+/** reg_allowed_pre_init: GICD_IIDR and GICD_TYPER2 may be read and written before vgic_init. */
+function regAllowedPreInit(a: KvmDeviceAttr): boolean {
+  return a.group === U.KVM_DEV_ARM_VGIC_GRP_DIST_REGS && (a.attrLo === U.GICD_IIDR || a.attrLo === U.GICD_TYPER2);
+}
+
+/** vgic_v3_attr_regs_access: vCPU (EINVAL), payload (EFAULT), not initialised (EBUSY, but see {@link regAllowedPreInit}), access. */
 function v3Regs(dev: KvmDevice<Vgic>, a: KvmDeviceAttr, write: boolean): number {
   const g = dev.state;
   const mem = dev.kvm.host.mem;
@@ -263,7 +268,7 @@ function v3Regs(dev: KvmDevice<Vgic>, a: KvmDeviceAttr, write: boolean): number 
     if (!mem.ok(a.addr, 4)) return -EFAULT;
     val = mem.getU32(a.addr);
   }
-  if (!g.initialized) return -EBUSY;
+  if (!g.initialized && !regAllowedPreInit(a)) return -EBUSY;
   let out = 0;
   switch (a.group) {
     case U.KVM_DEV_ARM_VGIC_GRP_DIST_REGS:

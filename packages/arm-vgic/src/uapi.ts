@@ -225,6 +225,8 @@ export const GICD_CTLR_ARE_NS = 1 << 4;
 export const GICD_CTLR_DS = 1 << 6;
 export const GICD_CTLR_nASSGIreq = 1 << 8;
 export const GICD_TYPER_LPIS = 1 << 17;
+/** GICD_TYPER2.nASSGIcap: SGIs without an active state can be offered (GICv4.1 hosts only). */
+export const GICD_TYPER2_nASSGIcap = 1 << 8;
 export const GICD_IIDR_REVISION_SHIFT = 12;
 export const GICD_IIDR_REVISION_MASK = 0xf << 12;
 

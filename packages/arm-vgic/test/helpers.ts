@@ -10,6 +10,7 @@ import {
   KVM_IRQ_LINE,
   KVM_RUN,
   KVM_SET_DEVICE_ATTR,
+  type KvmPlugin,
   createHost,
   kvm_device_attr,
   kvm_vcpu_init,
@@ -34,8 +35,8 @@ export interface Facade {
   has(fd: number, group: number, attr: bigint | number): number;
 }
 
-export function facade(vmType = 0): Facade {
-  const host = createHost({ plugins: [armVgic] });
+export function facade(vmType = 0, plugin: KvmPlugin = armVgic): Facade {
+  const host = createHost({ plugins: [plugin] });
   const kvm = host.open('/dev/kvm');
   const vm = host.ioctl(kvm, KVM_CREATE_VM, vmType);
   const mem = host.mem;

@@ -25,7 +25,7 @@ export function coreRegSize(off: number): number {
 
 /** The payload size an id announces (`KVM_REG_SIZE`). */
 export function regSize(id: bigint): number {
-  return 2 ** Number((id & R.KVM_REG_SIZE_MASK) >> R.KVM_REG_SIZE_SHIFT);
+  return 2 ** Number((id & R.KVM_REG_SIZE_MASK) >> R.KVM_REG_SIZE_SHIFT_N);
 }
 
 /** What SET of PSTATE needs to know about the vCPU and the host. */

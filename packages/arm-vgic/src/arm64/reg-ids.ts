@@ -5,15 +5,12 @@
  * SVE ranges, KVM_GET_REG_LIST and the PSTATE mode values SET_ONE_REG checks.
  * @packageDocumentation
  */
-import { _IOWR } from '@kvmdev/core';
+import { KVM_REG_ARM64, KVM_REG_SIZE_MASK, KVM_REG_SIZE_U128, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64, _IOWR } from '@kvmdev/core';
 
-/** `KVM_REG_ARM64`. */
-export const KVM_REG_ARM64 = 0x6000000000000000n;
-export const KVM_REG_SIZE_MASK = 0x00f0000000000000n;
-export const KVM_REG_SIZE_SHIFT = 52n;
-export const KVM_REG_SIZE_U32 = 0x0020000000000000n;
-export const KVM_REG_SIZE_U64 = 0x0030000000000000n;
-export const KVM_REG_SIZE_U128 = 0x0040000000000000n;
+// the generic id fields come from the core; re-exported here for this package's modules only
+export { KVM_REG_ARM64, KVM_REG_SIZE_MASK, KVM_REG_SIZE_U128, KVM_REG_SIZE_U32, KVM_REG_SIZE_U64 };
+/** KVM_REG_SIZE_SHIFT as a bigint. */
+export const KVM_REG_SIZE_SHIFT_N = 52n;
 export const KVM_REG_SIZE_U256 = 0x0050000000000000n;
 export const KVM_REG_SIZE_U512 = 0x0060000000000000n;
 export const KVM_REG_SIZE_U2048 = 0x0080000000000000n;

@@ -3,7 +3,7 @@
  * routing is always on: the first 32 INTIDs of every per-IRQ register are RAZ/WI.
  * @packageDocumentation
  */
-import { EINVAL } from '@kvmdev/core';
+import { EBUSY, EINVAL } from '@kvmdev/core';
 import { refreshAll, update } from '../delivery.js';
 import type { Vgic } from '../state.js';
 import * as U from '../uapi.js';
@@ -52,11 +52,13 @@ const readMisc: RegRead = (g, _v, _i, off) => {
     case U.GICD_CTLR:
       return (g.enabled ? U.GICD_CTLR_ENABLE_SS_G1 : 0) | U.GICD_CTLR_ARE_NS | U.GICD_CTLR_DS;
     case U.GICD_TYPER:
+      // with an ITS: LPIs and 16 INTID bits
+      if (g.hasIts) return (((g.nrIrqs >>> 5) - 1) | ((U.INTERRUPT_ID_BITS_ITS - 1) << 19) | U.GICD_TYPER_LPIS) >>> 0;
       return (((g.nrIrqs >>> 5) - 1) | ((U.INTERRUPT_ID_BITS_SPIS - 1) << 19)) >>> 0;
     case U.GICD_IIDR:
       return v3Iidr(g);
     default:
-      return 0; // GICD_TYPER2: no GICv4.1 vSGIs
+      return g.nassgicap ? U.GICD_TYPER2_nASSGIcap : 0; // GICD_TYPER2
   }
 };
 
@@ -71,13 +73,23 @@ const writeMisc: RegWrite = (g, _v, _i, off, _len, val) => {
 };
 
 /**
- * Userspace writes: GICD_IIDR may change only its revision (2 or 3), GICD_TYPER2 must match,
+ * Userspace writes (vgic_mmio_uaccess_write_v3_misc): GICD_IIDR may change only its revision
+ * (2 or 3), before or after init; GICD_TYPER2: the value it reads is accepted, any change after
+ * init is EBUSY (tested before the value), a change outside nASSGIcap or setting nASSGIcap on a
+ * host without GICv4.1 direct SGIs EINVAL (no profile has them, so only clearing passes);
  * GICD_CTLR sets the enable (nASSGIreq dropped without GICv4.1).
  */
 const uwriteMisc: RegUWrite = (g, v, i, off, len, val) => {
   switch (off & 0xc) {
-    case U.GICD_TYPER2:
-      return val === readMisc(g, v, i, off, len) ? 0 : -EINVAL;
+    case U.GICD_TYPER2: {
+      const reg = readMisc(g, v, i, off, len);
+      if (val === reg) return 0;
+      if (g.initialized) return -EBUSY;
+      if ((reg ^ val) & ~U.GICD_TYPER2_nASSGIcap) return -EINVAL;
+      if (val & U.GICD_TYPER2_nASSGIcap) return -EINVAL; // system_supports_direct_sgis() is false
+      g.nassgicap = 0;
+      return 0;
+    }
     case U.GICD_IIDR: {
       const reg = v3Iidr(g);
       if ((reg ^ val) & ~U.GICD_IIDR_REVISION_MASK) return -EINVAL;

@@ -5,7 +5,7 @@
 import type { Vgic, VcpuGic } from '../state.js';
 import * as U from '../uapi.js';
 import { ACC_32, ACC_64, type Reg, type RegRead, type RegWrite, lenReg, raz, uwi, wi } from './common.js';
-import { readIdregs, v3Iidr } from './gicv3-dist.js';
+import { readIdregs } from './gicv3-dist.js';
 
 const readCtlr: RegRead = (g, v) => {
   let val = v === null ? 0 : v.gicrCtlr;
@@ -15,7 +15,8 @@ const readCtlr: RegRead = (g, v) => {
 /** EnableLPIs is only writable with an ITS, which this package does not model. */
 const writeCtlr: RegWrite = () => {};
 
-const readIidr: RegRead = (g) => v3Iidr(g);
+/** vgic_mmio_read_v3r_iidr: product and implementer only, no revision field (0x4b00043b). */
+const readIidr: RegRead = () => ((U.PRODUCT_ID_KVM << 24) | U.IMPLEMENTER_ARM) >>> 0;
 
 /**
  * vgic_mmio_vcpu_rdist_is_last: the vCPU holds the last used slot of its region, or the last
@@ -32,14 +33,21 @@ export function rdistIsLast(g: Vgic, v: VcpuGic): boolean {
   return true;
 }
 
-/** GICR_TYPER: affinity (Aff2..0) in [63:32], Processor_Number = vCPU id in [23:8], Last. */
+/** GICR_TYPER: affinity (Aff2..0) in [63:32], Processor_Number = vCPU id in [23:8], Last, PLPIS with an ITS. */
 const readTyper: RegRead = (g, v, _i, off) => {
   if (v === null) return 0;
   if (off & 4) return v.aff >>> 0;
-  return ((((v.vcpu.id & 0xffff) << 8) | (rdistIsLast(g, v) ? U.GICR_TYPER_LAST : 0)) >>> 0);
+  const plpis = g.hasIts ? U.GICR_TYPER_PLPIS : 0;
+  return ((((v.vcpu.id & 0xffff) << 8) | (rdistIsLast(g, v) ? U.GICR_TYPER_LAST : 0) | plpis) >>> 0);
 };
 
-/** PROPBASER/PENDBASER sanitising (vgic_sanitise_*): OuterShareable→InnerShareable, nC/nCnB inner→RaWb, outer→SameAsInner unless nC. */
+/**
+ * PROPBASER/PENDBASER sanitising (vgic_sanitise_propbaser / _pendbaser), applied to the whole
+ * 64-bit register after every write of either half: OuterShareable becomes InnerShareable,
+ * nC/nCnB inner cacheability becomes RaWb, outer cacheability other than nC becomes
+ * SameAsInner, RES0 bits are dropped. Shareability and inner cacheability live in the low half,
+ * outer cacheability in the high half, so each half is sanitised on its own, both every time.
+ */
 function sanitiseLo(lo: number, res0: number): number {
   let v = lo & ~res0;
   const sh = (v >>> 10) & 3;
@@ -63,8 +71,10 @@ const PEND_RES0_HI = 0xb8f00000;
 const readPropbase: RegRead = (g, _v, _i, off) => (off & 4 ? g.propbaserHi : g.propbaserLo);
 const writePropbase: RegWrite = (g, v, _i, off, _len, val) => {
   if (v !== null && v.gicrCtlr & U.GICR_CTLR_ENABLE_LPIS) return;
-  if (off & 4) g.propbaserHi = sanitiseHi(val, PROP_RES0_HI);
-  else g.propbaserLo = sanitiseLo(val, PROP_RES0_LO);
+  const lo = off & 4 ? g.propbaserLo : val;
+  const hi = off & 4 ? val : g.propbaserHi;
+  g.propbaserLo = sanitiseLo(lo, PROP_RES0_LO);
+  g.propbaserHi = sanitiseHi(hi, PROP_RES0_HI);
 };
 const readPendbase: RegRead = (_g, v, _i, off) => {
   if (v === null) return 0;
@@ -72,8 +82,10 @@ const readPendbase: RegRead = (_g, v, _i, off) => {
 };
 const writePendbase: RegWrite = (_g, v, _i, off, _len, val) => {
   if (v === null || v.gicrCtlr & U.GICR_CTLR_ENABLE_LPIS) return;
-  if (off & 4) v.pendbaserHi = sanitiseHi(val, PEND_RES0_HI);
-  else v.pendbaserLo = sanitiseLo(val, PEND_RES0_LO);
+  const lo = off & 4 ? v.pendbaserLo : val;
+  const hi = off & 4 ? val : v.pendbaserHi;
+  v.pendbaserLo = sanitiseLo(lo, PEND_RES0_LO);
+  v.pendbaserHi = sanitiseHi(hi, PEND_RES0_HI);
 };
 
 /** RD_base registers. */
