@@ -12,7 +12,7 @@
  */
 export * from './uapi.js';
 export { armVgic, createArmVgic, vgicDevicesFor, VGIC_V2_ATTRS, VGIC_V3_ATTRS } from './plugin.js';
-export type { ArmVgicOptions } from './plugin.js';
+export type { ArmVgicOptions, ArmVgicPlugin } from './plugin.js';
 export {
   ARM64_HOSTS,
   DEFAULT_ARM64_HOST,

@@ -162,8 +162,15 @@ export interface ArmVgicOptions {
   readonly host?: Arm64HostProfile | string;
 }
 
+/** The plugin object for one host profile. */
+export type ArmVgicPlugin = KvmPlugin & {
+  /** The host this plugin models. */
+  readonly host: Arm64HostProfile;
+  readonly devices: readonly DeviceRegistration[];
+};
+
 /** The `@kvmdev/arm-vgic` plugin for a host profile: `createHost({ plugins: [createArmVgic({ host: 'qemu-tcg-max' })] })`. */
-export function createArmVgic(options: ArmVgicOptions = {}): KvmPlugin & { readonly host: Arm64HostProfile; readonly devices: readonly DeviceRegistration[] } {
+export function createArmVgic(options: ArmVgicOptions = {}): ArmVgicPlugin {
   const h = options.host ?? DEFAULT_ARM64_HOST;
   const host = typeof h === 'string' ? ARM64_HOSTS[h] : h;
   if (host === undefined) throw new TypeError(`unknown arm64 host profile ${JSON.stringify(h)}; presets are ${Object.keys(ARM64_HOSTS).join(', ')}`);
@@ -184,6 +191,6 @@ export function createArmVgic(options: ArmVgicOptions = {}): KvmPlugin & { reado
  * The `@kvmdev/arm-vgic` plugin on the default host (a GICv3 server with GICv2 compatibility):
  * `createHost({ plugins: [armVgic] })`. `armVgic.withHost(profile)` gives the plugin for another host.
  */
-export const armVgic = Object.assign(createArmVgic(), {
-  withHost: (host: Arm64HostProfile | string) => createArmVgic({ host }),
+export const armVgic: ArmVgicPlugin & { withHost(host: Arm64HostProfile | string): ArmVgicPlugin } = Object.assign(createArmVgic(), {
+  withHost: (host: Arm64HostProfile | string): ArmVgicPlugin => createArmVgic({ host }),
 });

@@ -6,7 +6,7 @@
  * reg list's n copied back before E2BIG) and api.rst's arm64 id encoding. Issue 13 item 1.
  */
 import fc from 'fast-check';
-import { E2BIG, EFAULT, EINVAL, ENOENT, ENOEXEC, KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_REG_ARM, KVM_SET_ONE_REG, kvm_vcpu_init } from '@kvmdev/core';
+import { E2BIG, EFAULT, EINVAL, ENOENT, ENOEXEC, KVM_ARM_VCPU_INIT, KVM_GET_ONE_REG, KVM_REG_ARM, KVM_SET_ONE_REG, type KvmPlugin, kvm_vcpu_init } from '@kvmdev/core';
 import {
   ARM64_REG_FPCR,
   ARM64_REG_FPSR,
@@ -57,7 +57,7 @@ function oneReg(f: Facade) {
   };
 }
 
-function inited(plugin = armVgic, features = 0) {
+function inited(plugin: KvmPlugin = armVgic, features = 0) {
   const f = facade(0, plugin);
   const cpu = f.createVcpu(0);
   const b = f.host.mem.alloc(32);

@@ -10,7 +10,7 @@
  * arm64 answer until the core grows a generic result type.
  * @packageDocumentation
  */
-import type { Vcpu } from '@kvmdev/core';
+import type { Vcpu } from '@kvmdev/core/plugin';
 import { VGIC } from '../init.js';
 import { iccGuestRead, iccGuestWrite } from '../regs/icc.js';
 import { SYS_REG_MPIDR, sysRegIndexOfEncoding } from './sys-regs.js';

@@ -27,7 +27,7 @@ export interface Arm64HostProfile {
   readonly doc: string;
   /**
    * The host's interrupt controller. A GICv3 host offers KVM_DEV_TYPE_ARM_VGIC_V3 (and V2 only
-   * with {@link gicv2Compat}); a GICv2 host offers only KVM_DEV_TYPE_ARM_VGIC_V2 and limits every
+   * with `gicv2Compat`); a GICv2 host offers only KVM_DEV_TYPE_ARM_VGIC_V2 and limits every
    * VM to 8 vCPUs (`kvm_vgic_global_state.max_gic_vcpus`).
    */
   readonly gic: 'v3' | 'v2';
