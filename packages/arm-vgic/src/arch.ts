@@ -27,7 +27,7 @@ import {
   KVM_LINE_IRQ,
 } from '@kvmdev/core';
 import { KVM_HOOK_PASS, type KvmHooks, type Vcpu, type Vm, type Kernel } from '@kvmdev/core/plugin';
-import { type Arm64HostProfile, DEFAULT_ARM64_HOST, defaultMaxVcpus } from './arm64/host-profile.js';
+import { type Arm64HostProfile, DEFAULT_ARM64_HOST, defaultMaxVcpus, vcpuMmapSize } from './arm64/host-profile.js';
 import { armGetOneReg, armGetRegList, armSetOneReg } from './arm64/one-reg.js';
 import * as R from './arm64/reg-ids.js';
 import { ArmVcpu } from './arm64/vcpu-state.js';
@@ -256,6 +256,7 @@ function sysregWrite32(vcpu: Vcpu, enc: number, lo: number, hi: number): boolean
 export function armHooksFor(host: Arm64HostProfile): KvmHooks {
   return {
     checkExtension: (_h, vm, cap) => checkExtensionFor(host, vm, cap),
+    vcpuMmapSize: () => vcpuMmapSize(host),
     vmType: (_h, type) => vmTypeFor(host, type),
     vmCreated(vm: Vm): void {
       vm.slots.set(ARM_VM, new ArmVm(vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT, host));

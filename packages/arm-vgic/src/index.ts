@@ -24,6 +24,7 @@ export {
   hostIccCtlr,
   qemuTcgMax,
   qemuTcgMaxGicv2,
+  vcpuMmapSize,
 } from './arm64/host-profile.js';
 export type { Arm64HostProfile, IchVtr } from './arm64/host-profile.js';
 export {

@@ -15,6 +15,7 @@ import {
   KVM_ENABLE_CAP,
   KVM_GET_API_VERSION,
   KVM_GET_ONE_REG,
+  KVM_GET_VCPU_MMAP_SIZE,
   KVM_IRQ_LINE,
   KVM_IRQ_LINE_STATUS,
   KVM_LINE_EXTERNAL,
@@ -47,6 +48,19 @@ describe('/dev/kvm', () => {
     const vm = host.ioctl(kvm, KVM_CREATE_VM, 0);
     expect(host.ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_DEVICE_CTRL)).toBe(1);
     expect(host.ioctl(vm, KVM_CHECK_EXTENSION, 99999)).toBe(0);
+  });
+
+  test('KVM_GET_VCPU_MMAP_SIZE: x86 default 3 pages, an arch plugin answers for its own, a nonzero arg is EINVAL', () => {
+    const bare = createHost();
+    const k0 = bare.open('/dev/kvm');
+    expect(bare.ioctl(k0, KVM_GET_VCPU_MMAP_SIZE)).toBe(3 * 4096);
+    expect(ioctlErr(bare, k0, KVM_GET_VCPU_MMAP_SIZE, 1)).toBe(-EINVAL);
+    const pass = definePlugin({ name: 'pass', version: '1.0.0', core: '*', hooks: { vcpuMmapSize: () => KVM_HOOK_PASS } });
+    const arch = definePlugin({ name: 'arch', version: '1.0.0', core: '*', hooks: { vcpuMmapSize: () => 2 * 4096 } });
+    const host = createHost({ plugins: [pass, arch] });
+    const kvm = host.open('/dev/kvm');
+    expect(host.ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE)).toBe(8192);
+    expect(ioctlErr(host, kvm, KVM_GET_VCPU_MMAP_SIZE, 1)).toBe(-EINVAL);
   });
 
   test('KVM_CREATE_VM: a machine type no plugin accepts is EINVAL; EMFILE when the table is full', () => {

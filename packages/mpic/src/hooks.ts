@@ -77,6 +77,8 @@ export const mpicHooks: KvmHooks = {
   checkExtension(_host: Kernel, _vm: Vm | null, cap: number): number {
     return cap === KVM_CAP_IRQ_MPIC ? 1 : KVM_HOOK_PASS;
   },
+  /** KVM_GET_VCPU_MMAP_SIZE on e500: the run page and the coalesced-MMIO ring page, 4 KiB pages (no PIO page off x86). */
+  vcpuMmapSize: () => 2 * 4096,
   vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {
     if (cap !== KVM_CAP_IRQ_MPIC) return KVM_HOOK_PASS;
     return connectVcpu(vcpu, args);

@@ -8,6 +8,7 @@ import {
   KVM_CAP_IRQ_MPIC,
   KVM_CHECK_EXTENSION,
   KVM_ENABLE_CAP,
+  KVM_GET_VCPU_MMAP_SIZE,
   createHost,
   kvm_enable_cap,
 } from '@kvmdev/core';
@@ -165,4 +166,10 @@ describe('v4.2 proxy (EPR) mode', () => {
     expect(t.line(0)).toBe(1);
     expect(t.vcpus[0].vcpu.slot(MPIC_VCPU_SLOT)?.eprKernel).toBe(false);
   });
+});
+
+test('KVM_GET_VCPU_MMAP_SIZE on an e500 host: 2 pages of 4 KiB (the PIO page is x86 only)', () => {
+  const host = createHost({ plugins: [mpic] });
+  const kvm = host.open('/dev/kvm');
+  expect(host.ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)).toBe(2 * 4096);
 });

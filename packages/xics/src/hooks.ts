@@ -91,6 +91,9 @@ export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = 
       if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
       return KVM_HOOK_PASS;
     },
+    // KVM_GET_VCPU_MMAP_SIZE on book3s-64: the run page and the coalesced-MMIO ring page (no PIO
+    // page off x86), in the 64 KiB pages of a ppc64le host kernel
+    vcpuMmapSize: () => 2 * 65536,
     vmIoctl(vm: Vm, request: number, arg: number): number {
       if (request === KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);
       return KVM_HOOK_PASS;

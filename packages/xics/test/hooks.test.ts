@@ -1,6 +1,6 @@
 /** KVM_ENABLE_CAP(IRQ_XICS) argument decoding and ONE_REG ordering (facade). */
-import { EFAULT, ENXIO, KVM_GET_ONE_REG, KVM_SET_ONE_REG, kvm_one_reg } from '@kvmdev/core';
-import { icpOf, KVM_REG_PPC_ICP_STATE } from '../src/internal.js';
+import { EFAULT, ENXIO, KVM_GET_ONE_REG, KVM_GET_VCPU_MMAP_SIZE, KVM_SET_ONE_REG, createHost, kvm_one_reg } from '@kvmdev/core';
+import { icpOf, KVM_REG_PPC_ICP_STATE, xics } from '../src/internal.js';
 import { facadeFace, setupT } from './harness.js';
 
 test('ENABLE_CAP takes the fd as an unsigned int and the server as a u32', () => {
@@ -25,4 +25,10 @@ test('ONE_REG: GET checks the ICP before the pointer, SET copies the value first
   expect(io(0, KVM_GET_ONE_REG, 8n)).toBe(-EFAULT);
   expect(io(0, KVM_SET_ONE_REG, 8n)).toBe(-EFAULT);
   expect(f.getIcp(0)).toBe(0x00000000ffff0000n);
+});
+
+test('KVM_GET_VCPU_MMAP_SIZE on a ppc64 host: 2 pages of 64 KiB (the PIO page is x86 only)', () => {
+  const host = createHost({ plugins: [xics] });
+  const kvm = host.open('/dev/kvm');
+  expect(host.ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0)).toBe(2 * 65536);
 });

@@ -43,6 +43,8 @@ export interface Arm64HostProfile {
   readonly aarch32El1: boolean;
   /** AArch32 at EL0 (a PSTATE of PSR_AA32_MODE_USR through SET_ONE_REG). */
   readonly aarch32El0: boolean;
+  /** The host kernel's PAGE_SIZE (4 KiB on every preset; 16 or 64 KiB kernels exist). */
+  readonly pageSize: 4096 | 16384 | 65536;
 }
 
 /** `VGIC_V2_MAX_CPUS` / `VGIC_V3_MAX_CPUS`. */
@@ -63,6 +65,7 @@ export const gicv3Server: Arm64HostProfile = Object.freeze({
   ichVtr: Object.freeze({ priBits: 5, idBits: 0, seis: 0, a3v: 1 }),
   aarch32El1: false,
   aarch32El0: true,
+  pageSize: 4096,
 });
 
 /** A GICv2 host (a GIC-400 board such as a Cortex-A72 SoC): 4 CPUs, 44-bit IPA, GICv2 guests only. */
@@ -76,6 +79,7 @@ export const gicv2Host: Arm64HostProfile = Object.freeze({
   ichVtr: Object.freeze({ priBits: 5, idBits: 0, seis: 0, a3v: 0 }),
   aarch32El1: true,
   aarch32El0: true,
+  pageSize: 4096,
 });
 
 /**
@@ -93,6 +97,7 @@ export const qemuTcgMax: Arm64HostProfile = Object.freeze({
   ichVtr: Object.freeze({ priBits: 5, idBits: 1, seis: 0, a3v: 1 }),
   aarch32El1: true,
   aarch32El0: true,
+  pageSize: 4096,
 });
 
 /** The same QEMU machine booted with `gic-version=2`: a GICv2 host, 8 vCPUs per VM. */
@@ -106,6 +111,7 @@ export const qemuTcgMaxGicv2: Arm64HostProfile = Object.freeze({
   ichVtr: Object.freeze({ priBits: 5, idBits: 0, seis: 0, a3v: 0 }),
   aarch32El1: true,
   aarch32El0: true,
+  pageSize: 4096,
 });
 
 /** Every preset by name. */
@@ -129,6 +135,11 @@ export function defaultMaxVcpus(h: Arm64HostProfile): number {
   return h.gic === 'v2' ? V2_MAX : V3_MAX;
 }
 
+/** KVM_GET_VCPU_MMAP_SIZE on arm64: the run page and the coalesced-MMIO ring page (no PIO page off x86). */
+export function vcpuMmapSize(h: Arm64HostProfile): number {
+  return 2 * h.pageSize;
+}
+
 /** ICC_CTLR_EL1 as KVM reports it after vgic_init (CBPR and EOImode clear). */
 export function hostIccCtlr(h: Arm64HostProfile): number {
   const v = h.ichVtr;
@@ -147,5 +158,6 @@ export function checkHostProfile(h: Arm64HostProfile): string[] {
   if (!v || (v.idBits !== 0 && v.idBits !== 1)) out.push('ichVtr.idBits: 0 (16 bits) or 1 (24 bits)');
   if (!v || (v.seis !== 0 && v.seis !== 1)) out.push('ichVtr.seis: 0 or 1');
   if (!v || (v.a3v !== 0 && v.a3v !== 1)) out.push('ichVtr.a3v: 0 or 1');
+  if (![4096, 16384, 65536].includes(h.pageSize)) out.push('pageSize: 4096, 16384 or 65536');
   return out;
 }

@@ -268,10 +268,19 @@ export class Kernel {
       case K.KVM_CHECK_EXTENSION:
         return this.checkExtension(null, arg);
       case K.KVM_GET_VCPU_MMAP_SIZE:
-        return arg ? -EINVAL : 3 * 4096;
+        return arg ? -EINVAL : this.vcpuMmapSize();
       default:
         return -EINVAL;
     }
+  }
+
+  /** KVM_GET_VCPU_MMAP_SIZE: the arch's answer, else x86's 3 pages (run, PIO, coalesced MMIO). */
+  vcpuMmapSize(): number {
+    for (const h of this.tables.vcpuMmapSizeHooks) {
+      const r = h(this);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return 3 * 4096;
   }
 
   /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM. */

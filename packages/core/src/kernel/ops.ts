@@ -88,6 +88,12 @@ export interface IrqChip {
 export interface KvmHooks {
   /** KVM_CHECK_EXTENSION on /dev/kvm (`vm` null) or a VM fd. */
   checkExtension?(host: Kernel, vm: Vm | null, cap: number): number;
+  /**
+   * KVM_GET_VCPU_MMAP_SIZE: the bytes of the vCPU's `kvm_run` mapping on this architecture (the
+   * run page and the coalesced-MMIO ring page, plus the PIO page on x86 only), or KVM_HOOK_PASS
+   * for the core's x86 default of 3 pages of 4 KiB.
+   */
+  vcpuMmapSize?(host: Kernel): number;
   /** KVM_CREATE_VM with a nonzero machine type; 0 accepts it (the VM then exists), -errno rejects. */
   vmType?(host: Kernel, type: number): number;
   /** Called right after a VM object is created (set VM defaults such as the IPA size). */

@@ -31,6 +31,7 @@ export class KernelTables {
 
   // flattened hooks, in registration order
   checkExtensionHooks: HookFn<'checkExtension'>[] = [];
+  vcpuMmapSizeHooks: HookFn<'vcpuMmapSize'>[] = [];
   vmTypeHooks: HookFn<'vmType'>[] = [];
   vmCreatedHooks: HookFn<'vmCreated'>[] = [];
   vmIoctlHooks: HookFn<'vmIoctl'>[] = [];
@@ -121,6 +122,7 @@ export class KernelTables {
   private hookLists(): [HookName, unknown[]][] {
     return [
       ['checkExtension', this.checkExtensionHooks],
+      ['vcpuMmapSize', this.vcpuMmapSizeHooks],
       ['vmType', this.vmTypeHooks],
       ['vmCreated', this.vmCreatedHooks],
       ['vmIoctl', this.vmIoctlHooks],
