@@ -337,11 +337,15 @@ export const ICC_SGI1R_RS_SHIFT = 44;
 export const ICC_SGI1R_AFFINITY_3_SHIFT = 48;
 
 /**
- * The modelled host GIC: what `ICH_VTR_EL2` tells KVM (5 priority bits, 16 INTID bits,
- * SEIS 0, A3V 1), so ICC_CTLR_EL1 reads 0x8400 after init.
+ * The default host profile's GIC (`gicv3Server`): what `ICH_VTR_EL2` tells KVM (5 priority
+ * bits, 16 INTID bits, SEIS 0, A3V 1), so ICC_CTLR_EL1 reads 0x8400 after init.
+ * @deprecated The host is a profile now: read `createArmVgic({ host }).host.ichVtr`.
  */
 export const HOST_GIC = Object.freeze({ priBits: 5, idBits: 0, seis: 0, a3v: 1 });
-/** The largest IPA size the modelled host supports (KVM_CAP_ARM_VM_IPA_SIZE). */
+/**
+ * The default host profile's IPA limit (KVM_CAP_ARM_VM_IPA_SIZE).
+ * @deprecated The host is a profile now: read `createArmVgic({ host }).host.ipaLimit`.
+ */
 export const HOST_IPA_LIMIT = 48;
 
 /** KVM's default MPIDR_EL1 for a vCPU id (reset_mpidr): Aff0 = id & 0xf, Aff1 = (id >> 4) & 0xff, Aff2 = (id >> 12) & 0xff, plus RES1 bit 31. */

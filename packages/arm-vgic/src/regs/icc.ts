@@ -27,8 +27,8 @@ function ctlrOf(c: CpuIf): number {
   return (
     ((c.numPriBits - 1) << U.ICC_CTLR_EL1_PRI_BITS_SHIFT) |
     (c.numIdBits << U.ICC_CTLR_EL1_ID_BITS_SHIFT) |
-    (U.HOST_GIC.seis ? U.ICC_CTLR_EL1_SEIS : 0) |
-    (U.HOST_GIC.a3v ? U.ICC_CTLR_EL1_A3V : 0) |
+    (c.seis ? U.ICC_CTLR_EL1_SEIS : 0) |
+    (c.a3v ? U.ICC_CTLR_EL1_A3V : 0) |
     (c.cbpr ? U.ICC_CTLR_EL1_CBPR : 0) |
     (c.eoim ? U.ICC_CTLR_EL1_EOImode : 0)
   );
@@ -85,14 +85,16 @@ export function iccUSet(g: Vgic, v: VcpuGic, instr: number, lo: number, _hi: num
       if (!c.cbpr) c.abpr = lo & 7;
       break;
     case U.ICC_CTLR_EL1: {
+      // set_gic_ctlr's order: each field is checked and stored before the next is looked at, so
+      // a refused value can already have lowered PRIbits (or IDbits), as in the kernel
       const pri = ((lo & U.ICC_CTLR_EL1_PRI_BITS_MASK) >>> U.ICC_CTLR_EL1_PRI_BITS_SHIFT) + 1;
       if (pri > c.numPriBits) return -EINVAL;
+      c.numPriBits = pri;
       const idb = (lo & U.ICC_CTLR_EL1_ID_BITS_MASK) >>> U.ICC_CTLR_EL1_ID_BITS_SHIFT;
       if (idb > c.numIdBits) return -EINVAL;
-      if ((lo & U.ICC_CTLR_EL1_SEIS ? 1 : 0) !== U.HOST_GIC.seis) return -EINVAL;
-      if ((lo & U.ICC_CTLR_EL1_A3V ? 1 : 0) !== U.HOST_GIC.a3v) return -EINVAL;
-      c.numPriBits = pri;
       c.numIdBits = idb;
+      if ((lo & U.ICC_CTLR_EL1_SEIS ? 1 : 0) !== c.seis) return -EINVAL;
+      if ((lo & U.ICC_CTLR_EL1_A3V ? 1 : 0) !== c.a3v) return -EINVAL;
       c.cbpr = lo & U.ICC_CTLR_EL1_CBPR ? 1 : 0;
       c.eoim = lo & U.ICC_CTLR_EL1_EOImode ? 1 : 0;
       break;
