@@ -14,7 +14,10 @@ import {
   KVM_DEV_ARM_VGIC_GRP_NR_IRQS,
   KVM_VGIC_V3_ADDR_TYPE_DIST,
   KVM_VGIC_V3_ADDR_TYPE_REDIST,
+  ICC_CTLR_EL1,
+  KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
   armVgic,
+  createArmVgic,
   kvmArmIrq,
 } from '../src/index.js';
 
@@ -68,4 +71,17 @@ test('facade example', () => {
   expect(set(4, 0n, 0n)).toBe(0);
   expect(set(3, 0n, 128n)).toBe(-1);
   expect(host.errno).toBe(EBUSY);
+});
+
+test('host profile example', () => {
+  const host = createHost({ plugins: [createArmVgic({ host: 'qemu-tcg-max' })] });
+  const vm = host.createVm();
+  const vcpu = vm.createVcpu(0);
+  const init = host.mem.alloc(32);
+  host.mem.setU32(init, 5);
+  expect(host.ioctl(vcpu.fd, KVM_ARM_VCPU_INIT, init)).toBe(0);
+  const gic = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_V3');
+  gic.setAttr(KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT);
+  expect(gic.getAttr(KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, ICC_CTLR_EL1)).toBe(0x8c00n);
+  gic.setAttr(KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS, ICC_CTLR_EL1, 0x8c00n);
 });
