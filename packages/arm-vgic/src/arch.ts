@@ -25,6 +25,8 @@ import {
   KVM_CAP_NR_VCPUS,
   KVM_LINE_FIQ,
   KVM_LINE_IRQ,
+  KVM_REG_ARCH_MASK,
+  KVM_REG_ARM64,
 } from '@kvmdev/core';
 import { KVM_HOOK_PASS, type KvmHooks, type Vcpu, type Vm, type Kernel } from '@kvmdev/core/plugin';
 import { type Arm64HostProfile, DEFAULT_ARM64_HOST, defaultMaxVcpus, vcpuMmapSize } from './arm64/host-profile.js';
@@ -195,23 +197,32 @@ function vcpuInit(host: Arm64HostProfile, vcpu: Vcpu, st: ArmVcpu, arg: number):
 /** The arm64 vCPU ioctls: KVM_ARM_VCPU_INIT, KVM_GET_REG_LIST; anything else EINVAL (kvm_arch_vcpu_ioctl's default). */
 function vcpuIoctlFor(host: Arm64HostProfile, vcpu: Vcpu, req: number, arg: number): number {
   const st = vcpu.slot(ARM_VCPU);
-  if (st === undefined) return KVM_HOOK_PASS;
+  if (st === undefined || !isArm(vcpu.vm)) return KVM_HOOK_PASS;
   if (req === U.KVM_ARM_VCPU_INIT) return vcpuInit(host, vcpu, st, arg);
   if (req === R.KVM_GET_REG_LIST) return armGetRegList(st, vcpu.vm.host.mem, arg);
   return -EINVAL;
 }
 
+/**
+ * Whether a ONE_REG call is this plugin's: an arm64 vCPU (of a VM no other irqchip took) and an id
+ * of the arm64 space. Other ids pass, so another architecture's plugin on the same host keeps its
+ * registers (on a real arm64 kernel such an id is EINVAL, ENOEXEC before KVM_ARM_VCPU_INIT).
+ */
+function ownsOneReg(vcpu: Vcpu, id: bigint): boolean {
+  return (id & KVM_REG_ARCH_MASK) === KVM_REG_ARM64 && isArm(vcpu.vm);
+}
+
 /** KVM_GET_ONE_REG on an arm64 vCPU. */
 function getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
   const st = vcpu.slot(ARM_VCPU);
-  if (st === undefined) return KVM_HOOK_PASS;
+  if (st === undefined || !ownsOneReg(vcpu, id)) return KVM_HOOK_PASS;
   return armGetOneReg(st, vcpu.vm.host.mem, id, addr);
 }
 
 /** KVM_SET_ONE_REG on an arm64 vCPU. */
 function setOneRegFor(host: Arm64HostProfile, vcpu: Vcpu, id: bigint, addr: number): number {
   const st = vcpu.slot(ARM_VCPU);
-  if (st === undefined) return KVM_HOOK_PASS;
+  if (st === undefined || !ownsOneReg(vcpu, id)) return KVM_HOOK_PASS;
   return armSetOneReg(st, vcpu.vm.host.mem, id, addr, host.aarch32El0, () => mpidrChanged(vcpu.vm));
 }
 
