@@ -70,8 +70,12 @@ export function vmType(_host: Kernel, type: number): number {
   return vmTypeFor(DEFAULT_ARM64_HOST, type);
 }
 
-/** kvm_vm_ioctl_check_extension's arm64 answers (the generic ones come from the core). */
+/**
+ * kvm_vm_ioctl_check_extension's arm64 answers (the generic ones come from the core). A VM another
+ * plugin's irqchip took (a pseries VM on a host that also loads this plugin) is not asked.
+ */
 function checkExtensionFor(host: Arm64HostProfile, vm: Vm | null, cap: number): number {
+  if (vm !== null && !isArm(vm)) return KVM_HOOK_PASS;
   switch (cap) {
     case KVM_CAP_IRQCHIP:
     case KVM_CAP_ARM_SET_DEVICE_ADDR:
