@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 import { createHost } from '@kvmdev/core';
-import { armVgic } from '@kvmdev/arm-vgic';
+import { createArmVgic } from '@kvmdev/arm-vgic';
 import { xics } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
 import type { KvmPlugin } from '@kvmdev/core';
@@ -34,8 +34,9 @@ const vfioPpc = kvmVfio(true);
 /** Target name → the plugins of its model. */
 export const PLUGINS: Readonly<Record<string, readonly KvmPlugin[]>> = {
   host: [vfioPlain],
-  'arm64-gicv3': [armVgic, vfioPlain],
-  'arm64-gicv2': [armVgic, vfioPlain],
+  // the arm64 kernels run under QEMU TCG `-cpu max` (gic-version=3 and =2 boots): issue 13 item 7's profiles
+  'arm64-gicv3': [createArmVgic({ host: 'qemu-tcg-max' }), vfioPlain],
+  'arm64-gicv2': [createArmVgic({ host: 'qemu-tcg-max-gicv2' }), vfioPlain],
   'ppc64-pseries': [xics, vfioPpc],
   'ppc64-powernv9': [xics, vfioPpc],
 };
