@@ -10,6 +10,9 @@ import { CONSTANTS } from '../vocab/constants.js';
 import { REQUESTS } from '../vocab/requests.js';
 import { STRUCTS } from '../vocab/structs.js';
 
+/** The largest buffer `show` prints whole (the probe's line buffer holds it with room to spare). */
+export const MAX_SHOW_BYTES = 512;
+
 const SYMBOL = /^[a-z_][A-Za-z0-9_]*$/;
 const LET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const KEYWORDS = new Set([
