@@ -570,12 +570,15 @@ static void run_for(int i)
 	uint64_t saved = had >= 0 ? symval[had] : 0;
 	nloops++;
 	long n = 0;
-	for (uint64_t v = from; step > 0 ? v < lim : v > lim; v += (uint64_t)step) {
+	/* runs while v < end (step > 0) or v > end (step < 0), and stops rather than wrap */
+	for (uint64_t v = from; step > 0 ? v < lim : v > lim;) {
 		if (++n > 1000000) die("more than 1000000 iterations");
 		loopval[nloops - 1] = v;
 		set_sym(s->tok[0], v);
 		run(i + 1, s->end);
 		cur_line = s->line;
+		if (step > 0 ? v + (uint64_t)step < v : v < (uint64_t)0 - (uint64_t)step) break;
+		v += (uint64_t)step;
 	}
 	nloops--;
 	if (had >= 0) set_sym(s->tok[0], saved);

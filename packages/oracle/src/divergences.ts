@@ -20,7 +20,7 @@ export type DivergenceKind = 'deliberate' | 'pending' | 'bug';
 /** One explained difference (or a family of them). */
 export interface Divergence {
   readonly kind: DivergenceKind;
-  /** Target name or `*`. */
+  /** Target name, `*` globs allowed (`arm64-*`). */
   readonly target: string;
   /** Scenario path under the scenarios folder, `*` globs allowed (`its/*`). */
   readonly scenario: string;
@@ -63,7 +63,7 @@ export function explain(
   model: string | null,
 ): Divergence | null {
   for (const d of list) {
-    if (d.target !== '*' && d.target !== target) continue;
+    if (!glob(d.target, target)) continue;
     if (!glob(d.scenario, scenario)) continue;
     if (!d.steps.some((p) => stepMatches(p, key))) continue;
     if (d.kernel !== undefined && d.kernel !== (kernel ?? '(none)')) continue;

@@ -181,3 +181,11 @@ describe('the model interpreter', () => {
     expect(run('buf b 3\nsetstr b.u8[0] abc').error?.message).toContain('does not fit');
   });
 });
+
+describe('loops', () => {
+  it('stop rather than wrap around 0 or 2^64', () => {
+    expect(texts('for i 4 0 -3\nshow i\nend')).toEqual(['L2.4 i=0x4', 'L2.1 i=0x1']);
+    expect(texts('for i -2 -1 5\nshow i\nend')).toEqual(['L2.18446744073709551614 i=0xfffffffffffffffe']);
+    expect(run('for i 0 2000000\nend').error?.message).toContain('more than 1000000 iterations');
+  });
+});

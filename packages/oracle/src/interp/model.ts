@@ -173,12 +173,16 @@ class ModelRun {
     const saved = this.symbols.get(st.name);
     this.loops.push(0n);
     let n = 0;
-    for (let i = from; step > 0n ? i < to : i > to; i = BigInt.asUintN(64, i + step)) {
+    // runs while i < end (step > 0) or i > end (step < 0), and stops rather than wrap around 0 or 2^64
+    for (let i = from; step > 0n ? i < to : i > to; ) {
       if (++n > MAX_ITERATIONS) this.fail(`more than ${MAX_ITERATIONS} iterations`);
       this.loops[this.loops.length - 1] = i;
       this.symbols.set(st.name, i);
       this.block(st.body);
       this.line = st.line;
+      const next = i + step;
+      if (next < 0n || next > ALL_ONES) break;
+      i = next;
     }
     this.loops.pop();
     if (saved === undefined) this.symbols.delete(st.name);
