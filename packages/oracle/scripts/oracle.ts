@@ -8,7 +8,8 @@
  *                                  on a recording that no longer matches the kernel, or on a
  *                                  vocabulary value the target's headers disagree with
  *   pnpm oracle --offline          compare the checked-in recordings with the model (no kernel)
- *   pnpm oracle --list             also print every differing step
+ *   pnpm oracle --list             also print every differing step (known bugs included)
+ *   pnpm oracle --groups           print the differences grouped by statement and answers
  *   pnpm oracle --prune            drop known-bug entries that no longer match any difference
  *
  * Exit status 1 when a difference is not explained by the divergence lists (or, with --check,
@@ -23,6 +24,7 @@ import {
   type ScenarioComparison,
   type TargetSummary,
   compareWithRecording,
+  formatDifferenceGroups,
   formatDifferences,
   formatSummary,
   recordedSteps,
@@ -146,7 +148,8 @@ async function main(): Promise<number> {
   }
   console.log(`\n${formatSummary(rows)}`);
   if (apart.length) console.log(`\nreported apart (optional targets):\n${formatSummary(apart)}`);
-  const diffs = formatDifferences(all, flag('--list') ? ['differ', 'bug'] : ['differ']);
+  const verdicts = flag('--list') || flag('--groups') ? (['differ', 'bug'] as const) : (['differ'] as const);
+  const diffs = flag('--groups') ? formatDifferenceGroups(all, verdicts) : formatDifferences(all, verdicts);
   if (diffs)
     console.log(
       `\n${flag('--list') ? 'differences' : 'new differences (not in divergences/*.json)'}:\n${diffs}`,

@@ -111,3 +111,30 @@ export function formatDifferences(
   }
   return out.join('\n');
 }
+
+/**
+ * The differing steps grouped by statement and answer pair, one line per group with its count
+ * and first keys: `L53 ioctl gic KVM_GET_DEVICE_ATTR a | kernel !EINVAL | model =0 [8] L53.1.8.3 ...`.
+ * `show` steps group by statement only and list each value pair.
+ */
+export function formatDifferenceGroups(comparisons: readonly ScenarioComparison[], verdicts: readonly Verdict[] = ['differ', 'bug']): string {
+  const out: string[] = [];
+  for (const c of comparisons) {
+    const groups = new Map<string, string[]>();
+    for (const s of c.steps) {
+      if (!verdicts.includes(s.verdict)) continue;
+      const line = keyLine(s.key);
+      const stmt = (c.lines[line - 1] ?? '').replace(/#.*/, '').trim();
+      const isShow = /^show\b/.test(stmt);
+      const g = isShow ? `L${line} ${stmt}` : `L${line} ${stmt} | kernel ${s.kernel ?? '(no step)'} | model ${s.model ?? '(no step)'}`;
+      const item = isShow ? `${s.key}: kernel ${s.kernel ?? '-'} model ${s.model ?? '-'}` : s.key;
+      const list = groups.get(g) ?? [];
+      list.push(item);
+      groups.set(g, list);
+    }
+    if (groups.size === 0) continue;
+    out.push(`${c.target} ${c.scenario}`);
+    for (const [g, items] of groups) out.push(`  ${g}  [${items.length}] ${items.slice(0, 4).join('  ')}${items.length > 4 ? '  ...' : ''}`);
+  }
+  return out.join('\n');
+}

@@ -81,7 +81,7 @@ export function parseScenario(source: string, name = 'scenario.kvms'): Scenario 
   };
   const constNumber = (line: number, tok: string | undefined, what: string): number => {
     const e = expr(line, tok, what);
-    if (e.k !== 'num' || e.v > 0x100000n) return fail(line, `${what} must be a number up to 1 MiB`);
+    if (e.k !== 'num' || e.v > 0x4000000n) return fail(line, `${what} must be a number up to 64 MiB`);
     return Number(e.v);
   };
 
