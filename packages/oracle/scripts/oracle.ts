@@ -152,7 +152,7 @@ async function main(): Promise<number> {
   const diffs = flag('--groups') ? formatDifferenceGroups(all, verdicts) : formatDifferences(all, verdicts);
   if (diffs)
     console.log(
-      `\n${flag('--list') ? 'differences' : 'new differences (not in divergences/*.json)'}:\n${diffs}`,
+      `\n${verdicts.length > 1 ? 'differences (known bugs included)' : 'new differences (not in divergences/*.json)'}:\n${diffs}`,
     );
   if (flag('--prune')) prune(all);
   return failed ? 1 : 0;
