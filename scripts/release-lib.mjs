@@ -45,6 +45,7 @@ export function publishedManifest(pkg, versions, publicNames) {
   const out = { ...pkg };
   delete out.scripts;
   delete out.devDependencies;
+  delete out.kvmdev;
   if (out.exports) out.exports = stripSourceCondition(out.exports);
   for (const f of DEP_FIELDS) {
     if (!out[f]) continue;

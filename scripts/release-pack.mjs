@@ -97,6 +97,13 @@ for (const name of publicNames) {
   for (const bin of Object.values(typeof manifest.bin === 'string' ? { b: manifest.bin } : (manifest.bin ?? {})))
     if (!existsSync(join(stage, bin))) fail(`${name}: bin ${bin} is missing from the package`);
   cpSync(join(ROOT, 'LICENSE'), join(stage, 'LICENSE'));
+  // a package that needs the release's versions at run time (create-kvmdev-plugin) names a file for them
+  const versionsFile = pkg.kvmdev?.versionsFile;
+  if (versionsFile) {
+    const v = Object.fromEntries([...publicNames].map((n) => [n, versions.get(n)]));
+    writeFileSync(join(stage, versionsFile), `${JSON.stringify(v, null, 2)}\n`);
+    manifest.files = [...(manifest.files ?? []), versionsFile];
+  }
   if (existsSync(join(src, 'CHANGELOG.md'))) {
     cpSync(join(src, 'CHANGELOG.md'), join(stage, 'CHANGELOG.md'));
     if (manifest.files && !manifest.files.includes('CHANGELOG.md')) manifest.files = [...manifest.files, 'CHANGELOG.md'];

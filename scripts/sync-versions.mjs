@@ -6,11 +6,13 @@
 // package.json, so this brings every such constant in a package's src/ to its package.json version:
 //   - `<NAME>VERSION = '<semver>'` (e.g. `export const CORE_VERSION = '0.1.0'`);
 //   - `name: '<package name>', version: '<semver>'` (a definePlugin object of that package).
+// and a plugin's `core` range (`name: '<package name>', version: ..., core: '<range>'`) to the
+// package's peer range on @kvmdev/core (the host refuses a plugin whose range misses the core).
 // `--check` changes nothing and exits 1 when one differs. release:pack runs it after versioning.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { workspaceDirs } from './release-lib.mjs';
+import { resolveWorkspaceRange, workspaceDirs } from './release-lib.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const check = process.argv.includes('--check');
@@ -32,6 +34,7 @@ function escape(s) {
 
 const stale = [];
 let synced = 0;
+const coreVersion = JSON.parse(readFileSync(join(ROOT, 'packages/core/package.json'), 'utf8')).version;
 for (const d of workspaceDirs(ROOT)) {
   const pkg = JSON.parse(readFileSync(join(ROOT, d, 'package.json'), 'utf8'));
   if (pkg.private) continue;
@@ -41,17 +44,20 @@ for (const d of workspaceDirs(ROOT)) {
   } catch {
     continue;
   }
+  const peer = pkg.peerDependencies?.['@kvmdev/core'];
+  const coreRange = peer ? (peer.startsWith('workspace:') ? resolveWorkspaceRange(peer, coreVersion) : peer) : null;
   const patterns = [
-    new RegExp(String.raw`(\b[A-Z][A-Z0-9_]*VERSION\s*=\s*')(${SEMVER})(')`, 'g'),
-    new RegExp(String.raw`(name:\s*'${escape(pkg.name)}',\s*version:\s*')(${SEMVER})(')`, 'g'),
+    [new RegExp(String.raw`(\b[A-Z][A-Z0-9_]*VERSION\s*=\s*')(${SEMVER})(')`, 'g'), pkg.version],
+    [new RegExp(String.raw`(name:\s*'${escape(pkg.name)}',\s*version:\s*')(${SEMVER})(')`, 'g'), pkg.version],
+    ...(coreRange ? [[new RegExp(String.raw`(name:\s*'${escape(pkg.name)}',\s*version:\s*[^,]+,\s*core:\s*')([^']*)(')`, 'g'), coreRange]] : []),
   ];
   for (const f of files) {
     const text = readFileSync(f, 'utf8');
     let next = text;
-    for (const re of patterns)
+    for (const [re, want] of patterns)
       next = next.replace(re, (_m, a, v, b) => {
-        if (v !== pkg.version) stale.push(`${relative(ROOT, f)}: ${v}, package.json of ${pkg.name} says ${pkg.version}`);
-        return `${a}${pkg.version}${b}`;
+        if (v !== want) stale.push(`${relative(ROOT, f)}: '${v}', package.json of ${pkg.name} says '${want}'`);
+        return `${a}${want}${b}`;
       });
     if (next !== text && !check) {
       writeFileSync(f, next);
