@@ -28,7 +28,7 @@ function sources(dir) {
   return out;
 }
 
-function escape(s) {
+function escapeRegExp(s) {
   return s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
@@ -48,8 +48,8 @@ for (const d of workspaceDirs(ROOT)) {
   const coreRange = peer ? (peer.startsWith('workspace:') ? resolveWorkspaceRange(peer, coreVersion) : peer) : null;
   const patterns = [
     [new RegExp(String.raw`(\b[A-Z][A-Z0-9_]*VERSION\s*=\s*')(${SEMVER})(')`, 'g'), pkg.version],
-    [new RegExp(String.raw`(name:\s*'${escape(pkg.name)}',\s*version:\s*')(${SEMVER})(')`, 'g'), pkg.version],
-    ...(coreRange ? [[new RegExp(String.raw`(name:\s*'${escape(pkg.name)}',\s*version:\s*[^,]+,\s*core:\s*')([^']*)(')`, 'g'), coreRange]] : []),
+    [new RegExp(String.raw`(name:\s*'${escapeRegExp(pkg.name)}',\s*version:\s*')(${SEMVER})(')`, 'g'), pkg.version],
+    ...(coreRange ? [[new RegExp(String.raw`(name:\s*'${escapeRegExp(pkg.name)}',\s*version:\s*[^,]+,\s*core:\s*')([^']*)(')`, 'g'), coreRange]] : []),
   ];
   for (const f of files) {
     const text = readFileSync(f, 'utf8');

@@ -81,7 +81,7 @@ function tarballsIn(dir) {
     }
   else
     for (const f of readdirSync(dir)) {
-      const m = /^kvmdev-(.+)-(\d+\.\d+\.\d+[^]*)\.tgz$/.exec(f);
+      const m = /^kvmdev-(.+)-(\d+\.\d+\.\d+.*)\.tgz$/.exec(f);
       if (m) {
         files[`@kvmdev/${m[1]}`] = join(dir, f);
         versions[`@kvmdev/${m[1]}`] = m[2];

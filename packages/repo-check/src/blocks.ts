@@ -36,6 +36,8 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
     const m = FENCE_OPEN.exec(lines[i]!);
     if (!m) continue;
     const [, indent = '', fence = '```', lang = '', rest = ''] = m;
+    // CommonMark: the info string of a backtick fence has no backtick (else it is inline code)
+    if (fence[0] === '`' && `${lang}${rest}`.includes('`')) continue;
     const close = new RegExp(`^\\s*${fence[0] === '`' ? '`' : '~'}{${fence.length},}\\s*$`);
     let j = i + 1;
     while (j < lines.length && !close.test(lines[j]!)) j++;
@@ -55,7 +57,7 @@ export function extractBlocks(markdown: string, file: string): DocBlock[] {
   return out;
 }
 
-const SKIP_DIRS = new Set(['node_modules', 'dist', '.tsbuild', '.turbo', '.blocks', '.git', 'release', 'coverage', 'results', 'template']);
+const SKIP_DIRS = new Set(['node_modules', 'dist', '.tsbuild', '.turbo', '.blocks', '.generated', '.git', 'release', 'coverage', 'results', 'template']);
 
 /**
  * The repository's documentation files: every `*.md` outside build output, dependencies, the
