@@ -2,7 +2,8 @@
  * `@kvmdev/core/plugin`: what a device plugin is written against. The kernel objects a device
  * lives in (`Kernel`, `Vm`, `Vcpu`, `KvmDevice`, open files, the MMIO bus), the contracts the
  * kernel calls (`DeviceOps`, `IrqChip`, `KvmHooks`), the plugin object (`definePlugin`) and the
- * specs tools read from it (snapshot, setup, architecture profiles), with their helpers.
+ * specs tools read from it (snapshot, setup, introspection, architecture profiles), with their
+ * helpers.
  *
  * Numbers, errno and `KvmError` come from `@kvmdev/core`.
  * @packageDocumentation
@@ -48,6 +49,29 @@ export type {
   SetupVcpu,
   SetupVm,
 } from './plugins/setup-spec.js';
+export type {
+  AccessReading,
+  CpuState,
+  DeviceIntrospectSpec,
+  DeviceNames,
+  DeviceView,
+  GuestAck,
+  GuestOps,
+  InterruptRange,
+  InterruptState,
+  InterruptView,
+  IntrospectDevice,
+  IntrospectTarget,
+  IntrospectVcpu,
+  IntrospectVm,
+  IpiOptions,
+  LineLevel,
+  RaiseResult,
+  RawAccess,
+  StateField,
+  StateSection,
+  TriggerMode,
+} from './plugins/introspect-spec.js';
 export { check } from './uapi/errors.js';
 export { deviceStateIo } from './state/snapshot.js';
 export { parseAddress } from './compose/compose.js';

@@ -6,6 +6,7 @@
  */
 import type { AttrTable } from '../kernel/attr.js';
 import type { DeviceOps, KvmHooks } from '../kernel/ops.js';
+import type { DeviceIntrospectSpec } from './introspect-spec.js';
 import type { ArchProfile, DeviceSetupSpec } from './setup-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
 
@@ -30,6 +31,8 @@ export interface DeviceRegistration<P = unknown> {
   readonly snapshot?: DeviceSnapshotSpec<P>;
   /** How composition applies friendly settings to this device. */
   readonly setup?: DeviceSetupSpec;
+  /** How tools (the CLI, the web inspector) show this device in device terms. */
+  readonly introspect?: DeviceIntrospectSpec;
 }
 
 /** A kvmdev plugin: a package that registers device types and hooks on a host. */
