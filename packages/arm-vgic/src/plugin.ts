@@ -130,6 +130,8 @@ export const VGIC_V3_ATTRS: AttrTable = [
   },
 ];
 import { arm64ProfileFor, gicv2Setup, gicv3Setup } from './setup.js';
+import { vgicV2Introspect } from './introspect/gicv2.js';
+import { vgicV3Introspect } from './introspect/gicv3.js';
 
 const V2_DEVICE: DeviceRegistration = {
   key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
@@ -138,6 +140,7 @@ const V2_DEVICE: DeviceRegistration = {
   attrs: VGIC_V2_ATTRS,
   snapshot: vgicV2Snapshot as DeviceRegistration['snapshot'],
   setup: gicv2Setup,
+  introspect: vgicV2Introspect,
 };
 const V3_DEVICE: DeviceRegistration = {
   key: 'KVM_DEV_TYPE_ARM_VGIC_V3',
@@ -146,6 +149,7 @@ const V3_DEVICE: DeviceRegistration = {
   attrs: VGIC_V3_ATTRS,
   snapshot: vgicV3Snapshot as DeviceRegistration['snapshot'],
   setup: gicv3Setup,
+  introspect: vgicV3Introspect,
 };
 
 /** The device types KVM registers on a host (kvm_register_vgic_device): V3 on a GICv3 host, V2 where GICv2 can be emulated. */

@@ -7,6 +7,7 @@ import { type AttrTable, definePlugin } from '@kvmdev/core/plugin';
 import { mpicOps } from './device.js';
 import { mpicHooks } from './hooks.js';
 import { MPIC_PROFILES, mpicSetup } from './setup.js';
+import { mpicIntrospect } from './introspect.js';
 import { mpicSnapshot } from './snapshot.js';
 import type { MpicState } from './state.js';
 import {
@@ -60,8 +61,8 @@ export const mpic = definePlugin({
   version: MPIC_PLUGIN_VERSION,
   core: '^0.1.0',
   devices: [
-    { key: 'KVM_DEV_TYPE_FSL_MPIC_20', type: 1, ops, attrs: MPIC_ATTRS, snapshot, setup: mpicSetup },
-    { key: 'KVM_DEV_TYPE_FSL_MPIC_42', type: 2, ops, attrs: MPIC_ATTRS, snapshot, setup: mpicSetup },
+    { key: 'KVM_DEV_TYPE_FSL_MPIC_20', type: 1, ops, attrs: MPIC_ATTRS, snapshot, setup: mpicSetup, introspect: mpicIntrospect },
+    { key: 'KVM_DEV_TYPE_FSL_MPIC_42', type: 2, ops, attrs: MPIC_ATTRS, snapshot, setup: mpicSetup, introspect: mpicIntrospect },
   ],
   hooks: mpicHooks,
   profiles: MPIC_PROFILES,

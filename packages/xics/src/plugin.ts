@@ -9,6 +9,7 @@ import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';
 import { XICS_PROFILES, xicsSetup } from './setup.js';
+import { xicsIntrospect } from './introspect.js';
 import { xicsSnapshot } from './snapshot.js';
 import {
   KVM_DEV_TYPE_XICS,
@@ -44,7 +45,7 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): KvmPlugin {
     name: '@kvmdev/xics',
     version: '0.1.0',
     core: '^0.1.0',
-    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: xicsSetup }],
+    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: xicsSetup, introspect: xicsIntrospect }],
     hooks: makeHooks(ops, options),
     profiles: XICS_PROFILES,
   });
