@@ -7,6 +7,8 @@ export * from './uapi.js';
 export * from './files.js';
 export * from './device.js';
 export * from './plugin.js';
+export * from './setup.js';
+export * from './introspect.js';
 
 declare module '@kvmdev/core' {
   interface KvmDeviceRegistry {

@@ -4,6 +4,8 @@
  */
 import { type DeviceOps, definePlugin } from '@kvmdev/core/plugin';
 import { type VfioOptions, createVfioOps, vfioAttrTable } from './device.js';
+import { vfioIntrospect } from './introspect.js';
+import { vfioSetup } from './setup.js';
 import { VFIO_DEVICE_KEY } from './uapi.js';
 
 /** The package version. */
@@ -24,6 +26,8 @@ export function createVfioPlugin(options: VfioOptions = {}) {
         // no `type`: kernel numbers belong to the kernel; the host assigns a vendor-range one
         ops: createVfioOps(options) as DeviceOps,
         attrs: vfioAttrTable(options),
+        setup: vfioSetup,
+        introspect: vfioIntrospect,
       },
     ],
   });

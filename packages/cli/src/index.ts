@@ -1,8 +1,10 @@
 /**
  * `@kvmdev/cli`: the `kvmdev` command as a library. Load a VM file ({@link loadVmFile}), run a
- * scenario on the composed VM with a {@link Runner} and read its trace, decode interrupt
- * controller state ({@link familiesOf}). Composition uses the setup specs and architecture
- * profiles each plugin carries (`@kvmdev/mpic`, `@kvmdev/xics`, `@kvmdev/arm-vgic`).
+ * scenario on the composed VM with a {@link Runner} and read its trace, look at each device in
+ * its plugin's terms ({@link vmDevices}, {@link inspectDevice}). Composition uses the setup
+ * specs and architecture profiles each plugin carries, and everything device-specific (interrupt
+ * names, acknowledge / EOI / IPI, how an access reads) comes from each plugin's introspection
+ * spec, so a third-party plugin's device is shown the same way.
  *
  * ```ts
  * import { composeVm } from '@kvmdev/core';
@@ -20,7 +22,8 @@ export { SourceFile, formatPath, parsePath, type FieldPath } from './source.js';
 export { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, isPlugin, loadPluginPackage, resolvePackage } from './plugins.js';
 export { loadPlugins, loadScenarioFile, loadVmFile, vmConfigOf, type VmFile } from './vmfile.js';
 export { Runner, STEP_FIELDS, type RunnerOptions, type ScenarioSource, type TraceEvent } from './scenario.js';
-export { familiesOf, gicIrqName, vcpuAffinity, type ComposedDevice, type Decoded, type Family, type InspectCpu, type InspectRow } from './families.js';
-export { HCALLS, HCALL_RETS, SYSREGS, hcallName, hcallRetName, parseInteger, sysregName } from './names.js';
+export { allInterrupts, introspectSpecOf, nameOf, nameTables, vmDevices, type NameTables, type VmDevice } from './devices.js';
+export { formatInspection, inspectDevice, type DeviceInspection } from './inspect.js';
+export { parseInteger, parseSysregForm, sysregForm } from './names.js';
 export { colours, formatEvent, toJson, useColour } from './format.js';
 export { main, VERSION, type CliIo } from './main.js';

@@ -27,6 +27,7 @@ import { Runner, STEP_FIELDS, type ScenarioSource, type TraceEvent } from './sce
 import { displayPath } from './source.js';
 import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
 import { hex } from './names.js';
+import { formatInspection, inspectDevice } from './inspect.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -273,6 +274,7 @@ function summary(cmd: Cmd, r: Runner): void {
   const exp = r.events.filter((e) => e.kind === 'expect').length;
   const acks = r.events.filter((e) => e.kind === 'ack').length;
   cmd.io.stdout.write(cmd.c.dim(`-- ${r.events.length} events, ${acks} acknowledges, ${exp} expectations held\n`));
+  for (const d of r.devices) if (d.view) cmd.io.stdout.write(cmd.c.dim(`-- ${d.name}: ${d.view.summary()}\n`));
 }
 
 function readSnapshotFile(path: string): unknown {
@@ -480,33 +482,12 @@ async function inspect(cmd: Cmd): Promise<number> {
   const r = makeRunner(cmd, f.host, vm, false);
   runAll(r, scenarios);
   const all = !!cmd.p.values.all;
-  const result = r.families.map((fam) => {
-    const x = fam.inspect();
-    return { device: fam.device.name, key: fam.device.key, family: fam.name, rows: all ? x.rows : x.rows.filter((y) => y.configured), cpus: x.cpus, warnings: x.warnings };
-  });
+  const result = r.devices.map((d) => inspectDevice(d, all));
   if (cmd.p.values.json) {
     cmd.io.stdout.write(`${toJson(result)}\n`);
     return EXIT.OK;
   }
-  const { c } = cmd;
-  const yn = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : '-');
-  const out: string[] = [];
   header(cmd, f, vm, 'inspect');
-  for (const d of result) {
-    out.push(c.bold(`${d.device} (${d.key})`));
-    if (d.rows.length)
-      out.push(
-        table(
-          ['vCPU', 'IRQ', 'enabled', 'pending', 'active', 'priority', 'target'],
-          d.rows.map((x) => [x.vcpu === null ? '-' : String(x.vcpu), x.irq, yn(x.enabled), yn(x.pending), yn(x.active), x.priority === null ? '?' : hex(x.priority, 2), x.target]),
-          c,
-        ),
-      );
-    else out.push(c.dim(all ? '  no interrupts' : '  every interrupt is in its reset state (--all shows them)'));
-    for (const x of d.cpus) out.push(`  ${x.text}`);
-    for (const w of d.warnings) out.push(c.yellow(`  warning: ${w}`));
-  }
-  if (!result.length) out.push(c.dim('no interrupt controller the CLI can decode'));
-  cmd.io.stdout.write(`${out.join('\n')}\n`);
+  cmd.io.stdout.write(`${formatInspection(result, all, cmd.c)}\n`);
   return EXIT.OK;
 }

@@ -1,12 +1,15 @@
 /**
  * Scenarios: a list of host and guest actions run against a composed VM, checked before
  * anything runs (every problem names `scenario[3].sysreg.reg` and the file), and a trace of
- * what the devices did, one event per line.
+ * what the devices did, one event per line. Everything device-specific (interrupt names, the
+ * guest's acknowledge / EOI / IPI, how an access reads, register and hypercall names) comes
+ * from the devices' plugins through their introspection specs.
  * @packageDocumentation
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
+  type AccessReading,
   type ComposedVm,
   type DeviceHandle,
   type DeviceKey,
@@ -14,15 +17,16 @@ import {
   type Host,
   KvmError,
   LINE_NAMES,
+  type RawAccess,
   SnapshotError,
   type VcpuHandle,
   isKvmError,
   restoreSnapshot,
   saveSnapshot,
 } from '@kvmdev/core';
+import { type NameTables, type VmDevice, nameOf, nameTables, vmDevices } from './devices.js';
 import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
-import { type Decoded, type Family, familiesOf } from './families.js';
-import { HCALLS, HCALL_RETS, SYSREGS, hcallName, hcallRetName, hex, parseInteger, parseSysregForm, sysregName } from './names.js';
+import { hex, parseInteger, parseSysregForm, sysregForm } from './names.js';
 import { type FieldPath, type SourceFile, formatPath } from './source.js';
 
 /** One trace event. `at` names the step (`scenario[3]`); `text` is the human line. */
@@ -45,18 +49,19 @@ export interface ScenarioSource {
 /** The step kinds and their fields (for `--help` and the README). */
 export const STEP_FIELDS: Readonly<Record<string, string>> = {
   note: '{ text } or a string: a comment in the trace',
+  irq: "{ name, level, vcpu?, device? }: raise an interrupt by its device's name for it (SPI 40, PPI 27 with vcpu, source 3, source 0x1000), as its plugin does",
   irqLine: '{ irq, level }: raw KVM_IRQ_LINE (level: 0/1, or KVM_INTERRUPT_SET / _UNSET / _SET_LEVEL)',
-  spi: '{ intid, level }: arm64 KVM_IRQ_LINE of an SPI (type 1 << 24 | intid)',
-  ppi: '{ vcpu, intid, level }: arm64 KVM_IRQ_LINE of a PPI (type 2 << 24 | vcpu << 16 | intid)',
-  gsi: '{ gsi, level }: a GSI through the routing table (kvm_set_irq; KVM_IRQ_LINE on PowerPC)',
+  spi: '{ intid, level }: the irq step for SPI <intid>',
+  ppi: '{ vcpu, intid, level }: the irq step for PPI <intid> of a vCPU',
+  gsi: '{ gsi, level }: a GSI through the routing table (kvm_set_irq; KVM_IRQ_LINE on an irqchip without one)',
   msi: '{ addressLo, addressHi?, data }: KVM_SIGNAL_MSI',
   mmio: '{ vcpu, op: read|write, addr, size: 1|2|4|8, value? }: a guest load or store',
-  hcall: '{ vcpu, nr | name (H_XIRR, H_EOI, H_CPPR, H_IPI, H_IPOLL, H_XIRR_X), args? }: a PAPR hypercall',
-  sysreg: '{ vcpu, op: read|write, reg: ICC_* name | S3_0_C12_C12_0 | encoding, value? }: MRS / MSR',
+  hcall: '{ vcpu, nr | name (a hypercall the VM\'s devices name, e.g. H_XIRR), args? }: a hypercall',
+  sysreg: '{ vcpu, op: read|write, reg: a name the VM\'s devices give (ICC_PMR_EL1) | S3_0_C12_C12_0 | encoding, value? }: MRS / MSR',
   attr: '{ device?, op: set|get|has, group: number | name, attr: number | name, value? }: a device attribute ioctl',
-  ack: '{ vcpu }: acknowledge (GICv3 ICC_IAR1_EL1, GICv2 GICC_IAR, MPIC IACK, XICS H_XIRR)',
-  eoi: '{ vcpu, id? }: end of interrupt (ICC_EOIR1_EL1, GICC_EOIR, MPIC EOI, H_EOI); id defaults to the last ack',
-  ipi: '{ vcpu, targets: [ids], id?, priority? }: an IPI (ICC_SGI1R_EL1, GICD_SGIR, MPIC IPIDR, H_IPI)',
+  ack: "{ vcpu, device? }: the guest acknowledges, through the device's guest interface",
+  eoi: '{ vcpu, id?, device? }: end of interrupt; id defaults to what the last ack on that vCPU took',
+  ipi: '{ vcpu, targets: [ids], id?, priority?, device? }: the guest sends an IPI',
   run: '{ vcpu }: KVM_RUN (the first-run checks)',
   expect:
     '{ vcpu, line?, level } (a vCPU output line) | { value, mask? } | { ret } | { errno } (the previous step\'s result)',
@@ -78,8 +83,8 @@ interface Step {
 interface Ctx {
   readonly host: Host;
   readonly vm: ComposedVm;
-  readonly arch: string;
-  readonly families: readonly Family[];
+  readonly devices: readonly VmDevice[];
+  readonly names: NameTables;
 }
 
 /** Checks and converts one scenario; every problem is a CliError (exit 2) naming the place. */
@@ -125,8 +130,9 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     const v = integer(name, BigInt(min), BigInt(max), required);
     return v === undefined ? undefined : Number(v);
   };
-  const vcpu = (name = 'vcpu'): number => {
-    const v = req(name);
+  const vcpu = (name = 'vcpu', required = true): number | undefined => {
+    const v = required ? req(name) : b[name];
+    if (v === undefined) return undefined;
     if (typeof v !== 'number' || !ctx.vm.vcpus.some((x) => x.id === v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${ctx.vm.vcpus.map((x) => x.id).join(', ')}`);
     return v as number;
   };
@@ -147,11 +153,29 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     if (typeof v !== 'string' || !choices.includes(v)) fail(f('op'), `expected ${choices.join(' or ')}, got ${JSON.stringify(v)}`);
     return v as string;
   };
-  const arch = (want: string) => {
-    if (ctx.arch !== want) fail([kind], `${kind} is an ${want} step; this VM is ${ctx.arch}`);
+  /** The device a step names (`device:` by name, key or index), or the first that `has` what the step needs. */
+  const device = (has: (d: VmDevice) => boolean, what: string): VmDevice => {
+    const all = ctx.devices;
+    let d: VmDevice | undefined;
+    if (b.device === undefined) d = all.find(has);
+    else if (typeof b.device === 'number') d = all[b.device];
+    else d = all.find((x) => x.name === b.device || x.key === b.device);
+    if (b.device !== undefined && !d) fail(f('device'), `no device ${JSON.stringify(b.device)}; the VM has ${all.map((x) => x.name).join(', ') || 'none'}`);
+    if (!d || !has(d))
+      fail(b.device === undefined ? [kind] : f('device'), `${kind} needs a device whose plugin describes ${what}; ${all.length ? all.map((x) => `${x.name} (${x.key}) ${x.spec ? 'does not' : 'has no introspection spec'}`).join(', ') : 'this VM has no device'}`);
+    return d!;
   };
-  const family = (): void => {
-    if (!ctx.families.length) fail([kind], `${kind} needs an interrupt controller the CLI knows (GICv2, GICv3, MPIC, XICS); this VM has ${ctx.vm.devices.map((d) => d.key).join(', ') || 'no device'}`);
+  const guest = () => device((d) => !!d.view?.guest, 'the guest side of its interrupts (ack, EOI, IPI)');
+  /** An interrupt by name, on the named device or the first whose view knows the name. */
+  const interrupt = (name: string, where: FieldPath): { dev: VmDevice; id: number } => {
+    const has = (d: VmDevice) => !!d.view?.interrupts?.raise && d.view.interrupts.lookup(name) !== null;
+    if (b.device === undefined) {
+      const dev = ctx.devices.find(has);
+      if (!dev) fail(where, `no device of this VM has an interrupt ${JSON.stringify(name)} it can raise (${describeNames(ctx.devices)})`);
+      return { dev: dev!, id: dev!.view!.interrupts!.lookup(name)! };
+    }
+    const dev = device(has, `an interrupt ${JSON.stringify(name)}`);
+    return { dev, id: dev.view!.interrupts!.lookup(name)! };
   };
   const step = (a: Args, steps?: Step[]): Step => ({ kind, path, label: formatPath(label), source, a, ...(steps ? { steps } : {}) });
 
@@ -160,19 +184,23 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       allowed('text');
       if (typeof b.text !== 'string') fail(f('text'), 'expected a string');
       return step({ text: b.text });
+    case 'irq': {
+      allowed('name', 'level', 'vcpu', 'device');
+      const n = req('name');
+      if (typeof n !== 'string' && typeof n !== 'number') fail(f('name'), 'expected an interrupt name such as "SPI 40" or "source 3"');
+      const { dev, id } = interrupt(String(n), f('name'));
+      return step({ dev, id, name: dev.view!.interrupts!.name(id) ?? String(n), level: level(), vcpu: vcpu('vcpu', false) });
+    }
+    case 'spi':
+    case 'ppi': {
+      allowed(...(kind === 'spi' ? ['intid', 'level'] : ['vcpu', 'intid', 'level']));
+      const intid = num('intid', 0, 0xffff)!;
+      const { dev, id } = interrupt(`${kind.toUpperCase()} ${intid}`, f('intid'));
+      return step({ dev, id, name: dev.view!.interrupts!.name(id) ?? `${kind.toUpperCase()} ${intid}`, level: level(), vcpu: kind === 'ppi' ? vcpu() : undefined });
+    }
     case 'irqLine':
       allowed('irq', 'level');
       return step({ irq: num('irq', 0, 0xffffffff), level: level('level', true) });
-    case 'spi': {
-      allowed('intid', 'level');
-      arch('arm64');
-      return step({ intid: num('intid', 32, 1019), level: level() });
-    }
-    case 'ppi': {
-      allowed('vcpu', 'intid', 'level');
-      arch('arm64');
-      return step({ vcpu: vcpu(), intid: num('intid', 16, 31), level: level() });
-    }
     case 'gsi':
       allowed('gsi', 'level');
       return step({ gsi: num('gsi', 0, 0xffffffff), level: level('level', true) });
@@ -195,8 +223,9 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       if ((b.nr === undefined) === (b.name === undefined)) fail([kind], 'give either nr or name');
       let nr: number;
       if (b.name !== undefined) {
-        if (typeof b.name !== 'string' || !(b.name in HCALLS)) fail(f('name'), `unknown hypercall ${JSON.stringify(b.name)}; names are ${Object.keys(HCALLS).join(', ')}`);
-        nr = HCALLS[b.name as string]!;
+        const known = typeof b.name === 'string' ? ctx.names.hypercalls.get(b.name) : undefined;
+        if (known === undefined) fail(f('name'), `unknown hypercall ${JSON.stringify(b.name)}; the VM's devices name ${[...ctx.names.hypercalls.keys()].join(', ') || 'none'}`);
+        nr = known!;
       } else nr = num('nr', 0, 0xffffffff)!;
       const args: number[] = [];
       if (b.args !== undefined) {
@@ -214,10 +243,10 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       const o = op(['read', 'write']);
       const r = req('reg');
       let enc: number | null = null;
-      if (typeof r === 'string') enc = SYSREGS[r.toUpperCase()] ?? parseSysregForm(r) ?? (/^0x/i.test(r) ? Number(parseInteger(r) ?? -1) : null);
+      if (typeof r === 'string') enc = ctx.names.sysregs.get(r.toUpperCase()) ?? parseSysregForm(r) ?? (/^0x/i.test(r) ? Number(parseInteger(r) ?? -1) : null);
       else if (typeof r === 'number') enc = r;
       if (enc === null || !Number.isInteger(enc) || enc < 0 || enc > 0xffff)
-        fail(f('reg'), `unknown register ${JSON.stringify(r)}; use a name (${Object.keys(SYSREGS).join(', ')}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`);
+        fail(f('reg'), `unknown register ${JSON.stringify(r)}; use a name the VM's devices give (${[...ctx.names.sysregs.keys()].join(', ') || 'none'}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`);
       if (o === 'read' && b.value !== undefined) fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << 64n) - 1n) : undefined;
       return step({ vcpu: vcpu(), op: o, enc, value });
@@ -225,12 +254,9 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     case 'attr': {
       allowed('device', 'op', 'group', 'attr', 'value');
       const o = op(['set', 'get', 'has']);
-      let dev: ComposedVm['devices'][number] | undefined;
-      if (b.device === undefined) dev = ctx.vm.devices[0];
-      else if (typeof b.device === 'number') dev = ctx.vm.devices[b.device];
-      else dev = ctx.vm.devices.find((d) => d.name === b.device || d.key === b.device);
-      if (!dev) fail(f('device'), `no device ${JSON.stringify(b.device ?? 0)}; the VM has ${ctx.vm.devices.map((d) => d.name).join(', ') || 'none'}`);
-      const table = dev!.handle.info?.attrs ?? [];
+      const dev = b.device === undefined ? ctx.devices[0] : device(() => true, 'attributes');
+      if (!dev) fail([kind], 'this VM has no device');
+      const table = dev!.target.device.info?.attrs ?? [];
       const g = req('group');
       const decl = typeof g === 'string' ? table.find((d) => d.name === g) : table.find((d) => BigInt(d.group) === parseInteger(g));
       let group: number;
@@ -242,35 +268,37 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       }
       const at = req('attr');
       let attr: bigint | null = null;
-      if (typeof at === 'string' && decl && typeof decl.attrs !== 'string') {
-        const x = decl.attrs.find((y) => y.name === at);
-        if (x) attr = BigInt(x.attr);
+      let attrName: string | null = null;
+      if (decl && typeof decl.attrs !== 'string') {
+        const x = typeof at === 'string' ? decl.attrs.find((y) => y.name === at) : decl.attrs.find((y) => BigInt(y.attr) === parseInteger(at));
+        if (x) {
+          attr = BigInt(x.attr);
+          attrName = x.name;
+        }
       }
       attr ??= parseInteger(at);
       if (attr === null || attr < 0n || attr > (1n << 64n) - 1n) fail(f('attr'), `expected an attribute id${decl && typeof decl.attrs !== 'string' ? ` or a name (${decl.attrs.map((y) => y.name).join(', ')})` : ''}, got ${JSON.stringify(at)}`);
-      const size = dev!.handle.payloadSize(group, attr!);
+      const size = dev!.target.device.payloadSize(group, attr!);
       if (o !== 'set' && b.value !== undefined) fail(f('value'), `${o} takes no value`);
       const value = o === 'set' && size > 0 ? integer('value', 0n, size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n) : undefined;
-      return step({ device: dev!.name, dev: dev!.handle, op: o, group, groupName: decl?.name ?? `group ${group}`, attr, size, value });
+      return step({ dev, op: o, group, groupName: decl?.name ?? `group ${group}`, attr, attrName: attrName ?? `attr ${hex(attr!)}`, size, value });
     }
     case 'ack':
-      allowed('vcpu');
-      family();
-      return step({ vcpu: vcpu() });
+      allowed('vcpu', 'device');
+      return step({ dev: guest(), vcpu: vcpu() });
     case 'eoi':
-      allowed('vcpu', 'id');
-      family();
-      return step({ vcpu: vcpu(), id: integer('id', 0n, 0xffffffffn, false) });
+      allowed('vcpu', 'id', 'device');
+      return step({ dev: guest(), vcpu: vcpu(), id: integer('id', 0n, 0xffffffffn, false) });
     case 'ipi': {
-      allowed('vcpu', 'targets', 'id', 'priority');
-      family();
+      allowed('vcpu', 'targets', 'id', 'priority', 'device');
+      const dev = guest();
       const t = req('targets');
       if (!Array.isArray(t)) fail(f('targets'), 'expected a list of vCPU ids');
       const targets = (t as unknown[]).map((x, i) => {
         if (typeof x !== 'number' || !ctx.vm.vcpus.some((v) => v.id === x)) fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
         return x as number;
       });
-      return step({ vcpu: vcpu(), targets, id: num('id', 0, 15, false) ?? 0, priority: num('priority', 0, 255, false) ?? 5 });
+      return step({ dev, vcpu: vcpu(), targets, id: num('id', 0, 15, false), priority: num('priority', 0, 255, false) });
     }
     case 'run':
       allowed('vcpu');
@@ -280,14 +308,16 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       const forms = [b.level !== undefined, b.value !== undefined, b.ret !== undefined, b.errno !== undefined].filter(Boolean).length;
       if (forms !== 1) fail([kind], 'give one of: { vcpu, line?, level }, { value, mask? }, { ret }, { errno }');
       if (b.level !== undefined) {
-        const line = b.line ?? ctx.families[0]?.line ?? (ctx.arch === 'arm64' ? 'irq' : 'external');
+        const line = b.line ?? ctx.devices.find((d) => d.view?.interrupts)?.view?.interrupts?.line;
+        if (line === undefined) fail(f('line'), `required: no device of this VM says which vCPU line it drives; lines are ${LINE_NAMES.join(', ')}`);
         if (typeof line !== 'string' || !(LINE_NAMES as readonly string[]).includes(line)) fail(f('line'), `expected ${LINE_NAMES.join(', ')}, got ${JSON.stringify(b.line)}`);
         return step({ form: 'line', vcpu: vcpu(), line, level: level() });
       }
       if (b.value !== undefined) return step({ form: 'value', value: integer('value', -(1n << 63n), (1n << 64n) - 1n), mask: integer('mask', 0n, (1n << 64n) - 1n, false) });
       if (b.ret !== undefined) {
-        const r = typeof b.ret === 'string' && b.ret in HCALL_RETS ? BigInt(HCALL_RETS[b.ret]!) : parseInteger(b.ret);
-        if (r === null) fail(f('ret'), `expected a return code (${Object.keys(HCALL_RETS).join(', ')} or a number)`);
+        const named = typeof b.ret === 'string' ? ctx.names.hypercallReturns.get(b.ret) : undefined;
+        const r = named !== undefined ? BigInt(named) : parseInteger(b.ret);
+        if (r === null) fail(f('ret'), `expected a return code (${[...ctx.names.hypercallReturns.keys()].join(', ') || 'a number'})`);
         return step({ form: 'ret', ret: Number(r) });
       }
       if (typeof b.errno !== 'string' || !/^(E[A-Z0-9]+|none|ok)$/.test(b.errno)) fail(f('errno'), 'expected an errno name such as ENXIO, or none');
@@ -307,6 +337,12 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     }
   }
   return fail([kind], 'unknown step');
+}
+
+/** `gic: SGI, PPI, SPI; xics: IPI, source` for messages. */
+function describeNames(devices: readonly VmDevice[]): string {
+  const parts = devices.filter((d) => d.view?.interrupts).map((d) => `${d.name} has ${[...new Set(d.view!.interrupts!.ranges().map((r) => r.kind))].join(', ')}`);
+  return parts.length ? parts.join('; ') : 'none of its devices describes interrupts';
 }
 
 function countSteps(steps: readonly Step[]): number {
@@ -336,10 +372,13 @@ export interface RunnerOptions {
  */
 export class Runner {
   readonly events: TraceEvent[] = [];
-  readonly families: Family[];
+  /** The VM's devices and their plugins' views. */
+  readonly devices: readonly VmDevice[];
   private readonly ctx: Ctx;
   private readonly lineBuf: { vcpu: number; line: string; level: number }[] = [];
   private readonly unsub: (() => void)[] = [];
+  /** What each vCPU has acknowledged and not yet ended, per device: the tokens its EOIs need. */
+  private readonly acked = new Map<string, bigint[]>();
   private last: Result = {};
   private done = 0;
   private total = 0;
@@ -349,8 +388,8 @@ export class Runner {
     readonly vm: ComposedVm,
     private readonly options: RunnerOptions = {},
   ) {
-    this.families = familiesOf(host, vm);
-    this.ctx = { host, vm, arch: vm.config.arch, families: this.families };
+    this.devices = vmDevices(host, vm);
+    this.ctx = { host, vm, devices: this.devices, names: nameTables(this.devices) };
     for (const v of vm.vcpus)
       this.unsub.push(v.vcpu.onLine((cpu, line, level) => this.lineBuf.push({ vcpu: cpu.id, line: LINE_NAMES[line] ?? String(line), level })));
   }
@@ -423,12 +462,42 @@ export class Runner {
     return this.vm.vcpus.find((v) => v.id === id)!;
   }
 
-  private fam(): Family {
-    return this.families[0]!;
+  /** Keeps the EOI tokens in step with what the guest did: an ack that took an interrupt pushes, an EOI pops. */
+  private track(dev: VmDevice, vcpu: number, r: AccessReading): void {
+    const k = `${dev.name}:${vcpu}`;
+    if (r.kind === 'ack' && r.token !== undefined) {
+      const s = this.acked.get(k) ?? [];
+      s.push(r.token);
+      this.acked.set(k, s);
+    } else if (r.kind === 'eoi') this.acked.get(k)?.pop();
   }
 
-  private decoded(at: string, v: number, d: Decoded, extra: Args = {}): void {
-    this.emit({ at, kind: d.kind, vcpu: v, text: d.text, ...d.data, ...extra });
+  /** The first device reading of a raw access (and its device), or null. */
+  private describe(access: RawAccess): { dev: VmDevice; r: AccessReading } | null {
+    for (const dev of this.devices) {
+      const r = dev.view?.describe(access) ?? null;
+      if (r) return { dev, r };
+    }
+    return null;
+  }
+
+  /** Emits a decoded access, keeping the EOI tokens in step; false when nothing decoded it. */
+  private decoded(at: string, access: RawAccess & { vcpu: number }, extra: Args): boolean {
+    const d = this.describe(access);
+    if (!d) return false;
+    this.track(d.dev, access.vcpu, d.r);
+    this.emit({ at, kind: d.r.kind === 'access' ? access.kind : d.r.kind, vcpu: access.vcpu, device: d.dev.name, text: d.r.text, ...d.r.data, ...extra });
+    return true;
+  }
+
+  private sysregName(enc: number): string {
+    return nameOf(this.ctx.names.sysregs, enc) ?? sysregForm(enc);
+  }
+  private hcallName(nr: number): string {
+    return nameOf(this.ctx.names.hypercalls, nr) ?? `hcall ${hex(nr)}`;
+  }
+  private hcallRetName(r: number): string {
+    return nameOf(this.ctx.names.hypercallReturns, r) ?? String(r);
   }
 
   private runStep(s: Step): void {
@@ -440,37 +509,39 @@ export class Runner {
         this.emit({ at, kind: 'note', text: `# ${a.text as string}` });
         this.last = {};
         return;
+      case 'irq':
+      case 'spi':
+      case 'ppi': {
+        const dev = a.dev as VmDevice;
+        const level = a.level as 0 | 1;
+        const r = dev.view!.interrupts!.raise!(a.id as number, level, a.vcpu as number | undefined);
+        this.last = { value: BigInt(r.status) };
+        this.emit({
+          at,
+          kind: s.kind,
+          device: dev.name,
+          irq: a.name,
+          ...(s.kind === 'irq' ? {} : { intid: a.id }),
+          level,
+          status: r.status,
+          ...(a.vcpu !== undefined ? { vcpu: a.vcpu as number } : {}),
+          text: `host ${level ? 'raises' : 'lowers'} ${a.name as string}${a.vcpu !== undefined ? ` of vCPU ${a.vcpu as number}` : ''} (${r.via}) -> status ${r.status}`,
+        });
+        return;
+      }
       case 'irqLine': {
         const r = vm.irqLine(a.irq as number, a.level as number);
         this.last = { value: BigInt(r) };
         this.emit({ at, kind: 'irq-line', irq: a.irq, level: a.level, status: r, text: `host KVM_IRQ_LINE irq ${hex(a.irq as number)} level ${hex(a.level as number)} -> status ${r}` });
         return;
       }
-      case 'spi':
-      case 'ppi': {
-        const spi = s.kind === 'spi';
-        const v = spi ? 0 : this.vm.vcpus.findIndex((x) => x.id === a.vcpu);
-        const irq = ((((v >> 8) & 0xf) << 28) | ((spi ? 1 : 2) << 24) | ((v & 0xff) << 16) | (a.intid as number)) >>> 0;
-        const r = vm.irqLine(irq, a.level as number);
-        this.last = { value: BigInt(r) };
-        this.emit({
-          at,
-          kind: s.kind,
-          intid: a.intid,
-          level: a.level,
-          status: r,
-          ...(spi ? {} : { vcpu: a.vcpu as number }),
-          text: `host ${a.level ? 'raises' : 'lowers'} ${spi ? 'SPI' : 'PPI'} ${a.intid as number}${spi ? '' : ` of vCPU ${a.vcpu as number}`} (KVM_IRQ_LINE ${hex(irq, 8)}) -> status ${r}`,
-        });
-        return;
-      }
       case 'gsi': {
         const k = vm.vm;
         let r: number;
-        if (this.ctx.arch === 'arm64') {
-          if (!k.irqchip) throw new KvmError(ENXIO, 'KVM_IRQ_LINE: no in-kernel irqchip');
-          r = k.routing.fire(k.irqchip, a.gsi as number, a.level as number);
-        } else r = vm.irqLine(a.gsi as number, a.level as number);
+        // kvm_set_irq through the routing table; an irqchip without one takes KVM_IRQ_LINE
+        if (!k.irqchip) throw new KvmError(ENXIO, 'no in-kernel irqchip');
+        if (k.irqchip.routing === false) r = vm.irqLine(a.gsi as number, a.level as number);
+        else r = k.routing.fire(k.irqchip, a.gsi as number, a.level as number);
         this.last = { value: BigInt(r) };
         this.emit({ at, kind: 'gsi', gsi: a.gsi, level: a.level, status: r, text: `host ${a.level ? 'raises' : 'lowers'} GSI ${a.gsi as number}${(a.level as number) > 1 ? ` (level ${hex(a.level as number)})` : ''} -> status ${r}` });
         return;
@@ -489,27 +560,24 @@ export class Runner {
           const x = v.guest.mmioRead(Number(addr), size);
           const value = x === null ? null : BigInt(x);
           this.last = { value };
-          const d = this.families.map((f) => f.decodeMmio?.(v, 'read', addr, size, value)).find((y) => y);
+          if (value !== null && this.decoded(at, { kind: 'mmio', vcpu: v.id, op: 'read', addr, size, value }, { addr: hex(addr), value: hex(value) })) return;
           const raw = value === null ? `MMIO exit: no in-kernel device handles a ${size}-byte read at ${hex(addr)}` : `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) = ${hex(value)}`;
-          if (d) this.decoded(at, v.id, d, { addr: hex(addr), value: hex(value!) });
-          else this.emit({ at, kind: 'mmio', vcpu: v.id, op: 'read', addr: hex(addr), size, value: value === null ? null : hex(value), text: raw });
+          this.emit({ at, kind: 'mmio', vcpu: v.id, op: 'read', addr: hex(addr), size, value: value === null ? null : hex(value), text: raw });
         } else {
           const ok = v.guest.mmioWrite(Number(addr), size, a.value as bigint);
           this.last = { value: ok ? 1n : 0n };
-          const d = ok ? this.families.map((f) => f.decodeMmio?.(v, 'write', addr, size, a.value as bigint)).find((y) => y) : null;
-          if (d) this.decoded(at, v.id, d, { addr: hex(addr), value: hex(a.value as bigint) });
-          else
-            this.emit({
-              at,
-              kind: 'mmio',
-              vcpu: v.id,
-              op: 'write',
-              addr: hex(addr),
-              size,
-              value: hex(a.value as bigint),
-              handled: ok,
-              text: ok ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)` : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
-            });
+          if (ok && this.decoded(at, { kind: 'mmio', vcpu: v.id, op: 'write', addr, size, value: a.value as bigint }, { addr: hex(addr), value: hex(a.value as bigint) })) return;
+          this.emit({
+            at,
+            kind: 'mmio',
+            vcpu: v.id,
+            op: 'write',
+            addr: hex(addr),
+            size,
+            value: hex(a.value as bigint),
+            handled: ok,
+            text: ok ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)` : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
+          });
         }
         return;
       }
@@ -520,81 +588,60 @@ export class Runner {
         const r = v.guest.hypercall(nr, args);
         const out = [...r.out];
         this.last = { ret: r.ret, value: BigInt(out[0]! >>> 0) };
-        const d = this.families.map((f) => f.decodeHcall?.(v, nr, args, r.ret, out)).find((y) => y);
-        const base = `vCPU ${v.id} ${hcallName(nr)}(${args.map((x) => hex(x)).join(', ')}) -> ${hcallRetName(r.ret)}`;
-        if (d) this.decoded(at, v.id, d, { hcall: hcallName(nr), ret: r.ret });
-        else this.emit({ at, kind: 'hcall', vcpu: v.id, hcall: hcallName(nr), args, ret: r.ret, out: out.slice(0, 2), text: `${base}${nr === HCALLS.H_IPOLL ? `, XIRR ${hex(out[0]! >>> 0)}` : ''}` });
+        const name = this.hcallName(nr);
+        if (this.decoded(at, { kind: 'hcall', vcpu: v.id, nr, args, ret: r.ret, out }, { hcall: name, ret: r.ret })) return;
+        this.emit({ at, kind: 'hcall', vcpu: v.id, hcall: name, args, ret: r.ret, out: out.slice(0, 2), text: `vCPU ${v.id} ${name}(${args.map((x) => hex(x)).join(', ')}) -> ${this.hcallRetName(r.ret)}` });
         return;
       }
       case 'sysreg': {
         const v = this.vcpu(a.vcpu as number);
         const enc = a.enc as number;
-        const name = sysregName(enc);
+        const name = this.sysregName(enc);
         if (a.op === 'read') {
           const x = v.guest.sysregRead(enc);
           this.last = { value: x };
-          const d = this.families.map((f) => f.decodeSysreg?.(v, 'read', enc, x)).find((y) => y);
-          if (d) this.decoded(at, v.id, d, { reg: name, value: hex(x) });
-          else this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'read', reg: name, value: hex(x), text: `vCPU ${v.id} reads ${name} = ${hex(x)}` });
+          if (this.decoded(at, { kind: 'sysreg', vcpu: v.id, op: 'read', encoding: enc, value: x }, { reg: name, value: hex(x) })) return;
+          this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'read', reg: name, value: hex(x), text: `vCPU ${v.id} reads ${name} = ${hex(x)}` });
         } else {
           v.guest.sysregWrite(enc, a.value as bigint);
           this.last = {};
-          const d = this.families.map((f) => f.decodeSysreg?.(v, 'write', enc, a.value as bigint)).find((y) => y);
-          if (d) this.decoded(at, v.id, d, { reg: name, value: hex(a.value as bigint) });
-          else this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'write', reg: name, value: hex(a.value as bigint), text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)}` });
+          if (this.decoded(at, { kind: 'sysreg', vcpu: v.id, op: 'write', encoding: enc, value: a.value as bigint }, { reg: name, value: hex(a.value as bigint) })) return;
+          this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'write', reg: name, value: hex(a.value as bigint), text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)}` });
         }
         return;
       }
-      case 'attr': {
-        const dev = a.dev as DeviceHandle<DeviceKey>;
-        const host = this.host;
-        const buf = host.scratch();
-        const size = a.size as number;
-        const group = a.group as number;
-        const attr = a.attr as bigint;
-        host.mem.setU64(buf, 0n);
-        if (a.op === 'set' && size > 0) {
-          if (size === 8) host.mem.setU64(buf, a.value as bigint);
-          else if (size === 4) host.mem.setU32(buf, Number(a.value as bigint));
-          else if (size === 2) host.mem.setU16(buf, Number(a.value as bigint));
-          else host.mem.setU8(buf, Number(a.value as bigint));
-        }
-        let errno = 'none';
-        try {
-          dev.attrRaw(a.op as 'set' | 'get' | 'has', group, attr, a.op === 'has' ? 0 : buf);
-        } catch (e) {
-          if (!isKvmError(e)) throw e;
-          errno = e.code;
-        }
-        let value: bigint | null = null;
-        if (a.op === 'get' && errno === 'none')
-          value = size === 8 ? host.mem.getU64(buf) : size === 4 ? BigInt(host.mem.getU32(buf)) : size === 2 ? BigInt(host.mem.getU16(buf)) : size === 1 ? BigInt(host.mem.getU8(buf)) : 0n;
-        this.last = { errno, value };
-        const ioctl = a.op === 'set' ? 'KVM_SET_DEVICE_ATTR' : a.op === 'get' ? 'KVM_GET_DEVICE_ATTR' : 'KVM_HAS_DEVICE_ATTR';
-        const what = `${a.device as string}: ${ioctl} ${a.groupName as string} attr ${hex(attr)}${a.op === 'set' && size > 0 ? ` = ${hex(a.value as bigint)}` : ''}`;
-        const res = errno !== 'none' ? `-> ${errno}` : a.op === 'get' ? `= ${hex(value!)}` : a.op === 'has' ? '-> implemented' : '-> ok';
-        this.emit({ at, kind: 'attr', device: a.device, op: a.op, group, attr: hex(attr), errno, ...(value !== null ? { value: hex(value) } : {}), ...(a.op === 'set' && size > 0 ? { set: hex(a.value as bigint) } : {}), text: `${what} ${res}` });
+      case 'attr':
+        this.attr(s);
         return;
-      }
       case 'ack': {
-        const v = this.vcpu(a.vcpu as number);
-        const { raw, decoded } = this.fam().ack(v);
-        this.last = { value: raw };
-        this.decoded(at, v.id, decoded, { raw: hex(raw) });
+        const dev = a.dev as VmDevice;
+        const v = a.vcpu as number;
+        const { value, reading } = dev.view!.guest!.ack(v);
+        this.last = { value };
+        this.track(dev, v, reading);
+        this.emit({ at, kind: reading.kind, vcpu: v, device: dev.name, text: reading.text, ...reading.data, raw: hex(value) });
         return;
       }
       case 'eoi': {
-        const v = this.vcpu(a.vcpu as number);
-        const d = this.fam().eoi(v, a.id as bigint | undefined);
+        const dev = a.dev as VmDevice;
+        const v = a.vcpu as number;
+        const stack = this.acked.get(`${dev.name}:${v}`);
+        const token = a.id !== undefined ? (a.id as bigint) : stack?.[stack.length - 1];
+        const reading = dev.view!.guest!.eoi(v, token);
         this.last = {};
-        this.decoded(at, v.id, d);
+        stack?.pop();
+        this.emit({ at, kind: reading.kind, vcpu: v, device: dev.name, text: reading.text, ...reading.data });
         return;
       }
       case 'ipi': {
-        const v = this.vcpu(a.vcpu as number);
-        const ds = this.fam().ipi(v, (a.targets as number[]).map((t) => this.vcpu(t)), a.id as number, a.priority as number);
+        const dev = a.dev as VmDevice;
+        const v = a.vcpu as number;
+        const ds = dev.view!.guest!.ipi(v, a.targets as number[], {
+          ...(a.id !== undefined ? { id: a.id as number } : {}),
+          ...(a.priority !== undefined ? { priority: a.priority as number } : {}),
+        });
         this.last = {};
-        for (const d of ds) this.decoded(at, v.id, d);
+        for (const d of ds) this.emit({ at, kind: d.kind, vcpu: v, device: dev.name, text: d.text, ...d.data });
         return;
       }
       case 'run': {
@@ -629,6 +676,56 @@ export class Runner {
     }
   }
 
+  /** A device attribute call: the payload written and read as the ioctl does, the result in device terms. */
+  private attr(s: Step): void {
+    const a = s.a;
+    const at = s.label;
+    const dev = a.dev as VmDevice;
+    const handle: DeviceHandle<DeviceKey> = dev.target.device;
+    const host = this.host;
+    const buf = host.scratch();
+    const size = a.size as number;
+    const group = a.group as number;
+    const attr = a.attr as bigint;
+    const op = a.op as 'set' | 'get' | 'has';
+    host.mem.setU64(buf, 0n);
+    if (op === 'set' && size > 0) {
+      if (size === 8) host.mem.setU64(buf, a.value as bigint);
+      else if (size === 4) host.mem.setU32(buf, Number(a.value as bigint));
+      else if (size === 2) host.mem.setU16(buf, Number(a.value as bigint));
+      else host.mem.setU8(buf, Number(a.value as bigint));
+    }
+    let errno = 'none';
+    try {
+      handle.attrRaw(op, group, attr, op === 'has' ? 0 : buf);
+    } catch (e) {
+      if (!isKvmError(e)) throw e;
+      errno = e.code;
+    }
+    let value: bigint | null = null;
+    if (op === 'get' && errno === 'none')
+      value = size === 8 ? host.mem.getU64(buf) : size === 4 ? BigInt(host.mem.getU32(buf)) : size === 2 ? BigInt(host.mem.getU16(buf)) : size === 1 ? BigInt(host.mem.getU8(buf)) : 0n;
+    this.last = { errno, value };
+    const setValue = op === 'set' && size > 0 ? (a.value as bigint) : null;
+    const reading = dev.view?.describe({ kind: 'attr', op, group, attr, value: op === 'get' ? value : setValue, errno: errno === 'none' ? null : errno }) ?? null;
+    const ioctl = op === 'set' ? 'KVM_SET_DEVICE_ATTR' : op === 'get' ? 'KVM_GET_DEVICE_ATTR' : 'KVM_HAS_DEVICE_ATTR';
+    const what = `${dev.name}: ${ioctl} ${a.groupName as string} ${a.attrName as string}${setValue !== null ? ` = ${hex(setValue)}` : ''}`;
+    const res = errno !== 'none' ? `-> ${errno}` : op === 'get' ? `= ${hex(value!)}` : op === 'has' ? '-> implemented' : '-> ok';
+    this.emit({
+      at,
+      kind: 'attr',
+      device: dev.name,
+      op,
+      group,
+      attr: hex(attr),
+      errno,
+      ...(value !== null ? { value: hex(value) } : {}),
+      ...(setValue !== null ? { set: hex(setValue) } : {}),
+      ...(reading ? { meaning: reading.text } : {}),
+      text: `${what} ${res}${reading ? ` (${reading.text})` : ''}`,
+    });
+  }
+
   private expect(s: Step): void {
     const a = s.a;
     const at = s.label;
@@ -646,7 +743,7 @@ export class Runner {
       what = `value is ${got === undefined || got === null ? 'none' : hex(got)}${ok ? '' : `, expected ${hex(want)}${a.mask !== undefined ? ` (mask ${hex(mask)})` : ''}`}`;
     } else if (a.form === 'ret') {
       ok = this.last.ret === a.ret;
-      what = `return code is ${this.last.ret === undefined ? 'none' : hcallRetName(this.last.ret)}${ok ? '' : `, expected ${hcallRetName(a.ret as number)}`}`;
+      what = `return code is ${this.last.ret === undefined ? 'none' : this.hcallRetName(this.last.ret)}${ok ? '' : `, expected ${this.hcallRetName(a.ret as number)}`}`;
     } else {
       const got = this.last.errno ?? 'none';
       ok = got === a.errno;

@@ -268,9 +268,10 @@ class MpicView implements DeviceView {
       } else if (n < MPIC_IRQ_TIM0) {
         const k = n - MPIC_IRQ_IPI0;
         ivpr = this.reg(MPIC_IPI_IVPR0 + 0x10 * k);
-        // the CPUs an IPI is still to be taken by (not readable through the ABI)
+        // where a dispatch of the IPI goes, and whether a CPU has it raised (neither is readable through the ABI)
         dest = this.cpuList(s.destmask[n]!);
-        pending = dest.length > 0;
+        pending = false;
+        for (let c = 0; c < QUEUE_CPUS; c++) if (qtest(s.raised, c, n)) pending = true;
       } else {
         const k = n - MPIC_IRQ_TIM0;
         ivpr = this.reg(timerReadAt(k, MPIC_TVPR));

@@ -369,7 +369,7 @@ class GicV3View implements DeviceView {
       const n = nameIrqRegister('GICR', off - U.GICR_SGI_BASE, size, value, write);
       if (n) return n;
     }
-    return { reg: `GICR+${hex(off)}`, effect: '' };
+    return { reg: off >= U.GICR_SGI_BASE ? `GICR SGI_base+${hex(off - U.GICR_SGI_BASE)}` : `GICR RD_base+${hex(off)}`, effect: '' };
   }
 
   private describeAttr(op: 'get' | 'set' | 'has', group: number, attr: bigint, value: bigint | null): AccessReading | null {
