@@ -1,7 +1,7 @@
 /**
  * The devices of a composed VM as their plugins describe them: each device's introspection
  * view (`DeviceRegistration.introspect`), and the guest-interface names (system registers,
- * hypercalls) the VM's devices serve. Nothing here knows a device family: a third-party
+ * hypercalls, KVM_IRQ_LINE levels) the VM's devices serve. Nothing here knows a device family: a third-party
  * plugin's device is shown exactly as its plugin says.
  * @packageDocumentation
  */
@@ -41,6 +41,7 @@ export interface NameTables {
   readonly sysregs: ReadonlyMap<string, number>;
   readonly hypercalls: ReadonlyMap<string, number>;
   readonly hypercallReturns: ReadonlyMap<string, number>;
+  readonly irqLineLevels: ReadonlyMap<string, number>;
 }
 
 /** Merges the names of the devices' specs. */
@@ -48,13 +49,15 @@ export function nameTables(devices: readonly VmDevice[]): NameTables {
   const sysregs = new Map<string, number>();
   const hypercalls = new Map<string, number>();
   const hypercallReturns = new Map<string, number>();
+  const irqLineLevels = new Map<string, number>();
   for (const d of devices) {
     const n = d.spec?.names;
     for (const [k, v] of Object.entries(n?.sysregs ?? {})) if (!sysregs.has(k)) sysregs.set(k, v);
     for (const [k, v] of Object.entries(n?.hypercalls ?? {})) if (!hypercalls.has(k)) hypercalls.set(k, v);
     for (const [k, v] of Object.entries(n?.hypercallReturns ?? {})) if (!hypercallReturns.has(k)) hypercallReturns.set(k, v);
+    for (const [k, v] of Object.entries(n?.irqLineLevels ?? {})) if (!irqLineLevels.has(k)) irqLineLevels.set(k, v);
   }
-  return { sysregs, hypercalls, hypercallReturns };
+  return { sysregs, hypercalls, hypercallReturns, irqLineLevels };
 }
 
 /** The name of a number in a table, or null. */

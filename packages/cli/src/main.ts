@@ -22,7 +22,7 @@ import {
 } from '@kvmdev/core';
 import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
 import { type Colours, colours, formatEvent, progressWriter, table, toJson, useColour } from './format.js';
-import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { Runner, STEP_FIELDS, type ScenarioSource, type TraceEvent } from './scenario.js';
 import { displayPath } from './source.js';
 import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
@@ -337,7 +337,7 @@ async function types(cmd: Cmd): Promise<number> {
   const out: string[] = [];
   out.push(c.bold('Plugins'));
   for (const p of plugins) out.push(`  ${p.name} ${p.version}`);
-  const missing = ['@kvmdev/arm-vgic', '@kvmdev/mpic', '@kvmdev/xics'].filter((n) => !names.length && !plugins.some((p) => p.name === n));
+  const missing = FIRST_PARTY_NAMES.filter((n) => !names.length && !plugins.some((p) => p.name === n));
   for (const m of missing) out.push(c.yellow(`  ${m}: installed, but exports no plugin object yet`));
   out.push('', c.bold('Device types'));
   for (const t of typesOut) {

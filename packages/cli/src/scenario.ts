@@ -49,8 +49,8 @@ export interface ScenarioSource {
 /** The step kinds and their fields (for `--help` and the README). */
 export const STEP_FIELDS: Readonly<Record<string, string>> = {
   note: '{ text } or a string: a comment in the trace',
+  irqLine: "{ irq, level }: raw KVM_IRQ_LINE (level: 0/1, a u32, or a name the VM's devices give, e.g. PowerPC's KVM_INTERRUPT_SET)",
   irq: "{ name, level, vcpu?, device? }: raise an interrupt by its device's name for it (SPI 40, PPI 27 with vcpu, source 3, source 0x1000), as its plugin does",
-  irqLine: '{ irq, level }: raw KVM_IRQ_LINE (level: 0/1, or KVM_INTERRUPT_SET / _UNSET / _SET_LEVEL)',
   spi: '{ intid, level }: the irq step for SPI <intid>',
   ppi: '{ vcpu, intid, level }: the irq step for PPI <intid> of a vCPU',
   gsi: '{ gsi, level }: a GSI through the routing table (kvm_set_irq; KVM_IRQ_LINE on an irqchip without one)',
@@ -140,12 +140,11 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     const v = req(name);
     if (v === true || v === 'high' || v === 'up') return 1;
     if (v === false || v === 'low' || v === 'down') return 0;
-    if (wide && typeof v === 'string') {
-      const m: Record<string, number> = { KVM_INTERRUPT_SET: 0xffffffff, KVM_INTERRUPT_UNSET: 0xfffffffe, KVM_INTERRUPT_SET_LEVEL: 0xfffffffd };
-      if (v in m) return m[v]!;
-    }
+    const named = wide && typeof v === 'string' ? ctx.names.irqLineLevels.get(v) : undefined;
+    if (named !== undefined) return named;
     const n = parseInteger(v);
-    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f(name), `expected 0 or 1${wide ? ' (or a u32 / KVM_INTERRUPT_SET, _UNSET, _SET_LEVEL)' : ''}, got ${JSON.stringify(v)}`);
+    const names = [...ctx.names.irqLineLevels.keys()];
+    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f(name), `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${JSON.stringify(v)}`);
     return Number(n);
   };
   const op = (choices: string[]): string => {

@@ -1,4 +1,6 @@
-import { kvmdev, vm, FAMILIES } from './helpers.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kvmdev, vm, FAMILIES, tmp } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -136,12 +138,12 @@ describe('kvmdev inspect', () => {
   });
   it('shows pending state mid-scenario, for MPIC and XICS too, and as JSON', () => {
     const x = kvmdev(['inspect', vm('pseries-xics.yaml')]);
-    expect(x.stdout).toMatch(/source 0x1001 \(LSI\)\s+yes\s+-\s+-\s+0x05\s+server 1/);
+    expect(x.stdout).toMatch(/source 0x1001\s+yes\s+-\s+-\s+0x05\s+server 1\s+-\s+level/);
     expect(x.stdout).toContain('ICP CPPR 0xff');
     const m = kvmdev(['inspect', vm('e500-mpic.yaml'), '--json']);
-    const j = JSON.parse(m.stdout) as { family: string; rows: { irq: string; priority: number; target: string }[] }[];
-    expect(j[0]!.family).toBe('mpic');
-    expect(j[0]!.rows.find((r) => r.irq.startsWith('source 3'))).toMatchObject({ priority: 5, target: 'CPU 0' });
+    const j = JSON.parse(m.stdout) as { key: string; rows: { name: string; priority: number; target: string; targets: number[]; extra: { vector: number } }[] }[];
+    expect(j[0]!.key).toBe('KVM_DEV_TYPE_FSL_MPIC_20');
+    expect(j[0]!.rows.find((r) => r.name === 'source 3')).toMatchObject({ priority: 5, target: 'vCPU 0', targets: [0], extra: { vector: 0x43 } });
   });
 });
 
@@ -149,11 +151,36 @@ describe('third-party plugins load by package name from the VM file', () => {
   it('runs a VM with @acme/kvmdev-vfio next to a GICv3; its vendor type and groups show in types', () => {
     const r = kvmdev(['run', vm('firecracker-vfio.yaml')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('vfio: KVM_HAS_DEVICE_ATTR KVM_DEV_VFIO_FILE attr 0x1 -> implemented');
-    expect(r.stdout).toContain('2 expectations held');
+    expect(r.stdout).toContain('vfio: KVM_HAS_DEVICE_ATTR KVM_DEV_VFIO_FILE KVM_DEV_VFIO_FILE_ADD -> implemented');
+    expect(r.stdout).toContain('5 expectations held');
     const t = kvmdev(['types', '--plugin', '@acme/kvmdev-vfio']);
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/@acme\/kvmdev-vfio:vfio \(type 65536\)/);
     expect(t.stdout).toContain('KVM_DEV_VFIO_FILE');
+  });
+});
+
+describe('a third-party device in device terms (its plugin\'s introspection spec)', () => {
+  it('kvmdev run reads each attribute call on the KVM-VFIO device as what it did to the tracked files', () => {
+    const r = kvmdev(['run', vm('firecracker-vfio.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('KVM_DEV_VFIO_FILE_DEL = 0xa -> ok (removes vfio-device fd 10 (non-coherent); 1 file tracked, coherent DMA)');
+    expect(r.stdout).toContain('KVM_DEV_VFIO_FILE_DEL = 0xa -> ENOENT (does not remove fd 10: not tracked)');
+    expect(r.stdout).toContain('KVM_DEV_VFIO_FILE_ADD = 0x3 -> EINVAL (does not add fd 3 (kvm, not a VFIO file))');
+    expect(r.stdout).toContain('-- vfio: KVM-VFIO, 1 file tracked, coherent DMA');
+  });
+  it('kvmdev inspect shows its tracked files, before and after the scenario', () => {
+    const empty = join(tmp(), 'no-scenario.json');
+    writeFileSync(empty, '[]');
+    const before = kvmdev(['inspect', vm('firecracker-vfio.yaml'), '--scenario', empty]);
+    expect(before.code).toBe(0);
+    expect(before.stdout).toContain('vfio (@acme/kvmdev-vfio:vfio): KVM-VFIO, 2 files tracked, non-coherent DMA');
+    expect(before.stdout).toContain('KVM_DEV_VFIO_FILE: file 0 vfio-group fd 9 (coherent), file 1 vfio-device fd 10 (non-coherent)');
+    const after = kvmdev(['inspect', vm('firecracker-vfio.yaml'), '--json']);
+    const j = JSON.parse(after.stdout) as { device: string; summary: string; state: { title: string; fields: { name: string; text: string }[] }[]; rows: unknown[] }[];
+    const v = j.find((d) => d.device === 'vfio')!;
+    expect(v.summary).toBe('KVM-VFIO, 1 file tracked, coherent DMA');
+    expect(v.state[0]).toEqual({ title: 'KVM_DEV_VFIO_FILE', fields: [{ name: 'file 0', value: 'vfio-group', text: 'vfio-group fd 9 (coherent)' }] });
+    expect(v.rows).toEqual([]);
   });
 });

@@ -42,6 +42,9 @@ import {
   KVM_DEV_MPIC_GRP_IRQ_ACTIVE,
   KVM_DEV_MPIC_GRP_MISC,
   KVM_DEV_MPIC_GRP_REGISTER,
+  KVM_INTERRUPT_SET,
+  KVM_INTERRUPT_SET_LEVEL,
+  KVM_INTERRUPT_UNSET,
   MAX_CPU as QUEUE_CPUS,
   MAX_IPI,
   MAX_SRC,
@@ -147,14 +150,11 @@ class MpicView implements DeviceView {
       line: 'external',
       ranges: () => this.ranges(),
       name: (id) => (this.exists(id) ? mpicIrqName(id) : null),
-      lookup: (name) => {
-        const id = mpicIrqLookup(name);
-        return id !== null && this.exists(id) ? id : null;
-      },
+      lookup: (name) => mpicIrqLookup(name),
       read: (first, count) => this.read(first, count),
       cpu: (vcpu) => this.cpu(vcpu),
       raise: (id, level) => {
-        if (!(id >= 0 && id < this.nbIrqs())) throw new KvmError(EINVAL, `${mpicIrqName(id) ?? `IRQ ${id}`} has no input line the host drives (only sources do)`);
+        if (!(id >= 0 && id < MAX_SRC)) throw new KvmError(EINVAL, `${mpicIrqName(id) ?? `IRQ ${id}`} has no input line the host drives (only sources do)`);
         // a source's pin is reached through the GSI routing table (identity in the composition default)
         return { status: t.vm.irqLine(id, level), via: `KVM_IRQ_LINE GSI ${id}` };
       },
@@ -438,5 +438,6 @@ class MpicView implements DeviceView {
 
 /** The MPIC's introspection spec (`DeviceRegistration.introspect`), for both models. */
 export const mpicIntrospect: DeviceIntrospectSpec = {
+  names: { irqLineLevels: { KVM_INTERRUPT_SET, KVM_INTERRUPT_UNSET, KVM_INTERRUPT_SET_LEVEL } },
   open: (t) => new MpicView(t),
 };

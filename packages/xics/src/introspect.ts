@@ -39,6 +39,9 @@ import {
   H_XIRR,
   H_XIRR_X,
   KVM_DEV_XICS_GRP_SOURCES,
+  KVM_INTERRUPT_SET,
+  KVM_INTERRUPT_SET_LEVEL,
+  KVM_INTERRUPT_UNSET,
   KVM_REG_PPC_ICP_STATE,
   MASKED,
   XICS_IPI,
@@ -316,6 +319,6 @@ class XicsView implements DeviceView {
 
 /** The XICS's introspection spec (`DeviceRegistration.introspect`). */
 export const xicsIntrospect: DeviceIntrospectSpec = {
-  names: { hypercalls: XICS_HCALL_NAMES, hypercallReturns: XICS_HCALL_RETURNS },
+  names: { hypercalls: XICS_HCALL_NAMES, hypercallReturns: XICS_HCALL_RETURNS, irqLineLevels: { KVM_INTERRUPT_SET, KVM_INTERRUPT_UNSET, KVM_INTERRUPT_SET_LEVEL } },
   open: (t) => new XicsView(t),
 };

@@ -72,10 +72,7 @@ class GicV3View implements DeviceView {
       line: 'irq',
       ranges: () => gicRanges(this.nrIrqs()),
       name: (id) => (id < this.nrIrqs() || id >= 8192 ? gicIntidName(id) : null),
-      lookup: (name) => {
-        const id = gicIntidLookup(name);
-        return id !== null && id < this.nrIrqs() ? id : null;
-      },
+      lookup: (name) => gicIntidLookup(name),
       read: (first, count, vcpu) => this.read(first, count, vcpu),
       cpu: (vcpu) => this.cpu(vcpu),
       raise: (id, level, vcpu) => raiseGicIrq(t.vm, t.vcpus, id, level, vcpu),

@@ -64,8 +64,8 @@ export interface IntrospectVcpu {
  * its snapshot and setup specs.
  */
 export interface DeviceIntrospectSpec {
-  /** Names of the guest interface this device serves (system registers, hypercalls), for scenario files and traces. */
-  readonly names?: GuestNames;
+  /** Names of the interfaces this device serves (system registers, hypercalls, KVM_IRQ_LINE levels), for scenario files and traces. */
+  readonly names?: DeviceNames;
   /**
    * Binds a view to one device. Cheap: it may read the device's shape (number of interrupts,
    * register window base); every state read happens later, when the view's methods are called,
@@ -74,14 +74,16 @@ export interface DeviceIntrospectSpec {
   open(target: IntrospectTarget): DeviceView;
 }
 
-/** Names of a guest interface, by name. Tools accept them in scenario files and print them in traces. */
-export interface GuestNames {
+/** Names of the numbers a device's interfaces use. Tools accept them in scenario files and print them in traces. */
+export interface DeviceNames {
   /** System registers by name, as 16-bit `Op0<<14 | Op1<<11 | CRn<<7 | CRm<<3 | Op2` encodings (`ICC_PMR_EL1: 0xc230`). */
   readonly sysregs?: Readonly<Record<string, number>>;
   /** Hypercall numbers by name (`H_XIRR: 0x74`). */
   readonly hypercalls?: Readonly<Record<string, number>>;
   /** Hypercall return codes by name (`H_SUCCESS: 0`, `H_PARAMETER: -4`). */
   readonly hypercallReturns?: Readonly<Record<string, number>>;
+  /** KVM_IRQ_LINE `level` values by name, beyond 0 and 1 (PowerPC's `KVM_INTERRUPT_SET: 0xffffffff`). */
+  readonly irqLineLevels?: Readonly<Record<string, number>>;
 }
 
 /** One device, seen in device terms. */
@@ -134,7 +136,12 @@ export interface InterruptView {
   ranges(): readonly InterruptRange[];
   /** The name of an interrupt id (`40` -> `'SPI 40'`), or null when the device has no such id. */
   name(id: number): string | null;
-  /** The id of a name (`'SPI 40'`, `'spi 40'`, `'IPI 1'`, `'source 0x1000'`), or null. */
+  /**
+   * The id of a name (`'SPI 40'`, `'spi 40'`, `'IPI 1'`, `'source 0x1000'`), or null when the
+   * name is not one of the device's kind. A name in the device's id space that this instance
+   * does not have (SPI 200 on a GIC with 128 INTIDs) still has an id, so a tool can raise it
+   * and see the kernel refuse it.
+   */
   lookup(name: string): number | null;
   /**
    * The state of the interrupts with ids in `[first, first + count)` that the device has, in
