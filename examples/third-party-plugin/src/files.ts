@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { type Host, KvmError } from '@kvmdev/core';
-import { KFile, type Vm } from '@kvmdev/core/plugin';
+import { type Kernel, KFile, type Vm } from '@kvmdev/core/plugin';
 
 /** What VFIO knows about one of its files. */
 export interface VfioFileInfo {
@@ -31,8 +31,8 @@ export interface OpenVfioOptions {
   kind?: 'vfio-group' | 'vfio-device';
 }
 
-/** Opens a fake VFIO group (or device cdev) in `host` and returns its fd (throws EMFILE). */
-export function openVfioGroup(host: Host, options: OpenVfioOptions = {}): number {
+/** Opens a fake VFIO group (or device cdev) in `host` (a `Host`, or a device's kernel) and returns its fd (throws EMFILE). */
+export function openVfioGroup(host: Kernel, options: OpenVfioOptions = {}): number {
   const kind = options.kind ?? 'vfio-group';
   const info: VfioFileInfo = { kind, coherent: options.coherent ?? true, kvm: null, released: false };
   const file = new KFile(host, kind, { kind: 'other', name: kind }, () => {

@@ -5,7 +5,17 @@
  * the VM does non-coherent DMA. An attribute call reads as what it did to that list.
  * @packageDocumentation
  */
-import type { AccessReading, DeviceIntrospectSpec, DeviceView, Host, IntrospectTarget, KFile, RawAccess, StateField, StateSection } from '@kvmdev/core';
+import type {
+  AccessReading,
+  DeviceIntrospectSpec,
+  DeviceView,
+  IntrospectTarget,
+  KFile,
+  Kernel,
+  RawAccess,
+  StateField,
+  StateSection,
+} from '@kvmdev/core/plugin';
 import { type KvmVfio, kvmVfioState } from './device.js';
 import { vfioFileInfo } from './files.js';
 import { KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD, KVM_DEV_VFIO_FILE_DEL, KVM_DEV_VFIO_GROUP_SET_SPAPR_TCE } from './uapi.js';
@@ -17,7 +27,7 @@ const ATTR_NAMES: Readonly<Record<number, string>> = {
 };
 
 /** The fds of this process that refer to `file`. */
-function fdsOf(host: Host, file: KFile): number[] {
+function fdsOf(host: Kernel, file: KFile): number[] {
   return host.files
     .entries()
     .filter(([, f]) => f === file)
@@ -25,7 +35,7 @@ function fdsOf(host: Host, file: KFile): number[] {
 }
 
 /** `vfio-group fd 7 (coherent)`, or `fd 7 (kvm-vm, not a VFIO file)`. */
-function fileText(host: Host, file: KFile | null, fd?: number): string {
+function fileText(host: Kernel, file: KFile | null, fd?: number): string {
   const fds = file ? fdsOf(host, file) : [];
   const where = fd !== undefined ? `fd ${fd}` : fds.length ? `fd ${fds.join(', ')}` : 'no fd left (the device holds the last reference)';
   if (!file) return `${where} (not open)`;
@@ -52,7 +62,7 @@ class VfioView implements DeviceView {
 
   state(): StateSection[] {
     const kv = this.kv;
-    const host = this.t.device.host;
+    const host = this.t.device.device.kvm.host;
     const files: StateField[] = (kv?.files ?? []).map((f, i) => {
       const info = vfioFileInfo(f.file);
       const tce = f.tceTable ? `, sPAPR TCE table ${fileText(host, f.tceTable).replace(/ \(.*\)$/, '')}` : '';
@@ -68,7 +78,7 @@ class VfioView implements DeviceView {
     if (a.kind !== 'attr' || a.group !== KVM_DEV_VFIO_FILE) return null;
     const op = Number(a.attr);
     const name = ATTR_NAMES[op] ?? `attr ${op}`;
-    const host = this.t.device.host;
+    const host = this.t.device.device.kvm.host;
     const kv = this.kv;
     if (a.op !== 'set' || a.value === null) return null;
     const fd = Number(BigInt.asIntN(32, a.value & 0xffffffffn));

@@ -5,7 +5,8 @@
  * package's stand-ins ({@link openVfioGroup}).
  * @packageDocumentation
  */
-import type { ConfigIssue, DeviceSetupSpec } from '@kvmdev/core';
+import { EOPNOTSUPP, KvmError } from '@kvmdev/core';
+import type { ConfigIssue, DeviceSetupSpec, KvmDevice, SetupDevice } from '@kvmdev/core/plugin';
 import { openVfioGroup } from './files.js';
 import { KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD } from './uapi.js';
 
@@ -35,9 +36,13 @@ export const vfioSetup: DeviceSetupSpec = {
   },
   apply(ctx, dev, s): void {
     const files = (s.files as { kind?: (typeof KINDS)[number]; coherent?: boolean }[] | undefined) ?? [];
+    if (!files.length) return;
+    // the stand-in files live in the simulated kernel's fd table (a typed-API DeviceHandle has it)
+    const kernel = (dev as SetupDevice & { readonly device?: KvmDevice }).device?.kvm.host;
+    if (!kernel) throw new KvmError(EOPNOTSUPP, 'files: the stand-in VFIO files need the simulated kernel (set the device up through a typed-API DeviceHandle)');
     const host = ctx.host;
     for (const f of files) {
-      const fd = openVfioGroup(host, { ...(f.kind ? { kind: f.kind } : {}), ...(f.coherent !== undefined ? { coherent: f.coherent } : {}) });
+      const fd = openVfioGroup(kernel, { ...(f.kind ? { kind: f.kind } : {}), ...(f.coherent !== undefined ? { coherent: f.coherent } : {}) });
       const buf = host.scratch();
       host.mem.setU32(buf, fd);
       dev.attrRaw('set', KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD, buf);

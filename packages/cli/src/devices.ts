@@ -5,7 +5,8 @@
  * plugin's device is shown exactly as its plugin says.
  * @packageDocumentation
  */
-import type { ComposedVm, DeviceIntrospectSpec, DeviceView, Host, InterruptState, IntrospectTarget } from '@kvmdev/core';
+import type { ComposedVm, DeviceHandle, DeviceKey, Host } from '@kvmdev/core';
+import type { DeviceIntrospectSpec, DeviceView, InterruptState, IntrospectTarget } from '@kvmdev/core/plugin';
 
 /** One device of a composed VM, with its view when its plugin provides one. */
 export interface VmDevice {
@@ -14,6 +15,9 @@ export interface VmDevice {
   readonly key: string;
   /** The plugin that registers the type. */
   readonly plugin: string;
+  /** The device's typed handle. */
+  readonly handle: DeviceHandle<DeviceKey>;
+  /** What the view is bound to (the VM's handles). */
   readonly target: IntrospectTarget;
   /** The plugin's introspection spec, if it has one. */
   readonly spec: DeviceIntrospectSpec | undefined;
@@ -32,7 +36,7 @@ export function vmDevices(host: Host, vm: ComposedVm): VmDevice[] {
   return vm.devices.map((d) => {
     const spec = introspectSpecOf(host, d.key);
     const target: IntrospectTarget = { vm: vm.vm, device: d.handle, vcpus: vm.vcpus };
-    return { name: d.name, key: d.key, plugin: d.handle.info?.plugin ?? '?', target, spec, view: spec ? spec.open(target) : null };
+    return { name: d.name, key: d.key, plugin: d.handle.info?.plugin ?? '?', handle: d.handle, target, spec, view: spec ? spec.open(target) : null };
   });
 }
 

@@ -3,7 +3,7 @@
  * per-interrupt rows, per-vCPU interface), as data and as text. No device is special here.
  * @packageDocumentation
  */
-import type { CpuState, InterruptRange, InterruptState, StateSection } from '@kvmdev/core';
+import type { CpuState, InterruptRange, InterruptState, StateSection } from '@kvmdev/core/plugin';
 import { type VmDevice, allInterrupts } from './devices.js';
 import { type Colours, table } from './format.js';
 import { hex } from './names.js';

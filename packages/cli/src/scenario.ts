@@ -9,7 +9,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
-  type AccessReading,
   type ComposedVm,
   type DeviceHandle,
   type DeviceKey,
@@ -17,13 +16,13 @@ import {
   type Host,
   KvmError,
   LINE_NAMES,
-  type RawAccess,
   SnapshotError,
   type VcpuHandle,
   isKvmError,
   restoreSnapshot,
   saveSnapshot,
 } from '@kvmdev/core';
+import type { AccessReading, RawAccess } from '@kvmdev/core/plugin';
 import { type NameTables, type VmDevice, nameOf, nameTables, vmDevices } from './devices.js';
 import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
 import { hex, parseInteger, parseSysregForm, sysregForm } from './names.js';
@@ -255,7 +254,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       const o = op(['set', 'get', 'has']);
       const dev = b.device === undefined ? ctx.devices[0] : device(() => true, 'attributes');
       if (!dev) fail([kind], 'this VM has no device');
-      const table = dev!.target.device.info?.attrs ?? [];
+      const table = dev!.handle.info?.attrs ?? [];
       const g = req('group');
       const decl = typeof g === 'string' ? table.find((d) => d.name === g) : table.find((d) => BigInt(d.group) === parseInteger(g));
       let group: number;
@@ -277,7 +276,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       }
       attr ??= parseInteger(at);
       if (attr === null || attr < 0n || attr > (1n << 64n) - 1n) fail(f('attr'), `expected an attribute id${decl && typeof decl.attrs !== 'string' ? ` or a name (${decl.attrs.map((y) => y.name).join(', ')})` : ''}, got ${JSON.stringify(at)}`);
-      const size = dev!.target.device.payloadSize(group, attr!);
+      const size = dev!.handle.payloadSize(group, attr!);
       if (o !== 'set' && b.value !== undefined) fail(f('value'), `${o} takes no value`);
       const value = o === 'set' && size > 0 ? integer('value', 0n, size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n) : undefined;
       return step({ dev, op: o, group, groupName: decl?.name ?? `group ${group}`, attr, attrName: attrName ?? `attr ${hex(attr!)}`, size, value });
@@ -680,7 +679,7 @@ export class Runner {
     const a = s.a;
     const at = s.label;
     const dev = a.dev as VmDevice;
-    const handle: DeviceHandle<DeviceKey> = dev.target.device;
+    const handle: DeviceHandle<DeviceKey> = dev.handle;
     const host = this.host;
     const buf = host.scratch();
     const size = a.size as number;

@@ -6,16 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import {
-  type AccessReading,
-  type DeviceIntrospectSpec,
-  type InterruptState,
-  KvmError,
-  EINVAL,
-  composeVm,
-  createHost,
-  definePlugin,
-} from '@kvmdev/core';
+import { EINVAL, KvmError, composeVm, createHost } from '@kvmdev/core';
+import { type AccessReading, type DeviceIntrospectSpec, type InterruptState, definePlugin } from '@kvmdev/core/plugin';
 import { Runner, SourceFile, inspectDevice, vmDevices } from '../src/index.js';
 
 /** A toy controller: 4 lines per VM, a pending bit each; the guest acks the lowest through a hypercall. */

@@ -11,25 +11,22 @@
  * them).
  * @packageDocumentation
  */
-import {
-  type AccessReading,
-  type CpuState,
-  type DeviceIntrospectSpec,
-  type DeviceView,
-  type GuestOps,
-  type InterruptRange,
-  type InterruptState,
-  type InterruptView,
-  type IntrospectTarget,
-  type RawAccess,
-  type StateField,
-  type StateSection,
-  type VcpuHandle,
-  EINVAL,
-  ENXIO,
-  KvmError,
-  isKvmError,
-} from '@kvmdev/core';
+import { EINVAL, ENXIO, KvmError, isKvmError } from '@kvmdev/core';
+import type {
+  AccessReading,
+  CpuState,
+  DeviceIntrospectSpec,
+  DeviceView,
+  GuestOps,
+  InterruptRange,
+  InterruptState,
+  InterruptView,
+  IntrospectTarget,
+  IntrospectVcpu,
+  RawAccess,
+  StateField,
+  StateSection,
+} from '@kvmdev/core/plugin';
 import { mpicCpuOf } from './hooks.js';
 import { MPIC_REGIONS } from './regs/index.js';
 import { qtest } from './delivery.js';
@@ -212,27 +209,27 @@ class MpicView implements DeviceView {
     if (!b) throw new KvmError(ENXIO, 'the MPIC has no base address (KVM_DEV_MPIC_BASE_ADDR)');
     return b;
   }
-  private vcpu(id: number): VcpuHandle {
+  private vcpu(id: number): IntrospectVcpu {
     const v = this.t.vcpus.find((x) => x.id === id);
     if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
     return v;
   }
   /** The MPIC CPU number a vCPU is connected as (its id when it is not connected). */
-  private cpuOf(v: VcpuHandle): number {
+  private cpuOf(v: IntrospectVcpu): number {
     const c = mpicCpuOf(v.vcpu);
     return c < 0 ? v.id : c;
   }
   private vcpuOfCpu(cpu: number): number | null {
     return this.s.vcpus[cpu]?.id ?? null;
   }
-  private cpuReg(v: VcpuHandle, r: number): number {
+  private cpuReg(v: IntrospectVcpu, r: number): number {
     return this.base() + OPENPIC_CPU_REG_START + this.cpuOf(v) * MPIC_CPU_STRIDE + r;
   }
   private exists(id: number): boolean {
     return (id >= 0 && id < this.nbIrqs()) || (id >= MPIC_IRQ_IPI0 && id < MPIC_IRQ_TIM0 + MAX_TMR);
   }
   /** The highest-priority IRQ in service on the vCPU's CPU (the one an EOI retires), or -1. */
-  private inService(v: VcpuHandle): number {
+  private inService(v: IntrospectVcpu): number {
     return this.s.qtop[QSUM_SERVICING + this.cpuOf(v)] ?? -1;
   }
   private cpuList(mask: number): number[] {
@@ -357,7 +354,7 @@ class MpicView implements DeviceView {
   // ------------------------------------------------------------ readings
 
   /** The IRQ with this vector: the one just taken into service, else any whose IVPR has it. */
-  private byVector(v: VcpuHandle, vec: number): number {
+  private byVector(v: IntrospectVcpu, vec: number): number {
     const s = this.s;
     const c = this.cpuOf(v);
     let any = -1;
@@ -369,7 +366,7 @@ class MpicView implements DeviceView {
     return any;
   }
 
-  private ackReading(v: VcpuHandle, raw: number): AccessReading {
+  private ackReading(v: IntrospectVcpu, raw: number): AccessReading {
     const vec = raw & MPIC_VECTOR_MASK;
     const spve = this.reg(MPIC_SPVE);
     if (spve !== null && (spve & MPIC_VECTOR_MASK) === vec)
@@ -384,13 +381,13 @@ class MpicView implements DeviceView {
     };
   }
 
-  private eoiReading(v: VcpuHandle, retired: number): AccessReading {
+  private eoiReading(v: IntrospectVcpu, retired: number): AccessReading {
     if (retired < 0) return { kind: 'eoi', text: `vCPU ${v.id} EOIs (nothing was in service)`, data: {} };
     const vec = this.s.ivpr[retired]! & MPIC_VECTOR_MASK;
     return { kind: 'eoi', text: `vCPU ${v.id} EOIs vector ${hex(vec)} (${mpicIrqName(retired)})`, data: { vector: vec, irq: mpicIrqName(retired)! } };
   }
 
-  private ipiReading(v: VcpuHandle, k: number, mask: number): AccessReading {
+  private ipiReading(v: IntrospectVcpu, k: number, mask: number): AccessReading {
     const targets = this.cpuList(mask);
     return { kind: 'ipi', text: `vCPU ${v.id} sends IPI ${k} to ${targets.length ? `vCPU ${targets.join(', ')}` : 'no CPU'} (IPIDR${k} = ${hex(mask)})`, data: { ipi: k, targets } };
   }

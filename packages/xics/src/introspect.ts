@@ -7,23 +7,21 @@
  * (the ABI has no list of them).
  * @packageDocumentation
  */
-import {
-  type AccessReading,
-  type CpuState,
-  type DeviceIntrospectSpec,
-  type DeviceView,
-  type GuestOps,
-  type InterruptRange,
-  type InterruptState,
-  type InterruptView,
-  type IntrospectTarget,
-  type RawAccess,
-  type StateSection,
-  type VcpuHandle,
-  EINVAL,
-  KvmError,
-  isKvmError,
-} from '@kvmdev/core';
+import { EINVAL, KvmError, isKvmError } from '@kvmdev/core';
+import type {
+  AccessReading,
+  CpuState,
+  DeviceIntrospectSpec,
+  DeviceView,
+  GuestOps,
+  InterruptRange,
+  InterruptState,
+  InterruptView,
+  IntrospectTarget,
+  IntrospectVcpu,
+  RawAccess,
+  StateSection,
+} from '@kvmdev/core/plugin';
 import { decodeIcpState, decodeSource } from './helpers.js';
 import { existingSources } from './snapshot.js';
 import { SRC_EXISTS, type XicsState, icpOf } from './state.js';
@@ -134,13 +132,13 @@ class XicsView implements DeviceView {
     const ics = x.ics[id >>> 10];
     return Number.isInteger(id) && id >= 0 && ics !== null && ics !== undefined && (ics.flags[id & 0x3ff]! & SRC_EXISTS) !== 0;
   }
-  private vcpu(id: number): VcpuHandle {
+  private vcpu(id: number): IntrospectVcpu {
     const v = this.t.vcpus.find((x) => x.id === id);
     if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
     return v;
   }
   /** The server number of the vCPU's presenter (its id when it has none). */
-  private serverOf(v: VcpuHandle): number {
+  private serverOf(v: IntrospectVcpu): number {
     return icpOf(v.vcpu)?.server ?? v.id;
   }
   private vcpuOfServer(server: number): number | null {
@@ -157,7 +155,7 @@ class XicsView implements DeviceView {
     }
     return host.mem.getU64(buf);
   }
-  private icp(v: VcpuHandle): bigint | null {
+  private icp(v: IntrospectVcpu): bigint | null {
     try {
       return v.getOneReg(KVM_REG_PPC_ICP_STATE);
     } catch (e) {
@@ -262,7 +260,7 @@ class XicsView implements DeviceView {
 
   // ------------------------------------------------------------ readings
 
-  private ackReading(v: VcpuHandle, xirr: number, ret: number, call: string): AccessReading {
+  private ackReading(v: IntrospectVcpu, xirr: number, ret: number, call: string): AccessReading {
     const xisr = xirr & 0xffffff;
     const old = xirr >>> 24;
     if (ret !== H_SUCCESS) return { kind: 'ack', text: `vCPU ${v.id} ${call} fails (${ret})`, data: { ret } };
@@ -277,7 +275,7 @@ class XicsView implements DeviceView {
     };
   }
 
-  private eoiReading(v: VcpuHandle, xirr: number): AccessReading {
+  private eoiReading(v: IntrospectVcpu, xirr: number): AccessReading {
     return {
       kind: 'eoi',
       text: `vCPU ${v.id} EOIs ${xicsIrqName(xirr & 0xffffff)} (CPPR back to ${hex(xirr >>> 24, 2)})`,
@@ -285,7 +283,7 @@ class XicsView implements DeviceView {
     };
   }
 
-  private ipiReading(v: VcpuHandle, server: number, mfrr: number): AccessReading {
+  private ipiReading(v: IntrospectVcpu, server: number, mfrr: number): AccessReading {
     return {
       kind: 'ipi',
       text: `vCPU ${v.id} ${mfrr === MASKED ? 'clears the IPI of' : `sends an IPI (MFRR ${hex(mfrr, 2)}) to`} server ${server}`,

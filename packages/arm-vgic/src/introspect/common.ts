@@ -4,19 +4,16 @@
  * device terms, and the host-side raise (KVM_IRQ_LINE with the arm64 encoding).
  * @packageDocumentation
  */
-import {
-  type AccessReading,
-  type DeviceHandle,
-  type DeviceKey,
-  type InterruptRange,
-  type RaiseResult,
-  type StateField,
-  type VcpuHandle,
-  type VmHandle,
-  KvmError,
-  EINVAL,
-  isKvmError,
-} from '@kvmdev/core';
+import { EINVAL, KvmError, isKvmError } from '@kvmdev/core';
+import type {
+  AccessReading,
+  IntrospectDevice,
+  InterruptRange,
+  IntrospectVcpu,
+  IntrospectVm,
+  RaiseResult,
+  StateField,
+} from '@kvmdev/core/plugin';
 import * as U from '../uapi.js';
 
 /** `0x1f`, zero-padded to `pad` digits. */
@@ -60,7 +57,7 @@ export function gicRanges(nrIrqs: number): InterruptRange[] {
  */
 export class AttrReader {
   private readonly memo = new Map<string, bigint | null>();
-  constructor(private readonly dev: DeviceHandle<DeviceKey>) {}
+  constructor(private readonly dev: IntrospectDevice) {}
 
   /** KVM_GET_DEVICE_ATTR with a `size`-byte payload, or null when the call fails. */
   get(group: number, attr: bigint, size: 4 | 8 = 4): bigint | null {
@@ -84,7 +81,7 @@ export class AttrReader {
 }
 
 /** One attribute read, null when it fails with an errno. */
-export function readAttr(dev: DeviceHandle<DeviceKey>, group: number, attr: bigint, size: 4 | 8): bigint | null {
+export function readAttr(dev: IntrospectDevice, group: number, attr: bigint, size: 4 | 8): bigint | null {
   const host = dev.host;
   const buf = host.scratch();
   host.mem.setU64(buf, 0n);
@@ -98,7 +95,7 @@ export function readAttr(dev: DeviceHandle<DeviceKey>, group: number, attr: bigi
 }
 
 /** A guest system-register read that answers null when the register is not served. */
-export function sysregOrNull(v: VcpuHandle, encoding: number): bigint | null {
+export function sysregOrNull(v: IntrospectVcpu, encoding: number): bigint | null {
   try {
     return v.guest.sysregRead(encoding);
   } catch (e) {
@@ -114,7 +111,7 @@ export function field(name: string, value: bigint | number | null, pad = 0, extr
 }
 
 /** KVM_IRQ_LINE of an SPI (global) or a PPI (of the vCPU with index `vcpuIndex`), as a VMM raises it. */
-export function raiseGicIrq(vm: VmHandle, vcpus: readonly VcpuHandle[], id: number, level: 0 | 1, vcpu: number | undefined): RaiseResult {
+export function raiseGicIrq(vm: IntrospectVm, vcpus: readonly IntrospectVcpu[], id: number, level: 0 | 1, vcpu: number | undefined): RaiseResult {
   const name = gicIntidName(id);
   if (name === null || id >= 1020) throw new KvmError(EINVAL, `INTID ${id} is not an SPI or a PPI`);
   if (id < U.VGIC_NR_SGIS) throw new KvmError(EINVAL, `${name}: an SGI is raised by a vCPU (an IPI), not by KVM_IRQ_LINE`);
@@ -217,7 +214,7 @@ export function needToken(vcpu: number, reg: string): KvmError {
 }
 
 /** The vCPU with id `id` of a view, or a KvmError. */
-export function vcpuOf(vcpus: readonly VcpuHandle[], id: number): VcpuHandle {
+export function vcpuOf(vcpus: readonly IntrospectVcpu[], id: number): IntrospectVcpu {
   const v = vcpus.find((x) => x.id === id);
   if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
   return v;

@@ -6,6 +6,7 @@
  * device terms.
  * @packageDocumentation
  */
+import { ENXIO, KvmError } from '@kvmdev/core';
 import type {
   AccessReading,
   CpuState,
@@ -15,11 +16,10 @@ import type {
   InterruptState,
   InterruptView,
   IntrospectTarget,
+  IntrospectVcpu,
   RawAccess,
   StateSection,
-  VcpuHandle,
-} from '@kvmdev/core';
-import { KvmError, ENXIO } from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 import * as U from '../uapi.js';
 import {
   AttrReader,
@@ -151,7 +151,7 @@ class GicV2View implements DeviceView {
     const out: InterruptState[] = [];
     const end = Math.min(first + count, nr);
     for (let n = Math.max(0, first); n < end; n++) {
-      let v: VcpuHandle | null = null;
+      let v: IntrospectVcpu | null = null;
       if (n < U.VGIC_NR_PRIVATE_IRQS) {
         if (vcpu === undefined) throw new RangeError(`${gicIntidName(n)} is banked: read it for a vCPU`);
         v = vcpuOf(this.t.vcpus, vcpu);
@@ -228,7 +228,7 @@ class GicV2View implements DeviceView {
     };
   }
 
-  private ackReading(v: VcpuHandle, raw: bigint): AccessReading {
+  private ackReading(v: IntrospectVcpu, raw: bigint): AccessReading {
     const id = Number(raw & 0x3ffn);
     const src = Number((raw >> 10n) & 7n);
     if (id >= 1020) return { kind: 'ack', text: `vCPU ${v.id} reads GICC_IAR: spurious (${id}), nothing pending`, data: { intid: id, spurious: true } };
@@ -248,12 +248,12 @@ class GicV2View implements DeviceView {
     };
   }
 
-  private eoiReading(v: VcpuHandle, raw: bigint, reg: string): AccessReading {
+  private eoiReading(v: IntrospectVcpu, raw: bigint, reg: string): AccessReading {
     const id = Number(raw & 0x3ffn);
     return { kind: 'eoi', text: `vCPU ${v.id} ${reg === 'GICC_DIR' ? 'deactivates' : 'EOIs'} ${gicIntidName(id) ?? `INTID ${id}`}`, data: { intid: id, reg } };
   }
 
-  private sgirReading(v: VcpuHandle, val: bigint): AccessReading {
+  private sgirReading(v: IntrospectVcpu, val: bigint): AccessReading {
     const filter = Number((val >> 24n) & 3n);
     const list = Number((val >> 16n) & 0xffn);
     const intid = Number(val & 0xfn);

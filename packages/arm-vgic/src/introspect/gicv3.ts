@@ -16,10 +16,10 @@ import type {
   InterruptState,
   InterruptView,
   IntrospectTarget,
+  IntrospectVcpu,
   RawAccess,
   StateSection,
-  VcpuHandle,
-} from '@kvmdev/core';
+} from '@kvmdev/core/plugin';
 import * as U from '../uapi.js';
 import {
   AttrReader,
@@ -161,7 +161,7 @@ class GicV3View implements DeviceView {
     return out;
   }
 
-  private readPrivate(r: AttrReader, v: VcpuHandle, n: number): InterruptState {
+  private readPrivate(r: AttrReader, v: IntrospectVcpu, n: number): InterruptState {
     const m = U.vgicMpidrAttr(v.id);
     const at = (off: number) => m | BigInt(off);
     const enabled = r.bit(REDIST, at(U.GICR_ISENABLER0), n);
@@ -271,7 +271,7 @@ class GicV3View implements DeviceView {
     };
   }
 
-  private ackReading(v: VcpuHandle, raw: bigint, grp: 0 | 1): AccessReading {
+  private ackReading(v: IntrospectVcpu, raw: bigint, grp: 0 | 1): AccessReading {
     const id = Number(raw & 0xffffffn);
     if (id >= 1020 && id < 1024) return { kind: 'ack', text: `vCPU ${v.id} reads ICC_IAR${grp}_EL1: spurious (${id}), nothing pending`, data: { intid: id, spurious: true } };
     const rpr = sysregOrNull(v, U.ICC_RPR_EL1);
@@ -284,11 +284,11 @@ class GicV3View implements DeviceView {
     };
   }
 
-  private eoiReading(v: VcpuHandle, id: number, reg: string): AccessReading {
+  private eoiReading(v: IntrospectVcpu, id: number, reg: string): AccessReading {
     return { kind: 'eoi', text: `vCPU ${v.id} ${reg === 'ICC_DIR_EL1' ? 'deactivates' : 'EOIs'} ${gicIntidName(id) ?? `INTID ${id}`}`, data: { intid: id, reg } };
   }
 
-  private sgiReading(v: VcpuHandle, val: bigint): AccessReading {
+  private sgiReading(v: IntrospectVcpu, val: bigint): AccessReading {
     const intid = Number((val >> 24n) & 0xfn);
     const irm = ((val >> 40n) & 1n) === 1n;
     const aff1 = Number((val >> 16n) & 0xffn);
