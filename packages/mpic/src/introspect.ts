@@ -72,7 +72,7 @@ import {
 
 const REG = KVM_DEV_MPIC_GRP_REGISTER;
 
-const hex = (v: number | bigint, pad = 0): string => `0x${(typeof v === 'bigint' ? v : BigInt(v >>> 0)).toString(16).padStart(pad, '0')}`;
+const hex = (v: number | bigint, pad = 0): string => `0x${(typeof v === 'bigint' ? v : v < 0 ? BigInt(v >>> 0) : BigInt(v)).toString(16).padStart(pad, '0')}`;
 
 /** Where a timer register reads (mpic.c decodes timer reads 0x10 below the write offsets). */
 function timerReadAt(i: number, reg: number): number {

@@ -48,7 +48,7 @@ import {
 /** H_PRIVILEGE (arch/powerpc/include/asm/hvcall.h): the caller lacks the privilege. */
 const H_PRIVILEGE = -3;
 
-const hex = (v: number | bigint, pad = 0): string => `0x${(typeof v === 'bigint' ? v : BigInt(v >>> 0)).toString(16).padStart(pad, '0')}`;
+const hex = (v: number | bigint, pad = 0): string => `0x${(typeof v === 'bigint' ? v : v < 0 ? BigInt(v >>> 0) : BigInt(v)).toString(16).padStart(pad, '0')}`;
 
 /** The PAPR interrupt hypercalls the XICS serves, and their return codes, by name. */
 export const XICS_HCALL_NAMES: Readonly<Record<string, number>> = { H_EOI, H_CPPR, H_IPI, H_IPOLL, H_XIRR, H_XIRR_X };
@@ -178,14 +178,16 @@ class XicsView implements DeviceView {
         name: 'IPI',
         vcpu: v.id,
         enabled: true,
-        pending: f === null ? null : f.mfrr !== MASKED && f.xisr !== XICS_IPI,
-        active: f === null ? null : f.xisr === XICS_IPI,
+        // requested until the guest writes MFRR back to 0xff; the ICP keeps no in-service state for it
+        pending: f === null ? null : f.mfrr !== MASKED,
+        active: null,
         priority: f === null ? null : f.mfrr,
         targets: [v.id],
         target: `server ${server}`,
         group: null,
         config: 'edge',
         configured: f !== null && f.mfrr !== MASKED,
+        ...(f === null ? {} : { extra: { presented: f.xisr === XICS_IPI } }),
       });
     }
     for (const n of existingSources(this.xics)) {

@@ -18,7 +18,7 @@ import * as U from '../uapi.js';
 
 /** `0x1f`, zero-padded to `pad` digits. */
 export function hex(v: number | bigint, pad = 0): string {
-  return `0x${(typeof v === 'bigint' ? v : BigInt(v >>> 0)).toString(16).padStart(pad, '0')}`;
+  return `0x${(typeof v === 'bigint' ? v : v < 0 ? BigInt(v >>> 0) : BigInt(v)).toString(16).padStart(pad, '0')}`;
 }
 
 /** A GIC INTID in words: `SGI 3`, `PPI 27`, `SPI 40`, `LPI 8192`; null for the special and reserved INTIDs. */
