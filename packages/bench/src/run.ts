@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { attrUnits } from './attr.js';
 import { churnUnits } from './churn.js';
+import { introspectUnits } from './introspect.js';
 import { type Figure, hasGc, sinkValue, skipped, stopGcObserver } from './harness.js';
 import { machine, markdownTable, writeResults } from './report.js';
 import { roundtripUnits } from './roundtrip.js';
@@ -27,6 +28,7 @@ const UNITS: Record<string, () => Promise<Figure[]> | Figure[]> = {
   ...scaleUnits,
   ...stateUnits,
   ...churnUnits,
+  ...introspectUnits,
 };
 
 async function runOne(list: string): Promise<void> {

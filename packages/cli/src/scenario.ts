@@ -84,6 +84,8 @@ interface Ctx {
   readonly vm: ComposedVm;
   readonly devices: readonly VmDevice[];
   readonly names: NameTables;
+  /** The VM's vCPUs by id (a handle's `id` is an fd lookup). */
+  readonly vcpus: ReadonlyMap<number, VcpuHandle>;
 }
 
 /** Checks and converts one scenario; every problem is a CliError (exit 2) naming the place. */
@@ -132,7 +134,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
   const vcpu = (name = 'vcpu', required = true): number | undefined => {
     const v = required ? req(name) : b[name];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !ctx.vm.vcpus.some((x) => x.id === v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${ctx.vm.vcpus.map((x) => x.id).join(', ')}`);
+    if (typeof v !== 'number' || !ctx.vcpus.has(v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${[...ctx.vcpus.keys()].join(', ')}`);
     return v as number;
   };
   const level = (name = 'level', wide = false): number => {
@@ -293,7 +295,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       const t = req('targets');
       if (!Array.isArray(t)) fail(f('targets'), 'expected a list of vCPU ids');
       const targets = (t as unknown[]).map((x, i) => {
-        if (typeof x !== 'number' || !ctx.vm.vcpus.some((v) => v.id === x)) fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !ctx.vcpus.has(x)) fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
         return x as number;
       });
       return step({ dev, vcpu: vcpu(), targets, id: num('id', 0, 15, false), priority: num('priority', 0, 255, false) });
@@ -387,7 +389,7 @@ export class Runner {
     private readonly options: RunnerOptions = {},
   ) {
     this.devices = vmDevices(host, vm);
-    this.ctx = { host, vm, devices: this.devices, names: nameTables(this.devices) };
+    this.ctx = { host, vm, devices: this.devices, names: nameTables(this.devices), vcpus: new Map(vm.vcpus.map((v) => [v.id, v])) };
     for (const v of vm.vcpus)
       this.unsub.push(v.vcpu.onLine((cpu, line, level) => this.lineBuf.push({ vcpu: cpu.id, line: LINE_NAMES[line] ?? String(line), level })));
   }
@@ -457,7 +459,7 @@ export class Runner {
   }
 
   private vcpu(id: number): VcpuHandle {
-    return this.vm.vcpus.find((v) => v.id === id)!;
+    return this.ctx.vcpus.get(id)!;
   }
 
   /** Keeps the EOI tokens in step with what the guest did: an ack that took an interrupt pushes, an EOI pops. */

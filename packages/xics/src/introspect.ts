@@ -132,8 +132,11 @@ class XicsView implements DeviceView {
     const ics = x.ics[id >>> 10];
     return Number.isInteger(id) && id >= 0 && ics !== null && ics !== undefined && (ics.flags[id & 0x3ff]! & SRC_EXISTS) !== 0;
   }
+  /** vCPUs by id, built once (a typed handle's `id` is an fd lookup). */
+  private ids: Map<number, IntrospectVcpu> | null = null;
   private vcpu(id: number): IntrospectVcpu {
-    const v = this.t.vcpus.find((x) => x.id === id);
+    this.ids ??= new Map(this.t.vcpus.map((x) => [x.id, x]));
+    const v = this.ids.get(id);
     if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
     return v;
   }

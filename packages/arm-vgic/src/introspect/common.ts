@@ -213,9 +213,16 @@ export function needToken(vcpu: number, reg: string): KvmError {
   return new KvmError(EINVAL, `${reg} on vCPU ${vcpu} needs the INTID being ended (the acknowledge's token)`);
 }
 
-/** The vCPU with id `id` of a view, or a KvmError. */
+const byId = new WeakMap<readonly IntrospectVcpu[], Map<number, IntrospectVcpu>>();
+
+/**
+ * The vCPU with id `id` of a view, or a KvmError. The id map is built once per vCPU list (a
+ * typed handle's `id` is an fd lookup, too slow to scan 512 of them per row).
+ */
 export function vcpuOf(vcpus: readonly IntrospectVcpu[], id: number): IntrospectVcpu {
-  const v = vcpus.find((x) => x.id === id);
+  let m = byId.get(vcpus);
+  if (!m) byId.set(vcpus, (m = new Map(vcpus.map((v) => [v.id, v]))));
+  const v = m.get(id);
   if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
   return v;
 }

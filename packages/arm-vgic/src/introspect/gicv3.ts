@@ -61,6 +61,49 @@ function affinity(id: number): number {
   return U.defaultMpidr(id) & 0xffffff;
 }
 
+/** The per-vCPU (SGI and PPI) registers of one redistributor, as read. */
+interface PrivateWords {
+  readonly enabled: number | null;
+  readonly latch: number | null;
+  readonly active: number | null;
+  readonly group: number | null;
+  readonly cfg: readonly (number | null)[];
+  readonly line: number | null;
+  readonly priority: readonly (number | null)[];
+}
+
+const bitOf = (w: number | null, b: number): boolean | null => (w === null ? null : ((w >>> b) & 1) === 1);
+
+/** One SGI or PPI of vCPU `id` from its redistributor's words. */
+function privateRow(w: PrivateWords, id: number, n: number): InterruptState {
+  const enabled = bitOf(w.enabled, n);
+  const latch = bitOf(w.latch, n);
+  const active = bitOf(w.active, n);
+  const group = bitOf(w.group, n);
+  const pw = w.priority[n >> 2]!;
+  const priority = pw === null ? null : (pw >>> (8 * (n & 3))) & 0xff;
+  const cfg = bitOf(w.cfg[n >> 4]!, 2 * (n & 15) + 1);
+  const line = bitOf(w.line, n);
+  const config = cfg === null ? null : cfg ? 'edge' : 'level';
+  const pending = latch === null ? null : latch || (config === 'level' && line === true);
+  return {
+    id: n,
+    name: gicIntidName(n)!,
+    vcpu: id,
+    enabled,
+    pending,
+    active,
+    priority,
+    targets: [id],
+    target: `vCPU ${id}`,
+    group: group === null ? null : group ? 1 : 0,
+    config,
+    // SGIs reset enabled (KVM enables them when the vCPU's GIC state is created); PPIs disabled
+    configured: !!(pending || active || priority || (n < 16 ? enabled === false : enabled)),
+    ...(line !== null && config === 'level' ? { extra: { line } } : {}),
+  };
+}
+
 class GicV3View implements DeviceView {
   readonly interrupts: InterruptView;
   readonly guest: GuestOps;
@@ -109,6 +152,13 @@ class GicV3View implements DeviceView {
     };
   }
 
+  /** vCPU id by affinity (the target's vCPUs are fixed; built on the first SPI read). */
+  private affinities: Map<number, number> | null = null;
+  private byAffinity(): ReadonlyMap<number, number> {
+    this.affinities ??= new Map(this.t.vcpus.map((v) => [affinity(v.id), v.id]));
+    return this.affinities;
+  }
+
   private nrIrqs(): number {
     const n = readAttr(this.t.device, U.KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0n, 4);
     return n === null ? U.VGIC_NR_PRIVATE_IRQS : Number(n);
@@ -151,43 +201,36 @@ class GicV3View implements DeviceView {
     const nr = this.nrIrqs();
     const out: InterruptState[] = [];
     const end = Math.min(first + count, nr);
-    const byAff = new Map(this.t.vcpus.map((v) => [affinity(v.id), v.id]));
+    let words: PrivateWords | null = null;
     for (let n = Math.max(0, first); n < end; n++) {
       if (n < U.VGIC_NR_PRIVATE_IRQS) {
         if (vcpu === undefined) throw new RangeError(`${gicIntidName(n)} is banked: read it for a vCPU`);
-        out.push(this.readPrivate(r, vcpuOf(this.t.vcpus, vcpu), n));
-      } else out.push(this.readSpi(r, n, byAff));
+        if (words === null) {
+          vcpuOf(this.t.vcpus, vcpu); // EINVAL for an id the VM does not have
+          words = this.privateWords(vcpu);
+        }
+        out.push(privateRow(words, vcpu, n));
+      } else out.push(this.readSpi(r, n, this.byAffinity()));
     }
     return out;
   }
 
-  private readPrivate(r: AttrReader, v: IntrospectVcpu, n: number): InterruptState {
-    const m = U.vgicMpidrAttr(v.id);
-    const at = (off: number) => m | BigInt(off);
-    const enabled = r.bit(REDIST, at(U.GICR_ISENABLER0), n);
-    const latch = r.bit(REDIST, at(U.GICR_ISPENDR0), n);
-    const active = r.bit(REDIST, at(U.GICR_ISACTIVER0), n);
-    const group = r.bit(REDIST, at(U.GICR_IGROUPR0), n);
-    const priority = r.byte(REDIST, at(U.GICR_IPRIORITYR0 + (n & ~3)), n & 3);
-    const cfg = r.bit(REDIST, at(n < 16 ? U.GICR_ICFGR0 : U.GICR_ICFGR1), 2 * (n & 15) + 1);
-    const line = r.bit(LEVEL, m, n);
-    const config = cfg === null ? null : cfg ? 'edge' : 'level';
-    const pending = latch === null ? null : latch || (config === 'level' && line === true);
+  /** A vCPU's redistributor words (SGI_base registers and its line levels), each read once. */
+  private privateWords(id: number): PrivateWords {
+    const m = U.vgicMpidrAttr(id);
+    const w = (off: number): number | null => {
+      const v = readAttr(this.t.device, REDIST, m | BigInt(off), 4);
+      return v === null ? null : Number(v);
+    };
+    const line = readAttr(this.t.device, LEVEL, m, 4);
     return {
-      id: n,
-      name: gicIntidName(n)!,
-      vcpu: v.id,
-      enabled,
-      pending,
-      active,
-      priority,
-      targets: [v.id],
-      target: `vCPU ${v.id}`,
-      group: group === null ? null : group ? 1 : 0,
-      config,
-      // SGIs reset enabled (KVM enables them when the vCPU's GIC state is created); PPIs disabled
-      configured: !!(pending || active || priority || (n < 16 ? enabled === false : enabled)),
-      ...(line !== null && config === 'level' ? { extra: { line } } : {}),
+      enabled: w(U.GICR_ISENABLER0),
+      latch: w(U.GICR_ISPENDR0),
+      active: w(U.GICR_ISACTIVER0),
+      group: w(U.GICR_IGROUPR0),
+      cfg: [w(U.GICR_ICFGR0), w(U.GICR_ICFGR1)],
+      line: line === null ? null : Number(line),
+      priority: [0, 4, 8, 12, 16, 20, 24, 28].map((o) => w(U.GICR_IPRIORITYR0 + o)),
     };
   }
 
