@@ -9,8 +9,9 @@ import type { DeviceView, IntrospectDevice, IntrospectTarget } from '@kvmdev/cor
 import { armVgic } from '../src/index.js';
 import * as U from '../src/uapi.js';
 
-const v3Spec = armVgic.devices[1].introspect;
-const v2Spec = armVgic.devices[0].introspect;
+const specOf = (key: string) => armVgic.devices.find((d) => d.key === key)!.introspect!;
+const v3Spec = specOf('KVM_DEV_TYPE_ARM_VGIC_V3');
+const v2Spec = specOf('KVM_DEV_TYPE_ARM_VGIC_V2');
 
 function compose(gic: 'v2' | 'v3', vcpus: number, nrIrqs?: number): { c: ComposedVm; target: IntrospectTarget; view: DeviceView; host: ReturnType<typeof createHost> } {
   const host = createHost({ plugins: [armVgic] });
