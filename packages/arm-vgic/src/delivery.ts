@@ -8,7 +8,8 @@
  * @packageDocumentation
  */
 import { KVM_LINE_FIQ, KVM_LINE_IRQ } from '@kvmdev/core';
-import { type CpuIf, type IrqBank, type Vgic, type VcpuGic, ctz } from './state.js';
+import type { LpiTable } from './its/lpis.js';
+import { type CpuIf, type IrqBank, LpiPendingSet, type Vgic, type VcpuGic, ctz } from './state.js';
 import { GIC_SPURIOUS, GIC_SPURIOUS_OTHER_GROUP, VGIC_NR_PRIVATE_IRQS, VGIC_NR_SGIS } from './uapi.js';
 
 /** KVM's irq_is_pending: the latch, or the line for a level-sensitive IRQ. */
@@ -63,7 +64,12 @@ export function runningPriority(c: CpuIf): number {
 function signallable(g: Vgic, v: VcpuGic, grp: number): number {
   const c = v.cpu;
   if (!g.enabled || (grp === 0 ? c.grpen0 : c.grpen1) === 0) return -1;
-  const l = v.pend.topLevel(grp);
+  let l = v.pend.topLevel(grp);
+  const lp = v.lpi;
+  if (grp === 1 && lp !== null && lp.levels !== 0) {
+    const ll = lp.topLevel();
+    if (l < 0 || ll < l) l = ll;
+  }
   if (l < 0) return -1;
   const prio = l << 3;
   if (prio >= (c.pmr & 0xf8)) return -1;
@@ -106,7 +112,9 @@ export function highestPending(g: Vgic, v: VcpuGic, groups: number): number {
   const bl = best(g, v, groups);
   if (bl < 0) return GIC_SPURIOUS;
   const grp = bl >>> 8;
-  const intid = v.pend.first(grp, bl & 0xff);
+  const l = bl & 0xff;
+  if (!fromBanks(v, grp, l)) return v.lpi!.first(l);
+  const intid = v.pend.first(grp, l);
   if (g.v2 && intid < VGIC_NR_SGIS) {
     const s = v.priv.sources[intid]!;
     return s ? intid | (ctz(s) << 10) : intid;
@@ -125,6 +133,7 @@ export function acknowledge(g: Vgic, v: VcpuGic, groups: number, ackCtlCheck: bo
   const grp = bl >>> 8;
   const l = bl & 0xff;
   if (ackCtlCheck && grp === 1 && !v.cpu.ackctl) return GIC_SPURIOUS_OTHER_GROUP;
+  if (!fromBanks(v, grp, l)) return acknowledgeLpi(g, v, l);
   const intid = v.pend.first(grp, l);
   const b = intid < VGIC_NR_PRIVATE_IRQS ? v.priv : g.spis;
   const i = intid - b.base;
@@ -145,6 +154,53 @@ export function acknowledge(g: Vgic, v: VcpuGic, groups: number, ackCtlCheck: bo
   update(g, b, i);
   refresh(g, v);
   return intid | (src << 10);
+}
+
+/** Whether the winner at (grp, l) is an SGI/PPI/SPI (lower INTIDs win a tie with LPIs), not an LPI. */
+function fromBanks(v: VcpuGic, grp: number, l: number): boolean {
+  return ((v.pend.data[grp]! >>> l) & 1) === 1;
+}
+
+/**
+ * Acknowledge of an LPI: the pending state goes (LPIs are edge-triggered and have no active
+ * state: a virtual LPI's list register becomes invalid when it is acknowledged), the priority
+ * becomes active until the EOI.
+ */
+function acknowledgeLpi(g: Vgic, v: VcpuGic, l: number): number {
+  const intid = v.lpi!.first(l);
+  const t = g.lpis!;
+  t.latch[intid] = 0;
+  const pl = preemptLevel(v.cpu, 1, l << 3);
+  v.cpu.ap1r[0] = (v.cpu.ap1r[0]! | (1 << pl)) >>> 0;
+  updateLpi(g, t, intid);
+  refresh(g, v);
+  return intid;
+}
+
+/**
+ * Re-files LPI `intid` after any change of its state (property, pending, target, existence, the
+ * target's GICR_CTLR.EnableLPIs) and updates the lines of the vCPUs concerned. An LPI is
+ * deliverable when it exists, is enabled and pending, and targets a vCPU with LPIs enabled.
+ */
+export function updateLpi(g: Vgic, t: LpiTable, intid: number): void {
+  const tv = t.target[intid]!;
+  const want =
+    t.refs[intid] !== 0 && t.enabled[intid] === 1 && t.latch[intid] === 1 && tv >= 0 && tv < g.cpus.length && (g.cpus[tv]!.gicrCtlr & 1) === 1;
+  const cur = t.inV[intid]!;
+  let nl = 0;
+  if (want) {
+    nl = t.priority[intid]! >>> 3;
+    if (cur === tv && t.inL[intid] === nl) return;
+  } else if (cur < 0) return;
+  if (cur >= 0) g.cpus[cur]!.lpi!.remove(t.inL[intid]!, intid);
+  if (want) {
+    const v = g.cpus[tv]!;
+    (v.lpi ??= new LpiPendingSet()).add(nl, intid);
+    t.inV[intid] = tv;
+    t.inL[intid] = nl;
+  } else t.inV[intid] = -1;
+  if (cur >= 0) refresh(g, g.cpus[cur]!);
+  if (want && tv !== cur) refresh(g, g.cpus[tv]!);
 }
 
 /** Priority drop (EOIR): clears the highest active priority; with EOImode 0 also deactivates `intid`. */

@@ -1,7 +1,8 @@
 /**
- * `@kvmdev/arm-vgic`: the ARM GICv2 and GICv3 (KVM_DEV_TYPE_ARM_VGIC_V2/V3) as kvmdev device
- * plugins, with the arm64 VM/vCPU ioctls they need, the guest-visible distributor,
- * redistributors, GICv2 CPU interface and ICC_* system registers, and interrupt delivery.
+ * `@kvmdev/arm-vgic`: the ARM GICv2, GICv3 and GICv3 ITS (KVM_DEV_TYPE_ARM_VGIC_V2/V3/ITS) as
+ * kvmdev device plugins, with the arm64 VM/vCPU ioctls they need, the guest-visible distributor,
+ * redistributors, ITS frames, GICv2 CPU interface and ICC_* system registers, and interrupt
+ * delivery (SPIs, PPIs, SGIs and LPIs).
  *
  * ```ts
  * import { createHost } from '@kvmdev/core';
@@ -81,6 +82,8 @@ export {
 export { ARM64_REG_LIST } from './arm64/one-reg.js';
 export { Arm64GuestSysregs, UNDEF_ESR, arm64GuestSysregs } from './arm64/guest-sysreg.js';
 export type { SysregResult } from './arm64/guest-sysreg.js';
+export { VGIC_ITS_ATTRS } from './its/attrs.js';
+export * from './its/defs.js';
 
 /** attr of a register group: a number, or a bigint when the vCPU/mpidr half is used. */
 type RegAttr = number | bigint;
@@ -108,6 +111,14 @@ declare module '@kvmdev/core' {
         6: { attr: RegAttr; value: bigint };
         7: { attr: RegAttr; value: number };
         9: { attr: RegAttr; value: number };
+      };
+    };
+    KVM_DEV_TYPE_ARM_VGIC_ITS: {
+      type: 8;
+      groups: {
+        0: { attr: 4; value: bigint };
+        4: { attr: 0 | 1 | 2 | 4; value: undefined };
+        8: { attr: number; value: bigint };
       };
     };
   }

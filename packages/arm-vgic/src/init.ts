@@ -26,6 +26,7 @@ import { canEmulateGicv2 } from './arm64/host-profile.js';
 import { ARM_VCPU, type ArmVcpu } from './arm64/vcpu-state.js';
 import { ARM_VM, type ArmVm, INITIAL_PENDBASER_VALUE } from './arm64/vm-state.js';
 import { injectLine, update } from './delivery.js';
+import { ITS_DIST } from './its/slot.js';
 import { GICV2_CPU_GUEST } from './regs/gicv2-cpu.js';
 import { GICV2_DIST } from './regs/gicv2-dist.js';
 import { GICV3_DIST } from './regs/gicv3-dist.js';
@@ -76,6 +77,7 @@ export function vgicCreate(vm: Vm, type: number): number {
   vm.slots.set(VGIC, g);
   for (const v of vm.vcpus) attachVcpu(g, v);
   vm.irqchip = makeIrqChip(g);
+  vm.slot(ITS_DIST)?.attachVgic(g); // an ITS created before the GIC
   return 0;
 }
 

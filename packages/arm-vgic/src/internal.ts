@@ -15,3 +15,6 @@ export { SYS_REGS } from './arm64/sys-regs.js';
 export type { SysRegDesc } from './arm64/sys-regs.js';
 export { Vgic, VcpuGic, IrqBank, CpuIf, PendingSet } from './state.js';
 export type { RdistRegion } from './state.js';
+export { ItsGuestDriver, LPI_PROP_DEFAULT, type GuestRam } from './its/guest-driver.js';
+export { ITS_DIST } from './its/slot.js';
+export type { ItsDist } from './its/dist.js';

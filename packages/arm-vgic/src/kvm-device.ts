@@ -129,7 +129,8 @@ function setCommon(dev: KvmDevice<Vgic>, a: KvmDeviceAttr): number {
       if (a.attrLo === U.KVM_DEV_ARM_VGIC_CTRL_INIT) return vgicInit(g);
       if (a.attrLo === U.KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES) {
         if (!g.v3) return -ENXIO;
-        return g.initialized ? 0 : -ENXIO; // no LPIs without an ITS: nothing to write
+        if (!g.initialized) return -ENXIO;
+        return g.msi !== null ? g.msi.savePendingTables() : 0; // no LPIs without an ITS
       }
       return -ENXIO;
     default:

@@ -132,6 +132,8 @@ export const VGIC_V3_ATTRS: AttrTable = [
 import { arm64ProfileFor, gicv2Setup, gicv3Setup } from './setup.js';
 import { vgicV2Introspect } from './introspect/gicv2.js';
 import { vgicV3Introspect } from './introspect/gicv3.js';
+import { VGIC_ITS_ATTRS } from './its/attrs.js';
+import { vgicItsOps } from './its/device.js';
 
 const V2_DEVICE: DeviceRegistration = {
   key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
@@ -152,11 +154,21 @@ const V3_DEVICE: DeviceRegistration = {
   introspect: vgicV3Introspect,
 };
 
-/** The device types KVM registers on a host (kvm_register_vgic_device): V3 on a GICv3 host, V2 where GICv2 can be emulated. */
+const ITS_DEVICE: DeviceRegistration = {
+  key: 'KVM_DEV_TYPE_ARM_VGIC_ITS',
+  type: U.KVM_DEV_TYPE_ARM_VGIC_ITS,
+  ops: vgicItsOps as DeviceRegistration['ops'],
+  attrs: VGIC_ITS_ATTRS,
+};
+
+/**
+ * The device types KVM registers on a host (kvm_register_vgic_device): V3 and the ITS on a GICv3
+ * host, V2 where GICv2 can be emulated.
+ */
 export function vgicDevicesFor(host: Arm64HostProfile): DeviceRegistration[] {
   const out: DeviceRegistration[] = [];
   if (canEmulateGicv2(host)) out.push(V2_DEVICE);
-  if (host.gic === 'v3') out.push(V3_DEVICE);
+  if (host.gic === 'v3') out.push(V3_DEVICE, ITS_DEVICE);
   return out;
 }
 

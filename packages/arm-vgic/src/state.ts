@@ -7,6 +7,7 @@
 import type { Vcpu, Vm } from '@kvmdev/core/plugin';
 import { ARM_VCPU, affinityKey } from './arm64/vcpu-state.js';
 import type { ArmVm } from './arm64/vm-state.js';
+import type { LpiTable } from './its/lpis.js';
 import {
   KVM_DEV_TYPE_ARM_VGIC_V2,
   KVM_DEV_TYPE_ARM_VGIC_V3,
@@ -230,6 +231,85 @@ export class PendingSet {
   }
 }
 
+/** Words of one LPI level bitmap: 2 top words, 64 summary words, 2048 words (65536 INTIDs). */
+const LPI_TOP = 0;
+const LPI_MID = 2;
+const LPI_LOW = 2 + 64;
+const LPI_SLOT = 2 + 64 + 2048;
+
+/**
+ * The LPIs that can be signalled to one vCPU (group 1 always), bucketed by the 32 levels of the
+ * 5-bit priority, each level a three-level bitmap over the INTID space of the ITS (16 bits), so
+ * insert, remove and "lowest INTID of the highest level" are O(1). A level's bitmap (8 KiB) is
+ * allocated the first time an LPI of that priority is filed; nothing is allocated after that.
+ */
+export class LpiPendingSet {
+  /** Bit l: level l is non-empty. */
+  levels = 0;
+  /** Slot number + 1 of each level (0 = none yet). */
+  private readonly slotOf = new Uint8Array(32);
+  private data = new Uint32Array(0);
+  private slots = 0;
+
+  private slot(l: number): number {
+    let k = this.slotOf[l]!;
+    if (k === 0) {
+      const d = new Uint32Array((this.slots + 1) * LPI_SLOT);
+      d.set(this.data);
+      this.data = d;
+      k = ++this.slots;
+      this.slotOf[l] = k;
+    }
+    return (k - 1) * LPI_SLOT;
+  }
+
+  add(l: number, intid: number): void {
+    const o = this.slot(l);
+    const d = this.data;
+    const w = intid >>> 5;
+    const m = w >>> 5;
+    d[o + LPI_LOW + w] |= 1 << (intid & 31);
+    d[o + LPI_MID + m] |= 1 << (w & 31);
+    d[o + LPI_TOP + (m >>> 5)] |= 1 << (m & 31);
+    this.levels |= 1 << l;
+  }
+
+  remove(l: number, intid: number): void {
+    const k = this.slotOf[l]!;
+    if (k === 0) return;
+    const o = (k - 1) * LPI_SLOT;
+    const d = this.data;
+    const w = intid >>> 5;
+    const lw = d[o + LPI_LOW + w]! & ~(1 << (intid & 31));
+    d[o + LPI_LOW + w] = lw;
+    if (lw !== 0) return;
+    const m = w >>> 5;
+    const mw = d[o + LPI_MID + m]! & ~(1 << (w & 31));
+    d[o + LPI_MID + m] = mw;
+    if (mw !== 0) return;
+    const t = m >>> 5;
+    const tw = d[o + LPI_TOP + t]! & ~(1 << (m & 31));
+    d[o + LPI_TOP + t] = tw;
+    if (tw === 0 && d[o + LPI_TOP + (t ^ 1)] === 0) this.levels &= ~(1 << l);
+  }
+
+  /** Highest-priority non-empty level, or -1. */
+  topLevel(): number {
+    const m = this.levels;
+    return m === 0 ? -1 : ctz(m);
+  }
+
+  /** Lowest INTID at level `l` (which must be non-empty). */
+  first(l: number): number {
+    const o = (this.slotOf[l]! - 1) * LPI_SLOT;
+    const d = this.data;
+    const t = d[o + LPI_TOP] !== 0 ? 0 : 1;
+    const m = (t << 5) | ctz(d[o + LPI_TOP + t]!);
+    const w = (m << 5) | ctz(d[o + LPI_MID + m]!);
+    return (w << 5) | ctz(d[o + LPI_LOW + w]!);
+  }
+}
+
 /** Index of the lowest set bit of a non-zero u32. */
 export function ctz(x: number): number {
   return 31 - Math.clz32(x & -x);
@@ -263,6 +343,8 @@ export class VcpuGic {
   pendbaserHi = 0;
   /** GICR_CTLR stored bits (EnableLPIs, needs an ITS). */
   gicrCtlr = 0;
+  /** The LPIs deliverable to this vCPU (made when the first one is filed). */
+  lpi: LpiPendingSet | null = null;
   /** KVM_ARM_VCPU_INIT done. */
   armInit = false;
 
@@ -297,6 +379,14 @@ export interface MsiController {
   injectMsi(addressLo: number, addressHi: number, data: number, flags: number, devid: number): number;
   /** vgic_its_inject_cached_translation: 0 (made pending) or -EAGAIN (not cached: take the slow path). */
   injectCached(addressLo: number, addressHi: number, data: number, devid: number): number;
+  /** A GICR_CTLR write (EnableLPIs). */
+  writeGicrCtlr(v: VcpuGic, val: number): void;
+  /** A GICR_INVLPIR write (the INTID). */
+  invLpi(v: VcpuGic, intid: number): void;
+  /** A GICR_INVALLR write. */
+  invAll(v: VcpuGic): void;
+  /** KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, the LPI part: 0 or -errno. */
+  savePendingTables(): number;
 }
 
 /** The VM-wide vGIC (`struct vgic_dist`). */
@@ -330,6 +420,8 @@ export class Vgic {
   hasDevice = false;
   /** The ITSes' MSI and LPI side once an ITS exists on this GICv3 (`vgic_has_its`), else null. */
   msi: MsiController | null = null;
+  /** The VM's LPIs (the `lpi_xa` of struct vgic_dist) once an ITS exists, else null. */
+  lpis: LpiTable | null = null;
 
   constructor(vm: Vm, model: number, arm: ArmVm) {
     this.vm = vm;

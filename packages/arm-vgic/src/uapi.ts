@@ -11,7 +11,7 @@ import { _IOR, _IOW } from '@kvmdev/core';
 export const KVM_DEV_TYPE_ARM_VGIC_V2 = 5;
 /** `KVM_DEV_TYPE_ARM_VGIC_V3`. */
 export const KVM_DEV_TYPE_ARM_VGIC_V3 = 7;
-/** `KVM_DEV_TYPE_ARM_VGIC_ITS` (not implemented by this package). */
+/** `KVM_DEV_TYPE_ARM_VGIC_ITS`. */
 export const KVM_DEV_TYPE_ARM_VGIC_ITS = 8;
 
 // ---- attribute groups ----

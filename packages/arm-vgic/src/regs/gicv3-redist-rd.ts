@@ -12,8 +12,20 @@ const readCtlr: RegRead = (g, v) => {
   if (g.implementationRev >= U.KVM_VGIC_IMP_REV_3) val |= U.GICR_CTLR_IR | U.GICR_CTLR_CES;
   return val;
 };
-/** EnableLPIs is only writable with an ITS, which this package does not model. */
-const writeCtlr: RegWrite = () => {};
+/** EnableLPIs is only writable with an ITS (vgic_has_its); the ITS side does the rest. */
+const writeCtlr: RegWrite = (g, v, _i, _off, _len, val) => {
+  if (v !== null && g.msi !== null) g.msi.writeGicrCtlr(v, val);
+};
+
+/** GICR_INVLPIR: the low half names an LPI to re-read (LPIs enabled); the high half (vPEs) is ignored. */
+const writeInvlpi: RegWrite = (g, v, _i, off, _len, val) => {
+  if (v !== null && g.msi !== null && !(off & 4)) g.msi.invLpi(v, val >>> 0);
+};
+
+/** GICR_INVALLR: every LPI of the vCPU re-reads its property byte (LPIs enabled; low half only). */
+const writeInvall: RegWrite = (g, v, _i, off) => {
+  if (v !== null && g.msi !== null && !(off & 4) && v.gicrCtlr & U.GICR_CTLR_ENABLE_LPIS) g.msi.invAll(v);
+};
 
 /** vgic_mmio_read_v3r_iidr: product and implementer only, no revision field (0x4b00043b). */
 const readIidr: RegRead = () => ((U.PRODUCT_ID_KVM << 24) | U.IMPLEMENTER_ARM) >>> 0;
@@ -97,8 +109,8 @@ export const GICV3_RD_REGS: readonly Reg[] = [
   lenReg('GICR_WAKER', U.GICR_WAKER, 4, ACC_32, raz, wi),
   lenReg('GICR_PROPBASER', U.GICR_PROPBASER, 8, ACC_64 | ACC_32, readPropbase, writePropbase),
   lenReg('GICR_PENDBASER', U.GICR_PENDBASER, 8, ACC_64 | ACC_32, readPendbase, writePendbase),
-  lenReg('GICR_INVLPIR', U.GICR_INVLPIR, 8, ACC_64 | ACC_32, raz, wi),
-  lenReg('GICR_INVALLR', U.GICR_INVALLR, 8, ACC_64 | ACC_32, raz, wi),
+  lenReg('GICR_INVLPIR', U.GICR_INVLPIR, 8, ACC_64 | ACC_32, raz, writeInvlpi),
+  lenReg('GICR_INVALLR', U.GICR_INVALLR, 8, ACC_64 | ACC_32, raz, writeInvall),
   lenReg('GICR_SYNCR', U.GICR_SYNCR, 4, ACC_32, raz, wi),
   lenReg('GICR_IDREGS', U.GICR_IDREGS, 48, ACC_32, readIdregs, wi),
 ];
