@@ -3,7 +3,7 @@
  * on (TEST create, EEXIST for a second GIC, HAS/GET/SET agreement, EFAULT, rejected SETs,
  * destroy-style lifetime, VM references, random traffic).
  */
-import { EBUSY, EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
+import { EBUSY, EEXIST, EINVAL, ENODEV, ENXIO } from '@kvmdev/core';
 import { describeDeviceConformance } from '@kvmdev/testing';
 import { armVgic } from '../src/internal.js';
 
@@ -79,5 +79,29 @@ describeDeviceConformance({
     1: { unknown: [0x10000, 0xffff], errno: { get: 0, set: 0 } },
     2: { unknown: [0x2000, 0xffff], errno: { get: 0, set: 0 } },
     3: { anyAttr: 'NR_IRQS: the kernel does not look at attr' },
+  },
+});
+
+describeDeviceConformance({
+  plugin: armVgic,
+  deviceKey: 'KVM_DEV_TYPE_ARM_VGIC_ITS',
+  vcpus: 2,
+  lifetime: 'destroy',
+  skip: {
+    'enxio-unknown':
+      'the ITS ADDR group answers ENODEV, not ENXIO, for an address type other than KVM_VGIC_ITS_ADDR_TYPE (vgic_its_set_attr/get_attr do not convert it); its-device.test.ts checks every unknown group and attr',
+  },
+  samples: {
+    set: [{ group: 0, attr: 4, value: 0x8080000n, size: 8, name: 'ADDR ITS', once: EEXIST }],
+    get: [{ group: 0, attr: 4, size: 8 }],
+    invalid: [
+      { op: 'set', group: 0, attr: 4, value: 0x8088000n, size: 8, errno: EINVAL, after: 'create' }, // not 64 KiB aligned
+      { op: 'set', group: 0, attr: 3, value: 0n, size: 8, errno: ENODEV }, // not converted to ENXIO on the ITS
+      { op: 'set', group: 4, attr: 7, size: 0, errno: ENXIO },
+      { op: 'get', group: 4, attr: 0, size: 4, errno: ENXIO },
+      { op: 'get', group: 8, attr: 0, size: 8, errno: ENXIO, after: 'create' }, // the frame address is not set
+      { op: 'get', group: 8, attr: 0x84, size: 8, errno: EINVAL }, // misaligned 64-bit register
+      { op: 'get', group: 8, attr: 0x40, size: 8, errno: ENXIO }, // no register there
+    ],
   },
 });

@@ -10,17 +10,22 @@ import { dirtyV3, facade, v2Guest, v3Guest, v3GuestView } from './helpers.js';
 const SPI = 1 << 24;
 
 describe('Firecracker create sequences', () => {
-  test('61: GICv3 (the ITS steps are out of scope: type 8 is not registered → ENODEV)', () => {
+  test('61: GICv3 with its ITS', () => {
     const f = facade();
     const n = 4;
     for (let i = 0; i < n; i++) f.createVcpu(i);
     const d = f.createDevice(7);
     expect(d).toBeGreaterThanOrEqual(0);
+    const redist = 0x3fff0000 - n * 0x20000;
     expect(f.set(d, 0, 2, 0x3fff0000, 8)).toBe(0);
-    expect(f.set(d, 0, 3, 0x3fff0000 - n * 0x20000, 8)).toBe(0);
-    expect(f.createDevice(8)).toBe(-ENODEV);
+    expect(f.set(d, 0, 3, redist, 8)).toBe(0);
+    const its = f.createDevice(8);
+    expect(its).toBeGreaterThanOrEqual(0);
+    expect(f.set(its, 0, 4, redist - 0x20000, 8)).toBe(0);
+    expect(f.set(its, 4, 0, 0, 0)).toBe(0);
     expect(f.set(d, 3, 0, 128)).toBe(0);
     expect(f.set(d, 4, 0, 0, 0)).toBe(0);
+    expect(f.createDevice(99)).toBe(-ENODEV);
   });
   test('62: GICv2 fallback', () => {
     const f = facade();

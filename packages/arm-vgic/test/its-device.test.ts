@@ -73,6 +73,23 @@ describe('ITS creation and ADDR (§9.25, §4.6)', () => {
   });
 });
 
+describe('unknown groups and attrs', () => {
+  test('groups other than ADDR, CTRL and ITS_REGS are ENXIO on SET/GET/HAS; an unknown ADDR type ENODEV (SET/GET) and ENXIO (HAS)', () => {
+    const f = facade();
+    const its = f.createDevice(ITS);
+    for (const g of [1, 2, 3, 5, 6, 7, 9, 0xffff]) {
+      expect(f.set(its, g, 0, 0, 8)).toBe(-ENXIO);
+      expect(f.get(its, g, 0, 8).r).toBe(-ENXIO);
+      expect(f.has(its, g, 0)).toBe(-ENXIO);
+    }
+    for (const a of [0n, 5n, 0xffffffffn, (1n << 32n) | 4n]) {
+      expect(f.set(its, ADDR, a, 0x8080000n, 8)).toBe(-ENODEV);
+      expect(f.get(its, ADDR, a, 8).r).toBe(-ENODEV);
+      expect(f.has(its, ADDR, a)).toBe(-ENXIO);
+    }
+  });
+});
+
 describe('ITS CTRL (§9.50, §4.6)', () => {
   test('S(4,0) before ADDR 0; S(4,4) 0; H(4,0/1/2/4) 0; G(4,0) ENXIO; an unknown CTRL attr ENXIO (7.x)', () => {
     const f = facade();

@@ -204,7 +204,7 @@ export class UserMemory {
   copyOut(addr: number, dst: Uint8Array, off: number, len: number): boolean {
     if (!this.ok(addr, len)) return false;
     const b = this.bytes;
-    if (len <= 16) for (let i = 0; i < len; i++) dst[off + i] = b[addr + i]!;
+    if (len <= 64) for (let i = 0; i < len; i++) dst[off + i] = b[addr + i]!;
     else dst.set(b.subarray(addr, addr + len), off);
     return true;
   }
@@ -212,7 +212,7 @@ export class UserMemory {
   copyIn(addr: number, src: Uint8Array, off: number, len: number): boolean {
     if (!this.okWrite(addr, len)) return false;
     const b = this.bytes;
-    if (len <= 16) for (let i = 0; i < len; i++) b[addr + i] = src[off + i]!;
+    if (len <= 64) for (let i = 0; i < len; i++) b[addr + i] = src[off + i]!;
     else b.set(src.subarray(off, off + len), addr);
     return true;
   }
