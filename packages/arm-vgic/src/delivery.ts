@@ -8,8 +8,7 @@
  * @packageDocumentation
  */
 import { KVM_LINE_FIQ, KVM_LINE_IRQ } from '@kvmdev/core';
-import type { LpiTable } from './its/lpis.js';
-import { type CpuIf, type IrqBank, LpiPendingSet, type Vgic, type VcpuGic, ctz } from './state.js';
+import { type CpuIf, type IrqBank, LpiPendingSet, type LpiState, type Vgic, type VcpuGic, ctz } from './state.js';
 import { GIC_SPURIOUS, GIC_SPURIOUS_OTHER_GROUP, VGIC_NR_PRIVATE_IRQS, VGIC_NR_SGIS } from './uapi.js';
 
 /** KVM's irq_is_pending: the latch, or the line for a level-sensitive IRQ. */
@@ -182,7 +181,7 @@ function acknowledgeLpi(g: Vgic, v: VcpuGic, l: number): number {
  * target's GICR_CTLR.EnableLPIs) and updates the lines of the vCPUs concerned. An LPI is
  * deliverable when it exists, is enabled and pending, and targets a vCPU with LPIs enabled.
  */
-export function updateLpi(g: Vgic, t: LpiTable, intid: number): void {
+export function updateLpi(g: Vgic, t: LpiState, intid: number): void {
   const tv = t.target[intid]!;
   const want =
     t.refs[intid] !== 0 && t.enabled[intid] === 1 && t.latch[intid] === 1 && tv >= 0 && tv < g.cpus.length && (g.cpus[tv]!.gicrCtlr & 1) === 1;

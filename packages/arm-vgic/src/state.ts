@@ -7,7 +7,6 @@
 import type { Vcpu, Vm } from '@kvmdev/core/plugin';
 import { ARM_VCPU, affinityKey } from './arm64/vcpu-state.js';
 import type { ArmVm } from './arm64/vm-state.js';
-import type { LpiTable } from './its/lpis.js';
 import {
   KVM_DEV_TYPE_ARM_VGIC_V2,
   KVM_DEV_TYPE_ARM_VGIC_V3,
@@ -231,6 +230,21 @@ export class PendingSet {
   }
 }
 
+/**
+ * The VM's LPIs as delivery sees them (the ITS code's LpiTable implements it): per INTID, whether
+ * the LPI exists, its priority, enable, pending latch and target vCPU index, and the delivery
+ * bookkeeping (the vCPU and level whose pending set holds it).
+ */
+export interface LpiState {
+  readonly refs: Uint32Array;
+  readonly priority: Uint8Array;
+  readonly enabled: Uint8Array;
+  readonly latch: Uint8Array;
+  readonly target: Int16Array;
+  readonly inV: Int16Array;
+  readonly inL: Uint8Array;
+}
+
 /** Words of one LPI level bitmap: 2 top words, 64 summary words, 2048 words (65536 INTIDs). */
 const LPI_TOP = 0;
 const LPI_MID = 2;
@@ -421,7 +435,7 @@ export class Vgic {
   /** The ITSes' MSI and LPI side once an ITS exists on this GICv3 (`vgic_has_its`), else null. */
   msi: MsiController | null = null;
   /** The VM's LPIs (the `lpi_xa` of struct vgic_dist) once an ITS exists, else null. */
-  lpis: LpiTable | null = null;
+  lpis: LpiState | null = null;
 
   constructor(vm: Vm, model: number, arm: ArmVm) {
     this.vm = vm;

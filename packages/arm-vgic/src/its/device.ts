@@ -9,7 +9,7 @@
  */
 import { EFAULT, EINVAL, ENODEV, ENXIO } from '@kvmdev/core';
 import type { DeviceOps, KvmDevice, KvmDeviceAttr } from '@kvmdev/core/plugin';
-import { checkIorange } from '../init.js';
+import { checkIorange, vgicOf } from '../init.js';
 import { vgicItsCreated } from '../arm64/vm-state.js';
 import * as U from '../uapi.js';
 import { restoreTables, saveTables } from './abi.js';
@@ -40,7 +40,7 @@ function create(dev: KvmDevice<ItsDeviceState>, type: number): number {
   setAbi(its, 0); // vgic_its_set_abi(NR_ITS_ABIS - 1)
   dist.itses.push(its);
   vgicItsCreated(vm); // has_its, msis_require_devid, GICR_PROPBASER = INITIAL_PROPBASER_VALUE
-  dist.itsCreated();
+  dist.itsCreated(vgicOf(vm));
   dev.private = { its, dist };
   return 0;
 }

@@ -8,7 +8,6 @@
 import { EAGAIN, EBUSY, EINVAL, KVM_MSI_VALID_DEVID } from '@kvmdev/core';
 import type { Vm } from '@kvmdev/core/plugin';
 import { ARM_VM } from '../arm64/vm-state.js';
-import { vgicOf } from '../init.js';
 import type { MsiController, Vgic, VcpuGic } from '../state.js';
 import {
   E_ITS_INT_UNMAPPED_INTERRUPT,
@@ -27,6 +26,8 @@ export class ItsDist implements MsiController, LpiHost {
   readonly lpis = new LpiTable();
   /** The VM's ITSes, in creation order. */
   readonly itses: VgicIts[] = [];
+  /** The VM's GICv3 once one exists (`vgic_has_its` needs a GICv3). */
+  private g: Vgic | null = null;
   /** Scratch for a first-level table entry (vgic_its_check_id). */
   readonly l1Scratch = new Uint32Array(2);
 
@@ -37,7 +38,7 @@ export class ItsDist implements MsiController, LpiHost {
   // ------------------------------------------------------------------ LpiHost
 
   vgic(): Vgic | undefined {
-    return vgicOf(this.vm);
+    return this.g ?? undefined;
   }
   propbaserLo(): number {
     return this.vm.slot(ARM_VM)?.propbaserLo ?? 0;
@@ -52,15 +53,15 @@ export class ItsDist implements MsiController, LpiHost {
     return this.vm.memory.writeU8(gpa, value);
   }
 
-  /** An ITS was created (vgicItsCreated did the VM-wide part): a GICv3 gets the MSI and LPI side. */
-  itsCreated(): void {
-    const g = this.vgic();
+  /** An ITS was created (vgicItsCreated did the VM-wide part): the VM's GICv3, if any, gets the MSI and LPI side. */
+  itsCreated(g: Vgic | undefined): void {
     if (g !== undefined) this.attachVgic(g);
   }
 
   /** A vGIC exists (created now, or before the ITS): a GICv3 gets the MSI and LPI side (`vgic_has_its`). */
   attachVgic(g: Vgic): void {
     if (!g.v3) return;
+    this.g = g;
     g.msi = this;
     g.lpis = this.lpis;
   }

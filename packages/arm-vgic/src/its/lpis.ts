@@ -8,13 +8,13 @@
  */
 import { EEXIST } from '@kvmdev/core';
 import { updateLpi } from '../delivery.js';
-import type { Vgic } from '../state.js';
+import type { LpiState, Vgic } from '../state.js';
 import { GIC_LPI_OFFSET, LPI_INTID_LIMIT, LPI_PROP_ENABLED, LPI_PROP_PRIORITY_MASK } from './defs.js';
 
 const TWO32 = 4294967296;
 
 /** The LPI state of a VM. */
-export class LpiTable {
+export class LpiTable implements LpiState {
   /** Entries allocated (a power of two, at most 65536). */
   cap = 0;
   /** ITEs mapping the LPI (0: the LPI does not exist). */
