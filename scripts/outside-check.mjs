@@ -232,9 +232,15 @@ for (const kind of ['esm', 'cjs']) {
         2,
       )}\n`,
       'tsconfig.test.json': `${JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true, rootDir: '.', types: ['node', 'jest'] }, include: ['src', 'test'] }, null, 2)}\n`,
-      [esm ? 'jest.config.js' : 'jest.config.cjs']: `${esm ? 'export default' : 'module.exports ='} { testEnvironment: 'node', moduleNameMapper: { '^(\\\\.{1,2}/.*)\\\\.js$': '$1' }, transform: { '^.+\\\\.ts$': ['@swc/jest'] } };\n`,
+      // ESM: jest's native ESM mode (the `import` branch of @kvmdev/testing and core); CommonJS: the `require` branch
+      [esm ? 'jest.config.js' : 'jest.config.cjs']: esm
+        ? `export default { testEnvironment: 'node', extensionsToTreatAsEsm: ['.ts'], moduleNameMapper: { '^(\\\\.{1,2}/.*)\\\\.js$': '$1' }, transform: { '^.+\\\\.ts$': ['@swc/jest', { module: { type: 'es6' } }] } };\n`
+        : `module.exports = { testEnvironment: 'node', moduleNameMapper: { '^(\\\\.{1,2}/.*)\\\\.js$': '$1' }, transform: { '^.+\\\\.ts$': ['@swc/jest'] } };\n`,
       'src/index.ts': DEVICE,
       'test/kit.test.ts': KIT_TEST,
+      'test/module.test.ts': esm
+        ? "test('runs as an ES module', () => expect(import.meta.url).toMatch(/^file:/));\n"
+        : "test('runs as CommonJS', () => expect(typeof require('@kvmdev/core/plugin').definePlugin).toBe('function'));\n",
       'vm.yaml': VM_FILE,
       [esm ? 'vmm.mjs' : 'vmm.cjs']: VMM(esm),
     });
@@ -249,8 +255,9 @@ for (const kind of ['esm', 'cjs']) {
     sh(dir, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.test.json']);
     sh(dir, 'npx', ['--no-install', 'tsc', '-p', 'tsconfig.json']);
   });
-  step(`${kind}: jest with the conformance kit`, () => {
-    const out = sh(dir, 'npx', ['--no-install', 'jest', '--verbose'], { expect: /Tests:\s+\d+ passed/ });
+  step(`${kind}: jest with the conformance kit (${esm ? 'native ESM' : 'CommonJS'})`, () => {
+    const env = esm ? { NODE_OPTIONS: '--experimental-vm-modules --no-warnings' } : {};
+    const out = sh(dir, 'npx', ['--no-install', 'jest', '--verbose'], { expect: /Tests:\s+\d+ passed/, env });
     if (!/✓ per-vcpu: /.test(out) || !/✓ set-once: /.test(out)) throw new Error(`the per-vcpu and set-once rules did not run:\n${out}`);
     return /Tests:.*/.exec(out)?.[0];
   });
