@@ -33,8 +33,11 @@ function parseArgs(argv) {
   return o;
 }
 
+let cleanup = () => {};
+
 function fail(msg) {
   console.error(`release:pack: ${msg}`);
+  cleanup();
   process.exit(1);
 }
 
@@ -50,6 +53,10 @@ function run(cmd, args, cwd, quiet = false) {
 const opts = parseArgs(process.argv.slice(2));
 const tmp = mkdtempSync(join(tmpdir(), 'kvmdev-release-'));
 const work = join(tmp, 'workspace');
+cleanup = () => {
+  if (opts.keep) console.error(`release:pack: kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
+};
 console.log(`release:pack: versioning and building in ${work} (the repository is not modified)`);
 
 // 1. a copy of the working tree (tracked and untracked, not ignored files), installed from the store
