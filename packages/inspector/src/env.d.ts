@@ -1,0 +1,2 @@
+/** CSS imports (Vite bundles them). */
+declare module '*.css';

@@ -1,0 +1,61 @@
+/**
+ * What a set of opened files means: a VM file (run its scenario), a snapshot that carries its
+ * VM config (inspect it), a snapshot with its VM file (restore it onto that VM), or two
+ * snapshots (diff them). The same rules serve drag and drop, the file picker and the URL.
+ * @packageDocumentation
+ */
+import { SNAPSHOT_FORMAT, type VmConfig } from '@kvmdev/core';
+import type { SessionSource } from './session.js';
+import { InputError, type VmFile, looksLikeVmFile, vmFileOf } from './vmfile.js';
+
+/** An opened file, parsed. */
+export interface OpenedFile {
+  readonly name: string;
+  readonly data: unknown;
+}
+
+/** What the page should show. */
+export type Plan =
+  | { readonly kind: 'inspect'; readonly source: SessionSource }
+  | { readonly kind: 'diff'; readonly a: SessionSource; readonly b: SessionSource };
+
+/** Whether parsed data is a kvmdev snapshot. */
+export function isSnapshot(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as Record<string, unknown>).format === SNAPSHOT_FORMAT;
+}
+
+/**
+ * The VM config a snapshot carries, or null for a snapshot made before snapshots carried it.
+ * (Read from `vm.config`; see the package README.)
+ */
+export function snapshotConfig(data: unknown): VmConfig | null {
+  const vm = (data as { vm?: { config?: unknown } }).vm;
+  const c = vm?.config;
+  return typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as VmConfig) : null;
+}
+
+/** Decides what to show for the opened files. `bundled`: the plugin names the page carries. */
+export function plan(files: readonly OpenedFile[], bundled: readonly string[]): Plan {
+  const vms: VmFile[] = [];
+  const snaps: OpenedFile[] = [];
+  for (const f of files) {
+    if (isSnapshot(f.data)) snaps.push(f);
+    else if (looksLikeVmFile(f.data)) vms.push(vmFileOf(f.name, f.data, bundled));
+    else throw new InputError(f.name, 'neither a kvmdev snapshot (format: kvmdev-snapshot) nor a VM file (vm:)');
+  }
+  if (vms.length > 1) throw new InputError(vms[1]!.name, 'open one VM file at a time');
+  if (snaps.length > 2) throw new InputError(snaps[2]!.name, 'open one snapshot to inspect, or two to diff');
+  const vm = vms[0];
+  const sourceOf = (s: OpenedFile): SessionSource => {
+    const config = snapshotConfig(s.data) ?? vm?.config;
+    if (!config) throw new InputError(s.name, 'this snapshot does not carry its VM config: open it together with the VM file it was made from');
+    return { title: vm && !snapshotConfig(s.data) ? `${s.name} on ${vm.name}` : s.name, config, snapshot: s.data, description: vm?.description ?? null };
+  };
+  if (snaps.length === 2) return { kind: 'diff', a: sourceOf(snaps[0]!), b: sourceOf(snaps[1]!) };
+  if (snaps.length === 1) return { kind: 'inspect', source: sourceOf(snaps[0]!) };
+  if (!vm) throw new InputError('(nothing)', 'open a snapshot or a VM file');
+  return {
+    kind: 'inspect',
+    source: { title: vm.name, config: vm.config, description: vm.description, ...(vm.scenario ? { scenario: { file: vm.name, steps: vm.scenario } } : {}) },
+  };
+}

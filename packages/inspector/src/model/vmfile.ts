@@ -1,0 +1,106 @@
+/**
+ * VM files (the `kvmdev run` format: `plugins:`, `vm:` as a preset or a full VmConfig,
+ * `scenario:`) and their text (YAML or JSON), read in the browser.
+ * @packageDocumentation
+ */
+import { type VmConfig, presets } from '@kvmdev/core';
+import { formatPath } from './numbers.js';
+
+/** Bad input: a file the page cannot use. `where` names the file and field. */
+export class InputError extends Error {
+  constructor(
+    readonly where: string,
+    message: string,
+  ) {
+    super(`${where}: ${message}`);
+    this.name = 'InputError';
+  }
+}
+
+/** A VM file as the page uses it. */
+export interface VmFile {
+  readonly name: string;
+  readonly description: string | null;
+  readonly config: VmConfig;
+  /** The `scenario:` steps (unchecked; the scenario parser checks them), or null. */
+  readonly scenario: readonly unknown[] | null;
+}
+
+/** Converts parsed bigints that fit a double back to numbers (64-bit values stay bigints). */
+function normalise(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (Array.isArray(v)) return v.map(normalise);
+  if (v && typeof v === 'object') {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = normalise(x);
+    return o;
+  }
+  return v;
+}
+
+/**
+ * Parses a file's text: JSON when it looks like JSON, else YAML (loaded on first use, so a
+ * page that only opens snapshots never downloads the YAML parser).
+ */
+export async function parseText(name: string, text: string): Promise<unknown> {
+  const t = text.trimStart();
+  if (/\.json$/i.test(name) || t.startsWith('{') || t.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      if (/\.json$/i.test(name)) throw new InputError(name, `syntax error: ${(e as Error).message}`);
+    }
+  }
+  const { parseDocument } = await import('yaml');
+  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = err.linePos?.[0];
+    throw new InputError(pos ? `${name}:${pos.line}:${pos.col}` : name, `syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+  }
+  return normalise(doc.toJS({ maxAliasCount: 1000 }));
+}
+
+/** Whether parsed data is a VM file (it has `vm:`), as opposed to a snapshot. */
+export function looksLikeVmFile(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && 'vm' in data;
+}
+
+/**
+ * Reads a parsed VM file. `bundled` names the plugins the page carries; a file that names
+ * another is refused (the page cannot load packages by name).
+ */
+export function vmFileOf(name: string, data: unknown, bundled: readonly string[]): VmFile {
+  const at = (...p: (string | number)[]) => `${name}: ${formatPath(p)}`;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError(name, 'a VM file is a mapping with vm: (and plugins:, scenario:)');
+  const d = data as Record<string, unknown>;
+  for (const k of Object.keys(d))
+    if (!['plugins', 'vm', 'scenario', 'description'].includes(k)) throw new InputError(at(k), 'unknown key; a VM file has plugins, vm, scenario, description');
+  if (d.plugins !== undefined) {
+    if (!Array.isArray(d.plugins)) throw new InputError(at('plugins'), 'expected a list of package names');
+    d.plugins.forEach((p, i) => {
+      if (typeof p !== 'string' || !bundled.includes(p))
+        throw new InputError(at('plugins', i), `${JSON.stringify(p)} is not part of this page (it carries ${bundled.join(', ')}); use kvmdev inspect in a terminal for other plugins`);
+    });
+  }
+  if (d.vm === undefined) throw new InputError(name, 'missing vm:');
+  if (d.scenario !== undefined && !Array.isArray(d.scenario)) throw new InputError(at('scenario'), 'expected a list of steps');
+  return {
+    name,
+    description: typeof d.description === 'string' ? d.description : null,
+    config: configOf(name, d.vm),
+    scenario: (d.scenario as unknown[] | undefined) ?? null,
+  };
+}
+
+/** Expands `vm:` (a preset call or the config as written). */
+export function configOf(name: string, vm: unknown): VmConfig {
+  if (typeof vm !== 'object' || vm === null || Array.isArray(vm)) throw new InputError(`${name}: vm`, 'expected a VM config (arch, vcpus, devices) or { preset: name, ... }');
+  const v = vm as Record<string, unknown>;
+  if (v.preset === undefined) return v as unknown as VmConfig;
+  const p = v.preset;
+  if (typeof p !== 'string' || !(p in presets)) throw new InputError(`${name}: vm.preset`, `unknown preset ${JSON.stringify(p)}; presets are ${Object.keys(presets).join(', ')}`);
+  const opts: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (k !== 'preset') opts[k] = k === 'model' ? String(x) : x;
+  return (presets as unknown as Record<string, (o: Record<string, unknown>) => VmConfig>)[p]!(opts);
+}
