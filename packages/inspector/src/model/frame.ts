@@ -155,6 +155,51 @@ export class DeviceFrame {
   }
 
   /**
+   * Reads every block the frame does not have yet with as few view calls as the ranges allow:
+   * a run of ranges with consecutive ids and the same banking is one call (per vCPU when
+   * banked), split into blocks afterwards.
+   */
+  private fillAll(): void {
+    const L = this.layout;
+    const iv = this.live?.interrupts;
+    if (!iv) return;
+    const cols = L.vcpus.length;
+    const ranges = L.ranges;
+    let rowStart = 0;
+    for (let i = 0; i < ranges.length; ) {
+      let j = i + 1;
+      let end = ranges[i]!.first + ranges[i]!.count;
+      while (j < ranges.length && ranges[j]!.banked === ranges[i]!.banked && ranges[j]!.first === end) end += ranges[j++]!.count;
+      const first = ranges[i]!.first;
+      const banked = ranges[i]!.banked;
+      let rows = 0;
+      for (let k = i; k < j; k++) rows += ranges[k]!.count;
+      for (let col = 0; col < (banked ? cols : 1); col++) {
+        const vcpu = banked ? L.vcpus[col] : undefined;
+        const byId = new Map<number, InterruptState>();
+        try {
+          for (const st of iv.read(first, end - first, vcpu)) byId.set(st.id, st);
+        } catch {
+          continue; // the blocks are read one by one below, and a failure is recorded there
+        }
+        for (let row = rowStart; row < rowStart + rows; ) {
+          const r = L.rows[row]!;
+          const b = L.blockOf(r);
+          const slot = b.block * (cols + 1) + (banked ? col + 1 : 0);
+          if (this.blocks[slot] === undefined) {
+            const out: (InterruptState | null)[] = new Array(b.count).fill(null);
+            for (let k = 0; k < b.count; k++) out[k] = byId.get(b.first + k) ?? null;
+            this.blocks[slot] = out;
+          }
+          row += b.count - (r.id - b.first);
+        }
+      }
+      rowStart += rows;
+      i = j;
+    }
+  }
+
+  /**
    * Reads everything the frame does not have yet, then stops reading the device. With `prev`
    * (an earlier frozen frame of the same layout), blocks whose cells are all unchanged are
    * shared with it, and the cells and vCPU interfaces that differ are returned.
@@ -165,6 +210,7 @@ export class DeviceFrame {
     const cells: CellChange[] = [];
     const cpus: CpuChange[] = [];
     const comparable = prev !== undefined && prev.layout.sameAs(L);
+    this.fillAll();
     for (let row = 0; row < L.rows.length; ) {
       const r = L.rows[row]!;
       const { block, first, count } = L.blockOf(r);

@@ -113,9 +113,10 @@ export class StepRunner {
     return this.events.slice(from);
   }
 
+  /** Records an event, then the line changes that happened before it (a delivery follows its cause). */
   private emit(s: Step, e: { kind: EventKind; text: string; vcpu?: number | null; ids?: readonly number[]; ok?: boolean }): void {
-    this.flushLines(s);
     this.events.push({ step: s.index, at: s.label, kind: e.kind, text: e.text, vcpu: e.vcpu ?? null, ids: e.ids ?? [], ...(e.ok === undefined ? {} : { ok: e.ok }) });
+    this.flushLines(s);
   }
 
   private flushLines(s: Step): void {

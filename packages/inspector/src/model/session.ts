@@ -16,7 +16,7 @@ import {
   validateVmConfig,
 } from '@kvmdev/core';
 import { DeviceFrame, type FrameChanges } from './frame.js';
-import { type DeviceView, type GuestNames, specOf } from './introspect.js';
+import { type DeviceNames, type DeviceView, specOf } from './introspect.js';
 import { Layout } from './layout.js';
 import { hex } from './numbers.js';
 import { type RunDevice, StepRunner, type TraceEvent } from './runner.js';
@@ -101,6 +101,7 @@ export class Session {
         sysregs: names.sysregs,
         hypercalls: names.hypercalls,
         hypercallReturns: names.hypercallReturns,
+        irqLineLevels: names.irqLineLevels,
         line: this.devices.find((d) => d.view?.interrupts)?.layout.line ?? (source.config.arch === 'arm64' ? 'irq' : 'external'),
         hasGuestOps: this.devices.some((d) => d.view?.guest),
       };
@@ -214,16 +215,18 @@ function mergedNames(host: Host, devices: readonly SessionDevice[]) {
   const sysregs = new Map<string, number>();
   const hypercalls = new Map<string, number>();
   const hypercallReturns = new Map<string, number>();
+  const irqLineLevels = new Map<string, number>();
   const add = (m: Map<string, number>, o: Readonly<Record<string, number>> | undefined) => {
     for (const [k, v] of Object.entries(o ?? {})) if (!m.has(k)) m.set(k, v);
   };
   for (const d of devices) {
-    const n: GuestNames | undefined = specOf(host, d.key)?.names;
+    const n: DeviceNames | undefined = specOf(host, d.key)?.names;
     add(sysregs, n?.sysregs);
     add(hypercalls, n?.hypercalls);
     add(hypercallReturns, n?.hypercallReturns);
+    add(irqLineLevels, n?.irqLineLevels);
   }
-  return { sysregs, hypercalls, hypercallReturns };
+  return { sysregs, hypercalls, hypercallReturns, irqLineLevels };
 }
 
 /** A kernel error while building or restoring, as a message for the page. */

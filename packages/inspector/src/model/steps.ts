@@ -38,6 +38,8 @@ export interface StepContext {
   readonly sysregs: ReadonlyMap<string, number>;
   readonly hypercalls: ReadonlyMap<string, number>;
   readonly hypercallReturns: ReadonlyMap<string, number>;
+  /** KVM_IRQ_LINE level values by name, beyond 0 and 1 (from the devices' specs). */
+  readonly irqLineLevels: ReadonlyMap<string, number>;
   /** The vCPU line of the first interrupt controller (the default of `expect: { vcpu, level }`). */
   readonly line: string;
   /** Whether some device offers guest acknowledge / EOI / IPI. */
@@ -110,11 +112,12 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
     if (v === true || v === 'high' || v === 'up') return 1;
     if (v === false || v === 'low' || v === 'down') return 0;
     if (wide && typeof v === 'string') {
-      const m: Record<string, number> = { KVM_INTERRUPT_SET: 0xffffffff, KVM_INTERRUPT_UNSET: 0xfffffffe, KVM_INTERRUPT_SET_LEVEL: 0xfffffffd };
-      if (v in m) return m[v]!;
+      const named = ctx.irqLineLevels.get(v);
+      if (named !== undefined) return named;
     }
     const n = parseInteger(v);
-    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f('level'), `expected 0 or 1${wide ? ' (or a u32 / KVM_INTERRUPT_SET, _UNSET, _SET_LEVEL)' : ''}, got ${JSON.stringify(v)}`);
+    const names = [...ctx.irqLineLevels.keys()];
+    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f('level'), `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${JSON.stringify(v)}`);
     return Number(n);
   };
   const op = (choices: string[]): string => {

@@ -51,11 +51,12 @@ export async function parseText(name: string, text: string): Promise<unknown> {
       if (/\.json$/i.test(name)) throw new InputError(name, `syntax error: ${(e as Error).message}`);
     }
   }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  const { LineCounter, parseDocument } = await import('yaml');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
   if (err) {
-    const pos = err.linePos?.[0];
+    const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
     throw new InputError(pos ? `${name}:${pos.line}:${pos.col}` : name, `syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   return normalise(doc.toJS({ maxAliasCount: 1000 }));

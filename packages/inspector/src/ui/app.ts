@@ -336,10 +336,10 @@ export class App {
     const btn = (id: string, label: string, title: string, fn: () => void, disabled: boolean) => h('button', { type: 'button', id, title, onclick: fn, disabled }, label);
     fill(
       this.stepper,
-      btn('step-start', '⏮', 'back to the start (0)', () => this.showFrame(0), k === 0),
+      btn('step-start', '« start', 'back to the start (0)', () => this.showFrame(0), k === 0),
       btn('step-back', '◀ back', 'the step before (b)', () => this.showFrame(k - 1), k === 0),
       btn('step-next', 'step ▶', 'run / show the next step (n)', () => this.showFrame(k + 1), k >= s.steps.length || (k === s.executed && !s.canRun)),
-      btn('step-end', '⏭', 'run every step ($)', () => this.showFrame(s.steps.length), k >= s.steps.length || (k === s.executed && !s.canRun)),
+      btn('step-end', 'run all »', 'run every step ($)', () => this.showFrame(s.steps.length), k >= s.steps.length || (k === s.executed && !s.canRun)),
       h(
         'span',
         { id: 'position', class: 'position', 'aria-live': 'polite' },

@@ -34,7 +34,7 @@ export const CELL_W = 30;
 export const CELL_H = 20;
 const HEAD_ROW = 17;
 export const HEAD_H = HEAD_ROW * 3;
-const NAME_W = 92;
+const NAME_W = 110;
 const GLOBAL_W = CELL_W;
 const TARGET_W = 78;
 export const ROWHEAD_W = NAME_W + GLOBAL_W + TARGET_W;
@@ -187,7 +187,7 @@ export class Grid {
         const x = ROWHEAD_W + c * CELL_W - sl;
         const { state, kind } = src.cell(r, c);
         let cls = cellClass(state, kind);
-        if (src.marked(r, c)) cls += ' chg';
+        if (kind !== 'off' && src.marked(r, c)) cls += ' chg';
         const focused = r === f.row && c === f.col;
         if (focused) cls += ' focus';
         const tip = kind === 'off' || !state ? '' : ` title="${esc(`${state.name} · vCPU ${src.colId(c)}: ${stateWords(state)}`)}"`;
