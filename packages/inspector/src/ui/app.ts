@@ -417,7 +417,7 @@ export class App {
     fill(
       this.side,
       h('h2', {}, `kvmdev diff: ${lines.length} line${lines.length === 1 ? '' : 's'}`),
-      h('p', { class: 'muted', id: 'diff-summary' }, d.comparable ? `${changed} cell${changed === 1 ? '' : 's'} differ on this device ([ and ] step through them)` : 'the two VMs differ in shape: only the lines are compared'),
+      h('p', { class: 'muted', id: 'diff-summary' }, d.comparable ? `${changed === 1 ? '1 cell differs' : `${changed} cells differ`} on this device ([ and ] step through them)` : 'the two VMs differ in shape: only the lines are compared'),
       lines.length ? list : h('p', {}, 'no differences'),
       d.comparable ? diffDetails(fa.layout, fa, fb, f, (id) => this.nameOf(id), lines) : null,
     );
@@ -425,8 +425,9 @@ export class App {
 
   private renderTimeline(): void {
     const v = this.view;
-    this.timeline.el.hidden = v.kind !== 'session';
-    if (v.kind !== 'session') return;
+    // a snapshot alone has no trace: the timeline is for sessions with a scenario
+    this.timeline.el.hidden = v.kind !== 'session' || !v.s.steps.length;
+    if (v.kind !== 'session' || !v.s.steps.length) return;
     const s = v.s;
     const note = s.steps.length ? 'no step has run yet: press n or step ▶' : 'this session has no scenario (open a VM file to run one)';
     this.timeline.show(filterEvents(s, this.filter), s.position, s.events.length, this.filter, note);
