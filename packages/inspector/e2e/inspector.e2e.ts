@@ -4,11 +4,20 @@
  * keyboard, and the 512-vCPU GICv3 timed (docs/benchmarks.md). Screenshots go to
  * docs/inspector with KVMDEV_SCREENSHOTS=1.
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { PKG, type Rig, done, focusCell, focused, open, pageErrors, shot, startRig } from './rig';
+import {
+  PKG,
+  type Rig,
+  done,
+  focusCell,
+  focused,
+  open,
+  pageErrors,
+  shot,
+  startRig,
+} from './rig.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -29,7 +38,14 @@ describe('each family: a snapshot shows cells of known state', () => {
     expect(c.text).toBe('a0');
     expect(c.cls).toEqual(expect.arrayContaining(['c', 'e']));
     expect(c.cls).not.toContain('p');
-    expect(c.fields).toMatchObject({ enabled: 'yes', pending: 'no', active: 'no', priority: '0xa0', group: '1', target: 'vCPU 0' });
+    expect(c.fields).toMatchObject({
+      enabled: 'yes',
+      pending: 'no',
+      active: 'no',
+      priority: '0xa0',
+      group: '1',
+      target: 'vCPU 0',
+    });
     // SPI 40 targets vCPU 0 only: vCPU 1's cell of that row is empty
     await page.keyboard.press('ArrowRight');
     c = await focused(page);
@@ -100,31 +116,42 @@ describe('a VM file: its scenario step by step', () => {
       if (pos.includes('host raises SPI 40')) break;
       await page.keyboard.press('n');
     }
-    expect(await page.textContent('#position')).toContain('host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0');
+    expect(await page.textContent('#position')).toContain(
+      'host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0',
+    );
     await focusCell(page, 'SPI 40', 0);
     let c = await focused(page);
     expect(c.cls).toEqual(expect.arrayContaining(['p', 'chg']));
     expect(c.fields).toMatchObject({ pending: 'yes', active: 'no' });
     // the delivery is in the timeline, highlighted with the raise
     const cur = await page.$$eval('#timeline li.cur .txt', (l) => l.map((x) => x.textContent));
-    expect(cur).toEqual(['host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0', 'vCPU 0: irq line up']);
+    expect(cur).toEqual([
+      'host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0',
+      'vCPU 0: irq line up',
+    ]);
     // vCPU 0's header: the irq line is up
     expect(await page.$eval('.ch.lines.fcol', (e) => e.textContent)).toContain('●');
     // two more steps: the expect and the acknowledge; SPI 40 becomes active
     await page.keyboard.press('n');
     await page.keyboard.press('n');
-    expect(await page.textContent('#position')).toContain('vCPU 0 acknowledges SPI 40 (priority 0xa0)');
+    expect(await page.textContent('#position')).toContain(
+      'vCPU 0 acknowledges SPI 40 (priority 0xa0)',
+    );
     c = await focused(page);
     expect(c.fields.active).toBe('yes');
     await shot(page, 'step');
     // the cell's history: one click shows the step that raised it
     const links = await page.$$eval('#details .step-link.cell', (l) => l.map((x) => x.textContent));
     expect(links.length).toBeGreaterThanOrEqual(4);
-    const history = await page.$$eval('#details .changed-by li', (l) => l.map((x) => x.textContent ?? ''));
+    const history = await page.$$eval('#details .changed-by li', (l) =>
+      l.map((x) => x.textContent ?? ''),
+    );
     expect(history.some((t) => t.includes('host raises SPI 40'))).toBe(true);
     expect(history.some((t) => t.includes('acknowledges SPI 40'))).toBe(true);
     expect(history.some((t) => t.includes('enables SPI 40'))).toBe(true);
-    const raiseLink = page.locator('#details li', { hasText: 'host raises SPI 40' }).locator('button.step-link.cell');
+    const raiseLink = page
+      .locator('#details li', { hasText: 'host raises SPI 40' })
+      .locator('button.step-link.cell');
     await raiseLink.click();
     expect(await page.textContent('#position')).toContain('host raises SPI 40');
     c = await focused(page);
@@ -135,7 +162,12 @@ describe('a VM file: its scenario step by step', () => {
     await page.keyboard.press('i');
     expect(await page.inputValue('#f-irq')).toBe('SPI 40');
     const texts = await page.$$eval('#timeline li .txt', (l) => l.map((x) => x.textContent ?? ''));
-    expect(texts).toEqual(expect.arrayContaining(['host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0', 'vCPU 0 acknowledges SPI 40 (priority 0xa0)']));
+    expect(texts).toEqual(
+      expect.arrayContaining([
+        'host raises SPI 40 (KVM_IRQ_LINE 0x01000028) -> status 0',
+        'vCPU 0 acknowledges SPI 40 (priority 0xa0)',
+      ]),
+    );
     expect(texts.some((t) => /SGI/.test(t))).toBe(false);
     expect(texts.some((t) => /EOIs SPI 40/.test(t))).toBe(true);
     await page.keyboard.press('x');
@@ -160,7 +192,10 @@ describe('diff mode', () => {
   test('two snapshots side by side: the kvmdev diff lines, the changed cell marked on both sides, clicked through', async () => {
     const a = rig.params('diff-a');
     const b = rig.params('diff-b');
-    const page = await open(rig, { snapshot: [a.snapshot as string, b.snapshot as string], ...(a.vm ? { vm: a.vm } : {}) });
+    const page = await open(rig, {
+      snapshot: [a.snapshot as string, b.snapshot as string],
+      ...(a.vm ? { vm: a.vm } : {}),
+    });
     expect(await page.textContent('#title')).toMatch(/^diff: A diff-a\.json.* → B diff-b\.json/);
     const lines = await page.$$eval('#diff-lines li', (l) => l.map((x) => x.textContent ?? ''));
     expect(lines).toContain('SPI 40: pending 0 -> 1');
@@ -195,13 +230,17 @@ describe('keyboard and errors', () => {
     const first = await grid.getAttribute('aria-activedescendant');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowRight');
-    expect(await grid.getAttribute('aria-activedescendant')).toBe(first!.replace('-r0-c0', '-r1-c1'));
+    expect(await grid.getAttribute('aria-activedescendant')).toBe(
+      first!.replace('-r0-c0', '-r1-c1'),
+    );
     await page.keyboard.press('Control+End');
     expect((await focused(page)).title).toMatch(/^SPI 287/);
     await page.keyboard.press('?');
     expect(await page.isVisible('dialog#help')).toBe(true);
     const keys = await page.$$eval('dialog#help kbd', (l) => l.map((x) => x.textContent));
-    expect(keys).toEqual(expect.arrayContaining(['n or .', 'b or ,', 'c', 'i', 'v', ']', '/', '?']));
+    expect(keys).toEqual(
+      expect.arrayContaining(['n or .', 'b or ,', 'c', 'i', 'v', ']', '/', '?']),
+    );
     await page.keyboard.press('Escape');
     expect(await page.isVisible('dialog#help')).toBe(false);
     await done(page);
@@ -223,7 +262,12 @@ describe('the 512-vCPU GICv3', () => {
       await page.waitForSelector('body[data-painted]', { timeout: 60_000 });
       const t = await page.evaluate(() => {
         const m = (n: string) => performance.getEntriesByName(n)[0]?.startTime ?? Number.NaN;
-        return { painted: m('kvmdev:grid-painted'), parsed: m('kvmdev:parsed'), composed: m('kvmdev:composed'), cells: document.querySelectorAll('.grid-layer .c').length };
+        return {
+          painted: m('kvmdev:grid-painted'),
+          parsed: m('kvmdev:parsed'),
+          composed: m('kvmdev:composed'),
+          cells: document.querySelectorAll('.grid-layer .c').length,
+        };
       });
       times.push(t);
       if (i === 0) {
@@ -267,7 +311,9 @@ describe('the 512-vCPU GICv3', () => {
     };
     mkdirSync(join(PKG, 'e2e', 'results'), { recursive: true });
     writeFileSync(join(PKG, 'e2e', 'results', 'latest.json'), `${JSON.stringify(out, null, 2)}\n`);
-    console.log(`512-vCPU GICv3, load to first full paint of the grid (ms): ${times.map((x) => x.painted.toFixed(0)).join(', ')}; median ${out.paintedMedianMs!.toFixed(0)}\n${assets.map((a) => `${a.file}: ${a.min} B minified, ${a.gzip} B gzip`).join('\n')}`);
+    console.log(
+      `512-vCPU GICv3, load to first full paint of the grid (ms): ${times.map((x) => x.painted.toFixed(0)).join(', ')}; median ${out.paintedMedianMs!.toFixed(0)}\n${assets.map((a) => `${a.file}: ${a.min} B minified, ${a.gzip} B gzip`).join('\n')}`,
+    );
     for (const x of times) expect(x.painted).toBeGreaterThan(0);
   });
 });

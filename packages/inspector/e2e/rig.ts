@@ -8,17 +8,30 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
-import { type InspectorServer, serveInspector } from '../src/server/index';
+import { type InspectorServer, serveInspector } from '../src/server/index.js';
 
 export const PKG = resolve(__dirname, '..');
 export const REPO = resolve(PKG, '..', '..');
 const CLI = join(REPO, 'packages', 'cli');
 export const CHROMIUM = process.env.KVMDEV_CHROMIUM ?? '/usr/bin/chromium';
 /** Where screenshots go: docs/inspector with KVMDEV_SCREENSHOTS=1 (they are checked in), else a temp folder. */
-export const SHOTS = process.env.KVMDEV_SCREENSHOTS === '1' ? join(REPO, 'docs', 'inspector') : join(tmpdir(), 'kvmdev-inspector-shots');
+export const SHOTS =
+  process.env.KVMDEV_SCREENSHOTS === '1'
+    ? join(REPO, 'docs', 'inspector')
+    : join(tmpdir(), 'kvmdev-inspector-shots');
 
 /** The flags Chromium needs on a machine with a closed network, as root, headless. */
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** A sample: the snapshot and, when the snapshot does not carry its VM config, the VM file it was made from. */
 export interface Sample {
@@ -28,7 +41,17 @@ export interface Sample {
 
 /** `kvmdev snapshot <vm> [--scenario s] -o <out>`, run from the CLI's source. */
 function snapshot(vm: string, out: string, scenario?: string): void {
-  const args = ['--conditions=@kvmdev/source', '--import', 'tsx', 'src/cli.ts', 'snapshot', vm, ...(scenario ? ['--scenario', scenario] : []), '-o', out];
+  const args = [
+    '--conditions=@kvmdev/source',
+    '--import',
+    'tsx',
+    'src/cli.ts',
+    'snapshot',
+    vm,
+    ...(scenario ? ['--scenario', scenario] : []),
+    '-o',
+    out,
+  ];
   execFileSync(process.execPath, args, { cwd: CLI, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
@@ -44,8 +67,12 @@ export interface Rig {
 
 /** Makes the samples, starts the server and the browser. */
 export async function startRig(): Promise<Rig> {
-  if (!existsSync(join(PKG, 'dist', 'web', 'index.html'))) throw new Error('build the page first: pnpm --filter @kvmdev/inspector build (the e2e script does)');
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
+  if (!existsSync(join(PKG, 'dist', 'web', 'index.html')))
+    throw new Error(
+      'build the page first: pnpm --filter @kvmdev/inspector build (the e2e script does)',
+    );
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (.ci/run does)`);
   const dir = mkdtempSync(join(tmpdir(), 'kvmdev-inspector-e2e-'));
   const vms = join(REPO, 'examples', 'vms');
   const fx = join(PKG, 'e2e', 'fixtures');
@@ -70,7 +97,8 @@ export async function startRig(): Promise<Rig> {
   const server = await serveInspector({ root: join(PKG, 'dist', 'web'), files });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   mkdirSync(SHOTS, { recursive: true });
-  const carries = (p: string) => !!(JSON.parse(readFileSync(p, 'utf8')) as { vm?: { config?: unknown } }).vm?.config;
+  const carries = (p: string) =>
+    !!(JSON.parse(readFileSync(p, 'utf8')) as { vm?: { config?: unknown } }).vm?.config;
   return {
     dir,
     server,
@@ -91,7 +119,11 @@ export async function startRig(): Promise<Rig> {
 }
 
 /** Opens the page with URL parameters in a fresh context; fails on any page error. */
-export async function open(rig: Rig, params: Record<string, string | readonly string[]>, viewport = { width: 1400, height: 900 }): Promise<Page> {
+export async function open(
+  rig: Rig,
+  params: Record<string, string | readonly string[]>,
+  viewport = { width: 1400, height: 900 },
+): Promise<Page> {
   const ctx = await rig.browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await ctx.newPage();
   const errors: string[] = [];
@@ -132,7 +164,15 @@ export async function focusCell(page: Page, irq: string, vcpuCol: number): Promi
 }
 
 /** The focused cell: its class list and text, and the details panel's fields. */
-export async function focused(page: Page): Promise<{ id: string; cls: string[]; text: string; title: string; fields: Record<string, string> }> {
+export async function focused(
+  page: Page,
+): Promise<{
+  id: string;
+  cls: string[];
+  text: string;
+  title: string;
+  fields: Record<string, string>;
+}> {
   return page.evaluate(() => {
     const grid = document.querySelector('.grid') as HTMLElement;
     const id = grid.getAttribute('aria-activedescendant') ?? '';
@@ -144,6 +184,12 @@ export async function focused(page: Page): Promise<{ id: string; cls: string[]; 
       const tds = [...tr.querySelectorAll('td')].map((x) => x.textContent ?? '');
       if (k) fields[k] = tds.join(' | ');
     }
-    return { id, cls: [...(el?.classList ?? [])], text: el?.textContent ?? '', title: document.querySelector('#cell-title')?.textContent ?? '', fields };
+    return {
+      id,
+      cls: [...(el?.classList ?? [])],
+      text: el?.textContent ?? '',
+      title: document.querySelector('#cell-title')?.textContent ?? '',
+      fields,
+    };
   });
 }

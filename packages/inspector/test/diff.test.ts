@@ -1,8 +1,7 @@
-import { describe, expect, test } from '@jest/globals';
 import { diffSnapshots, saveSnapshot } from '@kvmdev/core';
-import { diffSessions, locate } from '../src/model/diff';
-import { Session } from '../src/model/session';
-import { PLUGINS, ranSession, session, stepOf } from './helpers';
+import { diffSessions, locate } from '../src/model/diff.js';
+import { Session } from '../src/model/session.js';
+import { PLUGINS, ranSession, session, stepOf } from './helpers.js';
 
 describe('diff mode', () => {
   test('two snapshots of one VM: the kvmdev diff lines, linked to their cells, and the changed cells', async () => {
@@ -26,7 +25,11 @@ describe('diff mode', () => {
     expect(d.comparable).toBe(true);
     const cells = d.changes[0]!.cells;
     expect(cells.map((c) => L.rows[c.row]!.id)).toEqual([40]);
-    expect(cells[0]).toMatchObject({ col: null, before: { pending: false }, after: { pending: true } });
+    expect(cells[0]).toMatchObject({
+      col: null,
+      before: { pending: false },
+      after: { pending: true },
+    });
     // the vCPU 0 interface changed too: its highest pending interrupt and its line
     expect(d.changes[0]!.cpus.map((c) => c.col)).toEqual([L.colOf(0)]);
     for (const s of [run2, a, b]) s.close();
@@ -35,7 +38,11 @@ describe('diff mode', () => {
   test('a line points at a banked copy when it names the vCPU, and nowhere when it names no interrupt', async () => {
     const s = await session('arm64-virt-gicv3.yaml');
     const L = s.devices[0]!.layout;
-    expect(locate(s, 'vCPU 1 SGI 3: enabled 0 -> 1')).toEqual({ device: 0, row: L.rowOf(3), col: L.colOf(1) });
+    expect(locate(s, 'vCPU 1 SGI 3: enabled 0 -> 1')).toEqual({
+      device: 0,
+      row: L.rowOf(3),
+      col: L.colOf(1),
+    });
     expect(locate(s, 'GICD_CTLR: 0x0 -> 0x12')).toEqual({ device: null, row: null, col: null });
     expect(locate(s, 'no colon here')).toEqual({ device: null, row: null, col: null });
     s.close();

@@ -36,7 +36,10 @@ const ran = new Map<string, Promise<Session>>();
 export function ranSession(name: string): Promise<Session> {
   let p = ran.get(name);
   if (!p) {
-    p = session(name).then((s) => (s.goTo(s.steps.length), s));
+    p = session(name).then((s) => {
+      s.goTo(s.steps.length);
+      return s;
+    });
     ran.set(name, p);
   }
   return p;

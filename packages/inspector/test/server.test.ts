@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type InspectorServer, inside, serveInspector, servedNames } from '../src/server/index';
+import { type InspectorServer, inside, serveInspector, servedNames } from '../src/server/index.js';
 
 describe('the static server of kvmdev inspect --web', () => {
   let dir: string;
@@ -14,7 +13,10 @@ describe('the static server of kvmdev inspect --web', () => {
     writeFileSync(join(dir, 'web', 'assets', 'a.js'), 'console.log(1)');
     writeFileSync(join(dir, 'secret.txt'), 'no');
     writeFileSync(join(dir, 'snap.json'), '{"format":"kvmdev-snapshot"}');
-    srv = await serveInspector({ root: join(dir, 'web'), files: { 'snap.json': join(dir, 'snap.json') } });
+    srv = await serveInspector({
+      root: join(dir, 'web'),
+      files: { 'snap.json': join(dir, 'snap.json') },
+    });
   });
   afterAll(async () => {
     await srv.close();
@@ -26,10 +28,14 @@ describe('the static server of kvmdev inspect --web', () => {
     const r = await fetch(srv.url);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
-    expect((await fetch(`${srv.url}assets/a.js`)).headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect((await fetch(`${srv.url}assets/a.js`)).headers.get('content-type')).toBe(
+      'text/javascript; charset=utf-8',
+    );
     const f = await fetch(`${srv.url}files/snap.json`);
     expect(await f.json()).toEqual({ format: 'kvmdev-snapshot' });
-    expect(srv.pageUrl({ snapshot: ['files/a.json', 'files/b.json'] })).toBe(`${srv.url}?snapshot=files%2Fa.json&snapshot=files%2Fb.json`);
+    expect(srv.pageUrl({ snapshot: ['files/a.json', 'files/b.json'] })).toBe(
+      `${srv.url}?snapshot=files%2Fa.json&snapshot=files%2Fb.json`,
+    );
   });
 
   test('nothing outside its roots, no other methods', async () => {
@@ -47,7 +53,11 @@ describe('the static server of kvmdev inspect --web', () => {
   });
 
   test('served names are unique', () => {
-    expect(Object.keys(servedNames(['/x/a.json', '/y/a.json', '/z/b.yaml']))).toEqual(['a.json', '2-a.json', 'b.yaml']);
+    expect(Object.keys(servedNames(['/x/a.json', '/y/a.json', '/z/b.yaml']))).toEqual([
+      'a.json',
+      '2-a.json',
+      'b.yaml',
+    ]);
   });
 
   test('a folder without the page answers 404', async () => {

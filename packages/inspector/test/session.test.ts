@@ -1,10 +1,14 @@
-import { describe, expect, test } from '@jest/globals';
 import { presets } from '@kvmdev/core';
-import { Session } from '../src/model/session';
-import { PLUGINS, ranSession, session, stepOf } from './helpers';
+import { Session } from '../src/model/session.js';
+import { PLUGINS, ranSession, session, stepOf } from './helpers.js';
 
 describe('a VM file session runs its scenario step by step', () => {
-  test.each(['arm64-virt-gicv3.yaml', 'firecracker-gicv2.yaml', 'e500-mpic.yaml', 'pseries-xics.yaml'])('%s: every expectation holds', async (name) => {
+  test.each([
+    'arm64-virt-gicv3.yaml',
+    'firecracker-gicv2.yaml',
+    'e500-mpic.yaml',
+    'pseries-xics.yaml',
+  ])('%s: every expectation holds', async (name) => {
     const s = await ranSession(name);
     expect(s.steps.length).toBeGreaterThan(10);
     expect(s.halted).toBeNull();
@@ -22,7 +26,9 @@ describe('a VM file session runs its scenario step by step', () => {
     expect(texts[raise + 1]).toBe('vCPU 0: irq line up');
     expect(s.events[raise + 1]!.kind).toBe('deliver');
     expect(texts).toContain('vCPU 0 acknowledges SPI 40 (priority 0xa0)');
-    expect(s.events.find((e) => e.text === 'vCPU 0 acknowledges SPI 40 (priority 0xa0)')!.kind).toBe('ack');
+    expect(
+      s.events.find((e) => e.text === 'vCPU 0 acknowledges SPI 40 (priority 0xa0)')!.kind,
+    ).toBe('ack');
     expect(s.events.some((e) => e.kind === 'eoi' && /EOIs SPI 40/.test(e.text))).toBe(true);
   });
 
@@ -68,11 +74,22 @@ describe('a VM file session runs its scenario step by step', () => {
 
   test('a kernel error ends the run unless the next step expects it; a failed expectation stops it', () => {
     const run = (steps: unknown[]) => {
-      const s = new Session({ title: 't.yaml', config: presets.qemuVirtArm64({ vcpus: 2 }), scenario: { file: 't.yaml', steps } }, PLUGINS);
+      const s = new Session(
+        {
+          title: 't.yaml',
+          config: presets.qemuVirtArm64({ vcpus: 2 }),
+          scenario: { file: 't.yaml', steps },
+        },
+        PLUGINS,
+      );
       s.goTo(steps.length);
       return s;
     };
-    const a = run([{ spi: { intid: 1000, level: 1 } }, { expect: { errno: 'EINVAL' } }, { note: 'still running' }]);
+    const a = run([
+      { spi: { intid: 1000, level: 1 } },
+      { expect: { errno: 'EINVAL' } },
+      { note: 'still running' },
+    ]);
     expect(a.events.map((e) => e.kind)).toEqual(['error', 'expect', 'note']);
     expect(a.halted).toBeNull();
     const b = run([{ spi: { intid: 1000, level: 1 } }, { note: 'never' }]);
@@ -80,8 +97,14 @@ describe('a VM file session runs its scenario step by step', () => {
     expect(b.executed).toBe(1);
     expect(b.canRun).toBe(false);
     const c = run([{ expect: { vcpu: 1, level: 1 } }, { note: 'never' }]);
-    expect(c.events[0]).toMatchObject({ kind: 'expect', ok: false, text: 'expect: vCPU 1 irq line is 0, expected 1 (FAILED)' });
-    expect(c.halted?.message).toBe('scenario[0]: expectation failed: vCPU 1 irq line is 0, expected 1');
+    expect(c.events[0]).toMatchObject({
+      kind: 'expect',
+      ok: false,
+      text: 'expect: vCPU 1 irq line is 0, expected 1 (FAILED)',
+    });
+    expect(c.halted?.message).toBe(
+      'scenario[0]: expectation failed: vCPU 1 irq line is 0, expected 1',
+    );
     expect(c.executed).toBe(1);
   });
 });

@@ -1,6 +1,5 @@
-import { describe, expect, test } from '@jest/globals';
-import { NO_FILTER, filterEvents } from '../src/model/timeline';
-import { ranSession } from './helpers';
+import { NO_FILTER, filterEvents } from '../src/model/timeline.js';
+import { ranSession } from './helpers.js';
 
 describe('the timeline filters by interrupt and by vCPU', () => {
   test('GICv3: SPI 40 is raised, delivered, acknowledged and EOId; SPI 41 events are not in its list', async () => {
@@ -17,7 +16,11 @@ describe('the timeline filters by interrupt and by vCPU', () => {
     expect(v3.some((e) => e.text === 'vCPU 3: irq line up')).toBe(true);
     expect(v3.some((e) => e.text.startsWith('vCPU 2 acknowledges'))).toBe(false);
     // both, and kinds
-    const acks = filterEvents(s, { interrupt: { device: 0, id: 40 }, vcpu: 0, kinds: new Set(['ack']) });
+    const acks = filterEvents(s, {
+      interrupt: { device: 0, id: 40 },
+      vcpu: 0,
+      kinds: new Set(['ack']),
+    });
     expect(acks.map((e) => e.text)).toEqual(['vCPU 0 acknowledges SPI 40 (priority 0xa0)']);
   });
 });

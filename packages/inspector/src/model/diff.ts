@@ -53,7 +53,9 @@ export function locate(session: Session, text: string): Omit<DiffLine, 'text'> {
 /** Compares two sessions restored from snapshots `sa` and `sb` (the parsed JSON). */
 export function diffSessions(a: Session, b: Session, sa: unknown, sb: unknown): SnapshotDiff {
   const lines = diffSnapshots(a.host, sa, sb).map((text) => ({ text, ...locate(a, text) }));
-  const comparable = a.devices.length === b.devices.length && a.devices.every((d, i) => d.key === b.devices[i]!.key && d.layout.sameAs(b.devices[i]!.layout));
+  const comparable =
+    a.devices.length === b.devices.length &&
+    a.devices.every((d, i) => d.key === b.devices[i]!.key && d.layout.sameAs(b.devices[i]!.layout));
   const fa = a.current();
   const fb = b.current();
   const changes = comparable

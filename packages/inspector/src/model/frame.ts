@@ -7,13 +7,18 @@
  * @packageDocumentation
  */
 import type { CpuState, DeviceView, InterruptState, StateSection } from './introspect.js';
-import { type Layout, type Row } from './layout.js';
+import type { Layout, Row } from './layout.js';
 
 /** One interrupt state's identity for comparisons: every field a cell shows. */
 export function stateKey(s: InterruptState | null): string {
   if (s === null) return '-';
   const b = (x: boolean | null) => (x === null ? '?' : x ? '1' : '0');
-  const extra = s.extra ? Object.keys(s.extra).sort().map((k) => `${k}=${String(s.extra![k])}`).join(',') : '';
+  const extra = s.extra
+    ? Object.keys(s.extra)
+        .sort()
+        .map((k) => `${k}=${String(s.extra![k])}`)
+        .join(',')
+    : '';
   return `${b(s.enabled)}${b(s.pending)}${b(s.active)}|${s.priority ?? '?'}|${s.targets?.join(',') ?? '*'}|${s.target}|${s.group ?? '?'}|${s.config ?? '?'}|${s.configured ? 1 : 0}|${extra}`;
 }
 
@@ -147,9 +152,12 @@ export class DeviceFrame {
     if (!iv) return out;
     const vcpu = r.banked ? this.layout.vcpus[col] : undefined;
     try {
-      for (const s of iv.read(first, count, vcpu)) if (s.id >= first && s.id < first + count) out[s.id - first] = s;
+      for (const s of iv.read(first, count, vcpu))
+        if (s.id >= first && s.id < first + count) out[s.id - first] = s;
     } catch (e) {
-      this.errors.push(`${iv.name(first) ?? first}${vcpu === undefined ? '' : ` (vCPU ${vcpu})`}: ${(e as Error).message}`);
+      this.errors.push(
+        `${iv.name(first) ?? first}${vcpu === undefined ? '' : ` (vCPU ${vcpu})`}: ${(e as Error).message}`,
+      );
     }
     return out;
   }
@@ -169,7 +177,12 @@ export class DeviceFrame {
     for (let i = 0; i < ranges.length; ) {
       let j = i + 1;
       let end = ranges[i]!.first + ranges[i]!.count;
-      while (j < ranges.length && ranges[j]!.banked === ranges[i]!.banked && ranges[j]!.first === end) end += ranges[j++]!.count;
+      while (
+        j < ranges.length &&
+        ranges[j]!.banked === ranges[i]!.banked &&
+        ranges[j]!.first === end
+      )
+        end += ranges[j++]!.count;
       const first = ranges[i]!.first;
       const banked = ranges[i]!.banked;
       let rows = 0;

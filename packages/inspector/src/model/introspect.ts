@@ -24,6 +24,7 @@ export type {
 
 /** The introspection spec the host's plugins register for a device type, if any. */
 export function specOf(host: Host, key: string): DeviceIntrospectSpec | undefined {
-  for (const p of host.registry.listPlugins()) for (const d of p.devices ?? []) if (d.key === key) return d.introspect;
+  for (const p of host.registry.listPlugins())
+    for (const d of p.devices ?? []) if (d.key === key) return d.introspect;
   return undefined;
 }

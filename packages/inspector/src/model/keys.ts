@@ -15,30 +15,92 @@ export interface Shortcut {
 
 /** What a shortcut does. */
 export type Action =
-  | 'up' | 'down' | 'left' | 'right' | 'page-up' | 'page-down' | 'row-start' | 'row-end' | 'top' | 'bottom'
-  | 'step' | 'back' | 'start' | 'end'
-  | 'filter-interrupt' | 'filter-vcpu' | 'clear-filter' | 'last-change'
-  | 'next-change' | 'prev-change'
-  | 'next-device' | 'prev-device' | 'find' | 'open' | 'help' | 'timeline' | 'grid';
+  | 'up'
+  | 'down'
+  | 'left'
+  | 'right'
+  | 'page-up'
+  | 'page-down'
+  | 'row-start'
+  | 'row-end'
+  | 'top'
+  | 'bottom'
+  | 'step'
+  | 'back'
+  | 'start'
+  | 'end'
+  | 'filter-interrupt'
+  | 'filter-vcpu'
+  | 'clear-filter'
+  | 'last-change'
+  | 'next-change'
+  | 'prev-change'
+  | 'next-device'
+  | 'prev-device'
+  | 'find'
+  | 'open'
+  | 'help'
+  | 'timeline'
+  | 'grid';
 
 /** Every shortcut of the page. */
 export const SHORTCUTS: readonly Shortcut[] = [
-  { keys: ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'], label: '← ↑ → ↓', what: 'move in the grid (interrupt × vCPU)', action: 'up' },
-  { keys: ['PageUp', 'PageDown'], label: 'PgUp PgDn', what: 'a screen of interrupts up / down', action: 'page-up' },
-  { keys: ['Home', 'End'], label: 'Home End', what: 'first / last vCPU (with Ctrl: first / last interrupt)', action: 'row-start' },
+  {
+    keys: ['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight'],
+    label: '← ↑ → ↓',
+    what: 'move in the grid (interrupt × vCPU)',
+    action: 'up',
+  },
+  {
+    keys: ['PageUp', 'PageDown'],
+    label: 'PgUp PgDn',
+    what: 'a screen of interrupts up / down',
+    action: 'page-up',
+  },
+  {
+    keys: ['Home', 'End'],
+    label: 'Home End',
+    what: 'first / last vCPU (with Ctrl: first / last interrupt)',
+    action: 'row-start',
+  },
   { keys: ['n', '.'], label: 'n or .', what: 'run / show the next step', action: 'step' },
   { keys: ['b', ','], label: 'b or ,', what: 'show the step before', action: 'back' },
   { keys: ['0'], label: '0', what: 'back to the state before the first step', action: 'start' },
   { keys: ['$'], label: '$', what: 'run every remaining step', action: 'end' },
-  { keys: ['c'], label: 'c', what: 'go to the step that last changed the focused cell', action: 'last-change' },
-  { keys: ['i'], label: 'i', what: 'filter the timeline by the focused interrupt', action: 'filter-interrupt' },
-  { keys: ['v'], label: 'v', what: 'filter the timeline by the focused vCPU', action: 'filter-vcpu' },
+  {
+    keys: ['c'],
+    label: 'c',
+    what: 'go to the step that last changed the focused cell',
+    action: 'last-change',
+  },
+  {
+    keys: ['i'],
+    label: 'i',
+    what: 'filter the timeline by the focused interrupt',
+    action: 'filter-interrupt',
+  },
+  {
+    keys: ['v'],
+    label: 'v',
+    what: 'filter the timeline by the focused vCPU',
+    action: 'filter-vcpu',
+  },
   { keys: ['x'], label: 'x', what: 'clear the timeline filters', action: 'clear-filter' },
   { keys: [']'], label: ']', what: 'diff: next changed cell', action: 'next-change' },
   { keys: ['['], label: '[', what: 'diff: previous changed cell', action: 'prev-change' },
   { keys: ['d'], label: 'd / D', what: 'next / previous device', action: 'next-device' },
-  { keys: ['/'], label: '/', what: 'find an interrupt by name (SPI 40, source 0x1000)', action: 'find' },
-  { keys: ['t'], label: 't', what: 'focus the timeline (Enter on an event shows its step)', action: 'timeline' },
+  {
+    keys: ['/'],
+    label: '/',
+    what: 'find an interrupt by name (SPI 40, source 0x1000)',
+    action: 'find',
+  },
+  {
+    keys: ['t'],
+    label: 't',
+    what: 'focus the timeline (Enter on an event shows its step)',
+    action: 'timeline',
+  },
   { keys: ['g'], label: 'g', what: 'focus the grid', action: 'grid' },
   { keys: ['o'], label: 'o', what: 'open a file', action: 'open' },
   { keys: ['?'], label: '?', what: 'this list', action: 'help' },
@@ -68,7 +130,14 @@ export function actionOf(key: string, ctrl: boolean, shift: boolean): Action | n
     case 'd':
       return shift ? 'prev-device' : 'next-device';
   }
-  for (const s of SHORTCUTS) if (s.keys.includes(key) && !s.keys.includes('ArrowUp') && !s.keys.includes('PageUp') && !s.keys.includes('Home')) return s.action;
+  for (const s of SHORTCUTS)
+    if (
+      s.keys.includes(key) &&
+      !s.keys.includes('ArrowUp') &&
+      !s.keys.includes('PageUp') &&
+      !s.keys.includes('Home')
+    )
+      return s.action;
   return null;
 }
 
@@ -80,7 +149,10 @@ export interface Focus {
 
 /** The focus after a movement in a grid of `rows` x `cols` (`page`: rows per screen). */
 export function move(f: Focus, a: Action, rows: number, cols: number, page: number): Focus {
-  const clamp = (r: number, c: number): Focus => ({ row: Math.max(0, Math.min(rows - 1, r)), col: Math.max(0, Math.min(cols - 1, c)) });
+  const clamp = (r: number, c: number): Focus => ({
+    row: Math.max(0, Math.min(rows - 1, r)),
+    col: Math.max(0, Math.min(cols - 1, c)),
+  });
   switch (a) {
     case 'up':
       return clamp(f.row - 1, f.col);

@@ -75,16 +75,23 @@ export class Layout {
     const r = this.ranges[row.range]!;
     const b = Math.floor((row.id - r.first) / BLOCK);
     const first = r.first + b * BLOCK;
-    return { block: this.blockBase[row.range]! + b, first, count: Math.min(BLOCK, r.first + r.count - first) };
+    return {
+      block: this.blockBase[row.range]! + b,
+      first,
+      count: Math.min(BLOCK, r.first + r.count - first),
+    };
   }
 
   /** Same layout (same ranges and vCPUs)? Frames of equal layouts can be compared cell by cell. */
   sameAs(o: Layout): boolean {
-    if (o.vcpus.length !== this.vcpus.length || o.ranges.length !== this.ranges.length) return false;
+    if (o.vcpus.length !== this.vcpus.length || o.ranges.length !== this.ranges.length)
+      return false;
     if (o.vcpus.some((v, i) => v !== this.vcpus[i])) return false;
     return o.ranges.every((r, i) => {
       const m = this.ranges[i]!;
-      return r.first === m.first && r.count === m.count && r.banked === m.banked && r.kind === m.kind;
+      return (
+        r.first === m.first && r.count === m.count && r.banked === m.banked && r.kind === m.kind
+      );
     });
   }
 }

@@ -21,7 +21,11 @@ export type Plan =
 
 /** Whether parsed data is a kvmdev snapshot. */
 export function isSnapshot(data: unknown): boolean {
-  return typeof data === 'object' && data !== null && (data as Record<string, unknown>).format === SNAPSHOT_FORMAT;
+  return (
+    typeof data === 'object' &&
+    data !== null &&
+    (data as Record<string, unknown>).format === SNAPSHOT_FORMAT
+  );
 }
 
 /**
@@ -41,21 +45,40 @@ export function plan(files: readonly OpenedFile[], bundled: readonly string[]): 
   for (const f of files) {
     if (isSnapshot(f.data)) snaps.push(f);
     else if (looksLikeVmFile(f.data)) vms.push(vmFileOf(f.name, f.data, bundled));
-    else throw new InputError(f.name, 'neither a kvmdev snapshot (format: kvmdev-snapshot) nor a VM file (vm:)');
+    else
+      throw new InputError(
+        f.name,
+        'neither a kvmdev snapshot (format: kvmdev-snapshot) nor a VM file (vm:)',
+      );
   }
   if (vms.length > 1) throw new InputError(vms[1]!.name, 'open one VM file at a time');
-  if (snaps.length > 2) throw new InputError(snaps[2]!.name, 'open one snapshot to inspect, or two to diff');
+  if (snaps.length > 2)
+    throw new InputError(snaps[2]!.name, 'open one snapshot to inspect, or two to diff');
   const vm = vms[0];
   const sourceOf = (s: OpenedFile): SessionSource => {
     const config = snapshotConfig(s.data) ?? vm?.config;
-    if (!config) throw new InputError(s.name, 'this snapshot does not carry its VM config: open it together with the VM file it was made from');
-    return { title: vm && !snapshotConfig(s.data) ? `${s.name} on ${vm.name}` : s.name, config, snapshot: s.data, description: vm?.description ?? null };
+    if (!config)
+      throw new InputError(
+        s.name,
+        'this snapshot does not carry its VM config: open it together with the VM file it was made from',
+      );
+    return {
+      title: vm && !snapshotConfig(s.data) ? `${s.name} on ${vm.name}` : s.name,
+      config,
+      snapshot: s.data,
+      description: vm?.description ?? null,
+    };
   };
   if (snaps.length === 2) return { kind: 'diff', a: sourceOf(snaps[0]!), b: sourceOf(snaps[1]!) };
   if (snaps.length === 1) return { kind: 'inspect', source: sourceOf(snaps[0]!) };
   if (!vm) throw new InputError('(nothing)', 'open a snapshot or a VM file');
   return {
     kind: 'inspect',
-    source: { title: vm.name, config: vm.config, description: vm.description, ...(vm.scenario ? { scenario: { file: vm.name, steps: vm.scenario } } : {}) },
+    source: {
+      title: vm.name,
+      config: vm.config,
+      description: vm.description,
+      ...(vm.scenario ? { scenario: { file: vm.name, steps: vm.scenario } } : {}),
+    },
   };
 }

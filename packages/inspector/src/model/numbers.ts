@@ -18,7 +18,9 @@ export function parseInteger(v: unknown): bigint | null {
 /** `0x1f`, zero-padded to `pad` digits. */
 export function hex(v: number | bigint, pad = 0): string {
   const b = typeof v === 'bigint' ? v : BigInt(v);
-  return b < 0n ? `-0x${(-b).toString(16).padStart(pad, '0')}` : `0x${b.toString(16).padStart(pad, '0')}`;
+  return b < 0n
+    ? `-0x${(-b).toString(16).padStart(pad, '0')}`
+    : `0x${b.toString(16).padStart(pad, '0')}`;
 }
 
 /** A path into a parsed file, the way messages show it: `scenario[3].sysreg.reg`. */

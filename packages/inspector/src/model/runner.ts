@@ -5,7 +5,18 @@
  * the plugins (the same readings `kvmdev run` prints).
  * @packageDocumentation
  */
-import { type ComposedVm, ENOENT, ENXIO, type Host, KvmError, LINE_NAMES, type Snapshot, isKvmError, restoreSnapshot, saveSnapshot } from '@kvmdev/core';
+import {
+  type ComposedVm,
+  ENOENT,
+  ENXIO,
+  type Host,
+  KvmError,
+  LINE_NAMES,
+  type Snapshot,
+  isKvmError,
+  restoreSnapshot,
+  saveSnapshot,
+} from '@kvmdev/core';
 import type { AccessReading, DeviceView, RawAccess } from './introspect.js';
 import { hex } from './numbers.js';
 import type { Step } from './steps.js';
@@ -87,7 +98,11 @@ export class StepRunner {
     private readonly names: RunNames,
   ) {
     for (const v of vm.vcpus)
-      this.unsub.push(v.vcpu.onLine((cpu, line, level) => this.lineBuf.push({ vcpu: cpu.id, line: LINE_NAMES[line] ?? String(line), level })));
+      this.unsub.push(
+        v.vcpu.onLine((cpu, line, level) =>
+          this.lineBuf.push({ vcpu: cpu.id, line: LINE_NAMES[line] ?? String(line), level }),
+        ),
+      );
   }
 
   /** Stops listening to the vCPUs. */
@@ -105,23 +120,52 @@ export class StepRunner {
     } catch (e) {
       if (!isKvmError(e)) throw e;
       this.last = { errno: e.code, value: null };
-      this.emit(s, { kind: 'error', text: `${s.kind} failed: ${e.message}`, vcpu: typeof s.a.vcpu === 'number' ? s.a.vcpu : null });
+      this.emit(s, {
+        kind: 'error',
+        text: `${s.kind} failed: ${e.message}`,
+        vcpu: typeof s.a.vcpu === 'number' ? s.a.vcpu : null,
+      });
       const next = this.steps[i + 1];
-      if (!(next?.kind === 'expect' && next.a.form === 'errno')) this.halted = { step: i, message: `${s.label}: ${e.message}` };
+      if (!(next?.kind === 'expect' && next.a.form === 'errno'))
+        this.halted = { step: i, message: `${s.label}: ${e.message}` };
     }
     this.flushLines(s);
     return this.events.slice(from);
   }
 
   /** Records an event, then the line changes that happened before it (a delivery follows its cause). */
-  private emit(s: Step, e: { kind: EventKind; text: string; vcpu?: number | null; ids?: readonly number[]; ok?: boolean }): void {
-    this.events.push({ step: s.index, at: s.label, kind: e.kind, text: e.text, vcpu: e.vcpu ?? null, ids: e.ids ?? [], ...(e.ok === undefined ? {} : { ok: e.ok }) });
+  private emit(
+    s: Step,
+    e: {
+      kind: EventKind;
+      text: string;
+      vcpu?: number | null;
+      ids?: readonly number[];
+      ok?: boolean;
+    },
+  ): void {
+    this.events.push({
+      step: s.index,
+      at: s.label,
+      kind: e.kind,
+      text: e.text,
+      vcpu: e.vcpu ?? null,
+      ids: e.ids ?? [],
+      ...(e.ok === undefined ? {} : { ok: e.ok }),
+    });
     this.flushLines(s);
   }
 
   private flushLines(s: Step): void {
     for (const l of this.lineBuf.splice(0))
-      this.events.push({ step: s.index, at: s.label, kind: l.level ? 'deliver' : 'line-down', text: `vCPU ${l.vcpu}: ${l.line} line ${l.level ? 'up' : 'down'}`, vcpu: l.vcpu, ids: [] });
+      this.events.push({
+        step: s.index,
+        at: s.label,
+        kind: l.level ? 'deliver' : 'line-down',
+        text: `vCPU ${l.vcpu}: ${l.line} line ${l.level ? 'up' : 'down'}`,
+        vcpu: l.vcpu,
+        ids: [],
+      });
   }
 
   private vcpu(id: number) {
@@ -129,7 +173,9 @@ export class StepRunner {
   }
 
   /** The first device whose view offers guest operations. */
-  private guestDevice(): RunDevice & { view: DeviceView & { guest: NonNullable<DeviceView['guest']> } } {
+  private guestDevice(): RunDevice & {
+    view: DeviceView & { guest: NonNullable<DeviceView['guest']> };
+  } {
     const d = this.devices.find((x) => x.view?.guest);
     if (!d) throw new Error('no device offers guest operations');
     return d as RunDevice & { view: DeviceView & { guest: NonNullable<DeviceView['guest']> } };
@@ -168,27 +214,37 @@ export class StepRunner {
     switch (s.kind) {
       case 'note':
         this.last = {};
-        return this.emit(s, { kind: 'note', text: `# ${a.text as string}` });
+        this.emit(s, { kind: 'note', text: `# ${a.text as string}` });
+        return;
       case 'irqLine': {
         const r = vm.irqLine(a.irq as number, a.level as number);
         this.last = { value: BigInt(r) };
-        return this.emit(s, { kind: 'inject', text: `host KVM_IRQ_LINE irq ${hex(a.irq as number)} level ${hex(a.level as number)} -> status ${r}` });
+        this.emit(s, {
+          kind: 'inject',
+          text: `host KVM_IRQ_LINE irq ${hex(a.irq as number)} level ${hex(a.level as number)} -> status ${r}`,
+        });
+        return;
       }
       case 'spi':
       case 'ppi': {
         const x = this.raiser();
-        if (!x) throw new KvmError(ENXIO, `${s.kind}: no device of this VM raises interrupts from the host`);
+        if (!x)
+          throw new KvmError(
+            ENXIO,
+            `${s.kind}: no device of this VM raises interrupts from the host`,
+          );
         const id = a.intid as number;
         const vcpu = s.kind === 'ppi' ? (a.vcpu as number) : undefined;
         const r = x.raise(id, a.level as 0 | 1, vcpu);
         this.last = { value: BigInt(r.status) };
         const name = x.iv.name(id) ?? `interrupt ${id}`;
-        return this.emit(s, {
+        this.emit(s, {
           kind: 'inject',
           text: `host ${a.level ? 'raises' : 'lowers'} ${name}${vcpu === undefined ? '' : ` of vCPU ${vcpu}`} (${r.via}) -> status ${r.status}`,
           vcpu: vcpu ?? null,
           ids: [id],
         });
+        return;
       }
       case 'gsi': {
         const k = vm.vm;
@@ -198,15 +254,24 @@ export class StepRunner {
           r = k.routing.fire(k.irqchip, a.gsi as number, a.level as number);
         } else r = vm.irqLine(a.gsi as number, a.level as number);
         this.last = { value: BigInt(r) };
-        return this.emit(s, { kind: 'inject', text: `host ${a.level ? 'raises' : 'lowers'} GSI ${a.gsi as number}${(a.level as number) > 1 ? ` (level ${hex(a.level as number)})` : ''} -> status ${r}` });
+        this.emit(s, {
+          kind: 'inject',
+          text: `host ${a.level ? 'raises' : 'lowers'} GSI ${a.gsi as number}${(a.level as number) > 1 ? ` (level ${hex(a.level as number)})` : ''} -> status ${r}`,
+        });
+        return;
       }
       case 'msi': {
-        const r = vm.signalMsi({ addressLo: a.addressLo as number, addressHi: a.addressHi as number, data: a.data as number });
+        const r = vm.signalMsi({
+          addressLo: a.addressLo as number,
+          addressHi: a.addressHi as number,
+          data: a.data as number,
+        });
         this.last = { value: BigInt(r) };
-        return this.emit(s, {
+        this.emit(s, {
           kind: 'inject',
           text: `host KVM_SIGNAL_MSI address ${hex((BigInt(a.addressHi as number) << 32n) | BigInt(a.addressLo as number))} data ${hex(a.data as number)} -> ${r > 0 ? 'delivered' : 'blocked'}`,
         });
+        return;
       }
       case 'mmio': {
         const v = this.vcpu(a.vcpu as number);
@@ -217,22 +282,44 @@ export class StepRunner {
           const value = x === null ? null : BigInt(x);
           this.last = { value };
           const d = this.describe({ kind: 'mmio', vcpu: v.id, op: 'read', addr, size, value });
-          if (d) return this.reading(s, d, v.id);
-          return this.emit(s, {
+          if (d) {
+            this.reading(s, d, v.id);
+            return;
+          }
+          this.emit(s, {
             kind: 'access',
             vcpu: v.id,
-            text: value === null ? `MMIO exit: no in-kernel device handles a ${size}-byte read at ${hex(addr)}` : `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) = ${hex(value)}`,
+            text:
+              value === null
+                ? `MMIO exit: no in-kernel device handles a ${size}-byte read at ${hex(addr)}`
+                : `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) = ${hex(value)}`,
           });
+          return;
         }
         const ok = v.guest.mmioWrite(Number(addr), size, a.value as bigint);
         this.last = { value: ok ? 1n : 0n };
-        const d = ok ? this.describe({ kind: 'mmio', vcpu: v.id, op: 'write', addr, size, value: a.value as bigint }) : null;
-        if (d) return this.reading(s, d, v.id);
-        return this.emit(s, {
+        const d = ok
+          ? this.describe({
+              kind: 'mmio',
+              vcpu: v.id,
+              op: 'write',
+              addr,
+              size,
+              value: a.value as bigint,
+            })
+          : null;
+        if (d) {
+          this.reading(s, d, v.id);
+          return;
+        }
+        this.emit(s, {
           kind: 'access',
           vcpu: v.id,
-          text: ok ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)` : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
+          text: ok
+            ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)`
+            : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
         });
+        return;
       }
       case 'hcall': {
         const v = this.vcpu(a.vcpu as number);
@@ -242,8 +329,16 @@ export class StepRunner {
         const out = Array.from(r.out);
         this.last = { ret: r.ret, value: BigInt((out[0] ?? 0) >>> 0) };
         const d = this.describe({ kind: 'hcall', vcpu: v.id, nr, args, ret: r.ret, out });
-        if (d) return this.reading(s, d, v.id);
-        return this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} ${this.names.hcall(nr)}(${args.map((x) => hex(x)).join(', ')}) -> ${this.names.hcallRet(r.ret)}` });
+        if (d) {
+          this.reading(s, d, v.id);
+          return;
+        }
+        this.emit(s, {
+          kind: 'access',
+          vcpu: v.id,
+          text: `vCPU ${v.id} ${this.names.hcall(nr)}(${args.map((x) => hex(x)).join(', ')}) -> ${this.names.hcallRet(r.ret)}`,
+        });
+        return;
       }
       case 'sysreg': {
         const v = this.vcpu(a.vcpu as number);
@@ -252,23 +347,53 @@ export class StepRunner {
         if (a.op === 'read') {
           const x = v.guest.sysregRead(enc);
           this.last = { value: x };
-          const d = this.describe({ kind: 'sysreg', vcpu: v.id, op: 'read', encoding: enc, value: x });
-          if (d) return this.reading(s, d, v.id);
-          return this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} reads ${name} = ${hex(x)}` });
+          const d = this.describe({
+            kind: 'sysreg',
+            vcpu: v.id,
+            op: 'read',
+            encoding: enc,
+            value: x,
+          });
+          if (d) {
+            this.reading(s, d, v.id);
+            return;
+          }
+          this.emit(s, {
+            kind: 'access',
+            vcpu: v.id,
+            text: `vCPU ${v.id} reads ${name} = ${hex(x)}`,
+          });
+          return;
         }
         v.guest.sysregWrite(enc, a.value as bigint);
         this.last = {};
-        const d = this.describe({ kind: 'sysreg', vcpu: v.id, op: 'write', encoding: enc, value: a.value as bigint });
-        if (d) return this.reading(s, d, v.id);
-        return this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)}` });
+        const d = this.describe({
+          kind: 'sysreg',
+          vcpu: v.id,
+          op: 'write',
+          encoding: enc,
+          value: a.value as bigint,
+        });
+        if (d) {
+          this.reading(s, d, v.id);
+          return;
+        }
+        this.emit(s, {
+          kind: 'access',
+          vcpu: v.id,
+          text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)}`,
+        });
+        return;
       }
       case 'attr':
-        return this.attr(s);
+        this.attr(s);
+        return;
       case 'ack': {
         const v = a.vcpu as number;
         const { value, reading } = this.guestDevice().view.guest.ack(v);
         this.last = { value };
-        return this.reading(s, reading, v);
+        this.reading(s, reading, v);
+        return;
       }
       case 'eoi': {
         const v = a.vcpu as number;
@@ -277,11 +402,15 @@ export class StepRunner {
         const r = this.guestDevice().view.guest.eoi(v, token);
         st.pop();
         this.last = {};
-        return this.reading(s, r, v);
+        this.reading(s, r, v);
+        return;
       }
       case 'ipi': {
         const v = a.vcpu as number;
-        const opts = { ...(a.id !== undefined ? { id: a.id as number } : {}), ...(a.priority !== undefined ? { priority: a.priority as number } : {}) };
+        const opts = {
+          ...(a.id !== undefined ? { id: a.id as number } : {}),
+          ...(a.priority !== undefined ? { priority: a.priority as number } : {}),
+        };
         const rs = this.guestDevice().view.guest.ipi(v, a.targets as number[], opts);
         this.last = {};
         for (const r of rs) this.reading(s, r, v);
@@ -291,22 +420,37 @@ export class StepRunner {
         const v = this.vcpu(a.vcpu as number);
         v.run();
         this.last = {};
-        return this.emit(s, { kind: 'run', vcpu: v.id, text: `vCPU ${v.id} KVM_RUN: first-run checks passed` });
+        this.emit(s, {
+          kind: 'run',
+          vcpu: v.id,
+          text: `vCPU ${v.id} KVM_RUN: first-run checks passed`,
+        });
+        return;
       }
       case 'expect':
-        return this.expect(s);
+        this.expect(s);
+        return;
       case 'snapshot': {
         const snap = saveSnapshot(this.host, vm.fd);
         this.saved.set(a.file as string, snap);
         this.last = {};
-        return this.emit(s, { kind: 'snapshot', text: `snapshot of ${snap.devices.length} device(s), ${snap.devices.reduce((n, d) => n + d.state.length, 0)} state entries kept as ${a.file as string} (in this page)` });
+        this.emit(s, {
+          kind: 'snapshot',
+          text: `snapshot of ${snap.devices.length} device(s), ${snap.devices.reduce((n, d) => n + d.state.length, 0)} state entries kept as ${a.file as string} (in this page)`,
+        });
+        return;
       }
       case 'restore': {
         const snap = this.saved.get(a.file as string);
-        if (!snap) throw new KvmError(ENOENT, `restore: ${a.file as string} was not saved earlier in this run (the page reads no files of its own)`);
+        if (!snap)
+          throw new KvmError(
+            ENOENT,
+            `restore: ${a.file as string} was not saved earlier in this run (the page reads no files of its own)`,
+          );
         restoreSnapshot(this.host, vm.fd, snap);
         this.last = {};
-        return this.emit(s, { kind: 'snapshot', text: `restored the VM from ${a.file as string}` });
+        this.emit(s, { kind: 'snapshot', text: `restored the VM from ${a.file as string}` });
+        return;
       }
     }
   }
@@ -337,12 +481,40 @@ export class StepRunner {
     }
     let value: bigint | null = null;
     if (op === 'get' && errno === 'none')
-      value = size === 8 ? host.mem.getU64(buf) : size === 4 ? BigInt(host.mem.getU32(buf)) : size === 2 ? BigInt(host.mem.getU16(buf)) : size === 1 ? BigInt(host.mem.getU8(buf)) : 0n;
+      value =
+        size === 8
+          ? host.mem.getU64(buf)
+          : size === 4
+            ? BigInt(host.mem.getU32(buf))
+            : size === 2
+              ? BigInt(host.mem.getU16(buf))
+              : size === 1
+                ? BigInt(host.mem.getU8(buf))
+                : 0n;
     this.last = { errno, value };
-    const reading = d.view?.describe({ kind: 'attr', op, group, attr, value: op === 'set' && size > 0 ? (a.value as bigint) : value, errno: errno === 'none' ? null : errno });
-    const ioctl = op === 'set' ? 'KVM_SET_DEVICE_ATTR' : op === 'get' ? 'KVM_GET_DEVICE_ATTR' : 'KVM_HAS_DEVICE_ATTR';
+    const reading = d.view?.describe({
+      kind: 'attr',
+      op,
+      group,
+      attr,
+      value: op === 'set' && size > 0 ? (a.value as bigint) : value,
+      errno: errno === 'none' ? null : errno,
+    });
+    const ioctl =
+      op === 'set'
+        ? 'KVM_SET_DEVICE_ATTR'
+        : op === 'get'
+          ? 'KVM_GET_DEVICE_ATTR'
+          : 'KVM_HAS_DEVICE_ATTR';
     const what = `${d.name}: ${ioctl} ${a.groupName as string} attr ${hex(attr)}${op === 'set' && size > 0 ? ` = ${hex(a.value as bigint)}` : ''}`;
-    const res = errno !== 'none' ? `-> ${errno}` : op === 'get' ? `= ${hex(value!)}` : op === 'has' ? '-> implemented' : '-> ok';
+    const res =
+      errno !== 'none'
+        ? `-> ${errno}`
+        : op === 'get'
+          ? `= ${hex(value!)}`
+          : op === 'has'
+            ? '-> implemented'
+            : '-> ok';
     this.emit(s, { kind: 'access', text: reading ? reading.text : `${what} ${res}` });
   }
 
@@ -368,7 +540,12 @@ export class StepRunner {
       ok = got === a.errno;
       what = `errno is ${got}${ok ? '' : `, expected ${a.errno as string}`}`;
     }
-    this.emit(s, { kind: 'expect', ok, text: `expect: ${what}${ok ? ' (ok)' : ' (FAILED)'}`, vcpu: a.form === 'line' ? (a.vcpu as number) : null });
+    this.emit(s, {
+      kind: 'expect',
+      ok,
+      text: `expect: ${what}${ok ? ' (ok)' : ' (FAILED)'}`,
+      vcpu: a.form === 'line' ? (a.vcpu as number) : null,
+    });
     if (!ok) this.halted = { step: s.index, message: `${s.label}: expectation failed: ${what}` };
   }
 }

@@ -73,16 +73,31 @@ export class Session {
   ) {
     this.host = createHost({ plugins: [...plugins] });
     const issues = validateVmConfig(this.host, source.config);
-    if (issues.length) throw new InputError(source.title, `invalid VM config: ${issues.map((i) => `vm.${i.path}: ${i.message}`).join('; ')}`);
+    if (issues.length)
+      throw new InputError(
+        source.title,
+        `invalid VM config: ${issues.map((i) => `vm.${i.path}: ${i.message}`).join('; ')}`,
+      );
     this.vm = composeVm(this.host, source.config);
     if (source.snapshot !== undefined) restoreSnapshot(this.host, this.vm.vm.fd, source.snapshot);
     const vcpuIds = this.vm.vcpus.map((v) => v.id);
     this.devices = this.vm.devices.map((d) => {
       const spec = specOf(this.host, d.key);
-      const view = spec ? spec.open({ vm: this.vm.vm, device: d.handle, vcpus: this.vm.vcpus }) : null;
+      const view = spec
+        ? spec.open({ vm: this.vm.vm, device: d.handle, vcpus: this.vm.vcpus })
+        : null;
       const iv = view?.interrupts;
-      const layout = iv ? Layout.of(d.name, d.key, iv, vcpuIds) : new Layout(d.name, d.key, [], vcpuIds, 'irq');
-      return { name: d.name, key: d.key, handle: d.handle, plugin: d.handle.info?.plugin ?? '?', view, layout };
+      const layout = iv
+        ? Layout.of(d.name, d.key, iv, vcpuIds)
+        : new Layout(d.name, d.key, [], vcpuIds, 'irq');
+      return {
+        name: d.name,
+        key: d.key,
+        handle: d.handle,
+        plugin: d.handle.info?.plugin ?? '?',
+        view,
+        layout,
+      };
     });
     this.cellSteps = this.devices.map(() => new Map());
     this.cpuSteps = this.devices.map(() => new Map());
@@ -102,7 +117,9 @@ export class Session {
         hypercalls: names.hypercalls,
         hypercallReturns: names.hypercallReturns,
         irqLineLevels: names.irqLineLevels,
-        line: this.devices.find((d) => d.view?.interrupts)?.layout.line ?? (source.config.arch === 'arm64' ? 'irq' : 'external'),
+        line:
+          this.devices.find((d) => d.view?.interrupts)?.layout.line ??
+          (source.config.arch === 'arm64' ? 'irq' : 'external'),
         hasGuestOps: this.devices.some((d) => d.view?.guest),
       };
       this.steps = parseScenario(source.scenario.file, source.scenario.steps, ctx);
@@ -111,7 +128,9 @@ export class Session {
         return null;
       };
       this.runner = new StepRunner(this.host, this.vm, this.devices, this.steps, {
-        sysreg: (e) => nameOf(names.sysregs, e) ?? `S${(e >> 14) & 3}_${(e >> 11) & 7}_C${(e >> 7) & 15}_C${(e >> 3) & 15}_${e & 7}`,
+        sysreg: (e) =>
+          nameOf(names.sysregs, e) ??
+          `S${(e >> 14) & 3}_${(e >> 11) & 7}_C${(e >> 7) & 15}_C${(e >> 3) & 15}_${e & 7}`,
         hcall: (n) => nameOf(names.hypercalls, n) ?? `hcall ${hex(n)}`,
         hcallRet: (r) => nameOf(names.hypercallReturns, r) ?? String(r),
       });
@@ -232,6 +251,7 @@ function mergedNames(host: Host, devices: readonly SessionDevice[]) {
 /** A kernel error while building or restoring, as a message for the page. */
 export function explain(e: unknown): string {
   if (e instanceof InputError) return e.message;
-  if (isKvmError(e)) return `${e.name === 'SnapshotError' ? 'snapshot refused' : 'a kernel call failed'}: ${e.message}`;
+  if (isKvmError(e))
+    return `${e.name === 'SnapshotError' ? 'snapshot refused' : 'a kernel call failed'}: ${e.message}`;
   return (e as Error)?.message ?? String(e);
 }

@@ -10,7 +10,24 @@ import { InputError } from './vmfile.js';
 
 /** The step kinds. */
 export const STEP_KINDS = [
-  'note', 'irqLine', 'spi', 'ppi', 'gsi', 'msi', 'mmio', 'hcall', 'sysreg', 'attr', 'ack', 'eoi', 'ipi', 'run', 'expect', 'snapshot', 'restore', 'repeat',
+  'note',
+  'irqLine',
+  'spi',
+  'ppi',
+  'gsi',
+  'msi',
+  'mmio',
+  'hcall',
+  'sysreg',
+  'attr',
+  'ack',
+  'eoi',
+  'ipi',
+  'run',
+  'expect',
+  'snapshot',
+  'restore',
+  'repeat',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -34,7 +51,16 @@ export interface StepContext {
   readonly arch: string;
   readonly vcpus: readonly number[];
   /** Device names and keys, in VM order. */
-  readonly devices: readonly { readonly name: string; readonly key: string; groups(): readonly { group: number; name: string; attrs: readonly { attr: number | bigint; name: string }[] | string }[]; payloadSize(group: number, attr: bigint): number }[];
+  readonly devices: readonly {
+    readonly name: string;
+    readonly key: string;
+    groups(): readonly {
+      group: number;
+      name: string;
+      attrs: readonly { attr: number | bigint; name: string }[] | string;
+    }[];
+    payloadSize(group: number, attr: bigint): number;
+  }[];
   readonly sysregs: ReadonlyMap<string, number>;
   readonly hypercalls: ReadonlyMap<string, number>;
   readonly hypercallReturns: ReadonlyMap<string, number>;
@@ -65,19 +91,42 @@ export function parseScenario(file: string, list: readonly unknown[], ctx: StepC
   return out;
 }
 
-function parseList(file: string, ctx: StepContext, list: readonly unknown[], path: (string | number)[], out: Step[], pass: string | null): void {
+function parseList(
+  file: string,
+  ctx: StepContext,
+  list: readonly unknown[],
+  path: (string | number)[],
+  out: Step[],
+  pass: string | null,
+): void {
   list.forEach((raw, i) => parseStep(file, ctx, raw, [...path, i], out, pass));
 }
 
-function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string | number)[], out: Step[], pass: string | null): void {
+function parseStep(
+  file: string,
+  ctx: StepContext,
+  raw: unknown,
+  path: (string | number)[],
+  out: Step[],
+  pass: string | null,
+): void {
   const fail = (sub: (string | number)[], msg: string): never => {
     throw new InputError(`${file}: ${formatPath([...path, ...sub])}`, msg);
   };
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail([], `expected a step such as { spi: { intid: 40, level: 1 } }; steps are ${STEP_KINDS.join(', ')}`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    fail(
+      [],
+      `expected a step such as { spi: { intid: 40, level: 1 } }; steps are ${STEP_KINDS.join(', ')}`,
+    );
   const keys = Object.keys(raw as object);
-  if (keys.length !== 1) fail([], `a step has exactly one key (the step kind), got ${keys.length ? keys.join(', ') : 'none'}`);
+  if (keys.length !== 1)
+    fail(
+      [],
+      `a step has exactly one key (the step kind), got ${keys.length ? keys.join(', ') : 'none'}`,
+    );
   const kind = keys[0]! as StepKind;
-  if (!(STEP_KINDS as readonly string[]).includes(kind)) fail([kind], `unknown step ${JSON.stringify(kind)}; steps are ${STEP_KINDS.join(', ')}`);
+  if (!(STEP_KINDS as readonly string[]).includes(kind))
+    fail([kind], `unknown step ${JSON.stringify(kind)}; steps are ${STEP_KINDS.join(', ')}`);
   let body = (raw as Args)[kind];
   if (kind === 'note' && typeof body === 'string') body = { text: body };
   if (body === null || body === undefined) body = {};
@@ -85,7 +134,8 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
   const b = body as Args;
   const f = (name: string | number) => [kind, name];
   const allowed = (...names: string[]) => {
-    for (const k of Object.keys(b)) if (!names.includes(k)) fail(f(k), `unknown field; ${kind} takes ${names.join(', ')}`);
+    for (const k of Object.keys(b))
+      if (!names.includes(k)) fail(f(k), `unknown field; ${kind} takes ${names.join(', ')}`);
   };
   const req = (name: string) => {
     if (b[name] === undefined) fail(f(name), 'required');
@@ -95,7 +145,11 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
     const v = required ? req(name) : b[name];
     if (v === undefined) return undefined;
     const n = parseInteger(v);
-    if (n === null || n < min || n > max) fail(f(name), `expected an integer from ${hex(min)} to ${hex(max)}, got ${JSON.stringify(typeof v === 'bigint' ? hex(v) : v)}`);
+    if (n === null || n < min || n > max)
+      fail(
+        f(name),
+        `expected an integer from ${hex(min)} to ${hex(max)}, got ${JSON.stringify(typeof v === 'bigint' ? hex(v) : v)}`,
+      );
     return n!;
   };
   const num = (name: string, min: number, max: number, required = true) => {
@@ -104,7 +158,8 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
   };
   const vcpu = (name = 'vcpu'): number => {
     const v = req(name);
-    if (typeof v !== 'number' || !ctx.vcpus.includes(v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${ctx.vcpus.join(', ')}`);
+    if (typeof v !== 'number' || !ctx.vcpus.includes(v))
+      fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${ctx.vcpus.join(', ')}`);
     return v as number;
   };
   const level = (wide = false): number => {
@@ -117,19 +172,32 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
     }
     const n = parseInteger(v);
     const names = [...ctx.irqLineLevels.keys()];
-    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f('level'), `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${JSON.stringify(v)}`);
+    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n))
+      fail(
+        f('level'),
+        `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${JSON.stringify(v)}`,
+      );
     return Number(n);
   };
   const op = (choices: string[]): string => {
     const v = req('op');
-    if (typeof v !== 'string' || !choices.includes(v)) fail(f('op'), `expected ${choices.join(' or ')}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !choices.includes(v))
+      fail(f('op'), `expected ${choices.join(' or ')}, got ${JSON.stringify(v)}`);
     return v as string;
   };
   const guest = () => {
-    if (!ctx.hasGuestOps) fail([kind], `${kind} needs a device whose plugin describes its guest acknowledge / EOI / IPI; this VM has ${ctx.devices.map((d) => d.key).join(', ') || 'no device'}`);
+    if (!ctx.hasGuestOps)
+      fail(
+        [kind],
+        `${kind} needs a device whose plugin describes its guest acknowledge / EOI / IPI; this VM has ${ctx.devices.map((d) => d.key).join(', ') || 'no device'}`,
+      );
   };
   const push = (a: Args) => {
-    if (out.length >= MAX_STEPS) fail([], `more than ${MAX_STEPS} steps after expanding repeat: too many for the page (run it with kvmdev run)`);
+    if (out.length >= MAX_STEPS)
+      fail(
+        [],
+        `more than ${MAX_STEPS} steps after expanding repeat: too many for the page (run it with kvmdev run)`,
+      );
     out.push({ index: out.length, label: formatPath(path), pass, kind: kind as Step['kind'], a });
   };
 
@@ -137,32 +205,45 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
     case 'note':
       allowed('text');
       if (typeof b.text !== 'string') fail(f('text'), 'expected a string');
-      return push({ text: b.text });
+      push({ text: b.text });
+      return;
     case 'irqLine':
       allowed('irq', 'level');
-      return push({ irq: num('irq', 0, 0xffffffff), level: level(true) });
+      push({ irq: num('irq', 0, 0xffffffff), level: level(true) });
+      return;
     case 'spi':
       allowed('intid', 'level');
-      return push({ intid: num('intid', 0, 0xffffffff), level: level() });
+      push({ intid: num('intid', 0, 0xffffffff), level: level() });
+      return;
     case 'ppi':
       allowed('vcpu', 'intid', 'level');
-      return push({ vcpu: vcpu(), intid: num('intid', 0, 0xffffffff), level: level() });
+      push({ vcpu: vcpu(), intid: num('intid', 0, 0xffffffff), level: level() });
+      return;
     case 'gsi':
       allowed('gsi', 'level');
-      return push({ gsi: num('gsi', 0, 0xffffffff), level: level(true) });
+      push({ gsi: num('gsi', 0, 0xffffffff), level: level(true) });
+      return;
     case 'msi':
       allowed('addressLo', 'addressHi', 'data');
-      return push({ addressLo: num('addressLo', 0, 0xffffffff), addressHi: num('addressHi', 0, 0xffffffff, false) ?? 0, data: num('data', 0, 0xffffffff) });
+      push({
+        addressLo: num('addressLo', 0, 0xffffffff),
+        addressHi: num('addressHi', 0, 0xffffffff, false) ?? 0,
+        data: num('data', 0, 0xffffffff),
+      });
+      return;
     case 'mmio': {
       allowed('vcpu', 'op', 'addr', 'size', 'value');
       const o = op(['read', 'write']);
       const size = num('size', 1, 8)!;
       if (![1, 2, 4, 8].includes(size)) fail(f('size'), `expected 1, 2, 4 or 8, got ${size}`);
       const addr = integer('addr', 0n, (1n << 64n) - 1n)!;
-      if (addr + BigInt(size) > BigInt(Number.MAX_SAFE_INTEGER)) fail(f('addr'), `${hex(addr)} is beyond the modelled guest physical space`);
-      if (o === 'read' && b.value !== undefined) fail(f('value'), 'a read takes no value (check it with an expect step)');
+      if (addr + BigInt(size) > BigInt(Number.MAX_SAFE_INTEGER))
+        fail(f('addr'), `${hex(addr)} is beyond the modelled guest physical space`);
+      if (o === 'read' && b.value !== undefined)
+        fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << BigInt(8 * size)) - 1n) : undefined;
-      return push({ vcpu: vcpu(), op: o, addr, size, value });
+      push({ vcpu: vcpu(), op: o, addr, size, value });
+      return;
     }
     case 'hcall': {
       allowed('vcpu', 'nr', 'name', 'args');
@@ -170,7 +251,11 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
       let nr: number;
       if (b.name !== undefined) {
         const x = typeof b.name === 'string' ? ctx.hypercalls.get(b.name) : undefined;
-        if (x === undefined) fail(f('name'), `unknown hypercall ${JSON.stringify(b.name)}; names are ${[...ctx.hypercalls.keys()].join(', ') || 'none (no device of this VM names hypercalls)'}`);
+        if (x === undefined)
+          fail(
+            f('name'),
+            `unknown hypercall ${JSON.stringify(b.name)}; names are ${[...ctx.hypercalls.keys()].join(', ') || 'none (no device of this VM names hypercalls)'}`,
+          );
         nr = x!;
       } else nr = num('nr', 0, 0xffffffff)!;
       const args: number[] = [];
@@ -178,24 +263,35 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
         if (!Array.isArray(b.args)) fail(f('args'), 'expected a list of integers');
         (b.args as unknown[]).forEach((x, i) => {
           const n = parseInteger(x);
-          if (n === null || n < 0n || n > 0xffffffffn) fail([kind, 'args', i], `expected a u32, got ${JSON.stringify(x)}`);
+          if (n === null || n < 0n || n > 0xffffffffn)
+            fail([kind, 'args', i], `expected a u32, got ${JSON.stringify(x)}`);
           args.push(Number(n));
         });
       }
-      return push({ vcpu: vcpu(), nr, args });
+      push({ vcpu: vcpu(), nr, args });
+      return;
     }
     case 'sysreg': {
       allowed('vcpu', 'op', 'reg', 'value');
       const o = op(['read', 'write']);
       const r = req('reg');
       let enc: number | null = null;
-      if (typeof r === 'string') enc = ctx.sysregs.get(r.toUpperCase()) ?? parseSysregForm(r) ?? (/^0x/i.test(r) ? Number(parseInteger(r) ?? -1) : null);
+      if (typeof r === 'string')
+        enc =
+          ctx.sysregs.get(r.toUpperCase()) ??
+          parseSysregForm(r) ??
+          (/^0x/i.test(r) ? Number(parseInteger(r) ?? -1) : null);
       else if (typeof r === 'number') enc = r;
       if (enc === null || !Number.isInteger(enc) || enc < 0 || enc > 0xffff)
-        fail(f('reg'), `unknown register ${JSON.stringify(r)}; use a name (${[...ctx.sysregs.keys()].join(', ') || 'none named by this VM'}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`);
-      if (o === 'read' && b.value !== undefined) fail(f('value'), 'a read takes no value (check it with an expect step)');
+        fail(
+          f('reg'),
+          `unknown register ${JSON.stringify(r)}; use a name (${[...ctx.sysregs.keys()].join(', ') || 'none named by this VM'}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`,
+        );
+      if (o === 'read' && b.value !== undefined)
+        fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << 64n) - 1n) : undefined;
-      return push({ vcpu: vcpu(), op: o, enc, value });
+      push({ vcpu: vcpu(), op: o, enc, value });
+      return;
     }
     case 'attr': {
       allowed('device', 'op', 'group', 'attr', 'value');
@@ -205,15 +301,28 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
       else if (typeof b.device === 'number') dev = b.device;
       else dev = ctx.devices.findIndex((d) => d.name === b.device || d.key === b.device);
       const d = ctx.devices[dev];
-      if (!d) return fail(f('device'), `no device ${JSON.stringify(b.device ?? 0)}; the VM has ${ctx.devices.map((x) => x.name).join(', ') || 'none'}`);
+      if (!d) {
+        fail(
+          f('device'),
+          `no device ${JSON.stringify(b.device ?? 0)}; the VM has ${ctx.devices.map((x) => x.name).join(', ') || 'none'}`,
+        );
+        return;
+      }
       const table = d.groups();
       const g = req('group');
-      const decl = typeof g === 'string' ? table.find((x) => x.name === g) : table.find((x) => BigInt(x.group) === parseInteger(g));
+      const decl =
+        typeof g === 'string'
+          ? table.find((x) => x.name === g)
+          : table.find((x) => BigInt(x.group) === parseInteger(g));
       let group: number;
       if (decl) group = decl.group;
       else {
         const n = parseInteger(g);
-        if (n === null || n < 0n || n > 0xffffffffn) fail(f('group'), `unknown group ${JSON.stringify(g)}; ${d.key} has ${table.map((x) => `${x.name} (${x.group})`).join(', ') || 'no declared groups'}`);
+        if (n === null || n < 0n || n > 0xffffffffn)
+          fail(
+            f('group'),
+            `unknown group ${JSON.stringify(g)}; ${d.key} has ${table.map((x) => `${x.name} (${x.group})`).join(', ') || 'no declared groups'}`,
+          );
         group = Number(n);
       }
       const at = req('attr');
@@ -223,64 +332,119 @@ function parseStep(file: string, ctx: StepContext, raw: unknown, path: (string |
         if (x) attr = BigInt(x.attr);
       }
       attr ??= parseInteger(at);
-      if (attr === null || attr < 0n || attr > (1n << 64n) - 1n) fail(f('attr'), `expected an attribute id or name, got ${JSON.stringify(at)}`);
+      if (attr === null || attr < 0n || attr > (1n << 64n) - 1n)
+        fail(f('attr'), `expected an attribute id or name, got ${JSON.stringify(at)}`);
       const size = d.payloadSize(group, attr!);
       if (o !== 'set' && b.value !== undefined) fail(f('value'), `${o} takes no value`);
-      const value = o === 'set' && size > 0 ? integer('value', 0n, size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n) : undefined;
-      return push({ device: dev, op: o, group, groupName: decl?.name ?? `group ${group}`, attr, size, value });
+      const value =
+        o === 'set' && size > 0
+          ? integer('value', 0n, size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n)
+          : undefined;
+      push({
+        device: dev,
+        op: o,
+        group,
+        groupName: decl?.name ?? `group ${group}`,
+        attr,
+        size,
+        value,
+      });
+      return;
     }
     case 'ack':
       allowed('vcpu');
       guest();
-      return push({ vcpu: vcpu() });
+      push({ vcpu: vcpu() });
+      return;
     case 'eoi':
       allowed('vcpu', 'id');
       guest();
-      return push({ vcpu: vcpu(), id: integer('id', 0n, 0xffffffffn, false) });
+      push({ vcpu: vcpu(), id: integer('id', 0n, 0xffffffffn, false) });
+      return;
     case 'ipi': {
       allowed('vcpu', 'targets', 'id', 'priority');
       guest();
       const t = req('targets');
       if (!Array.isArray(t)) fail(f('targets'), 'expected a list of vCPU ids');
       const targets = (t as unknown[]).map((x, i) => {
-        if (typeof x !== 'number' || !ctx.vcpus.includes(x)) fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !ctx.vcpus.includes(x))
+          fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
         return x as number;
       });
-      return push({ vcpu: vcpu(), targets, id: num('id', 0, 255, false), priority: num('priority', 0, 255, false) });
+      push({
+        vcpu: vcpu(),
+        targets,
+        id: num('id', 0, 255, false),
+        priority: num('priority', 0, 255, false),
+      });
+      return;
     }
     case 'run':
       allowed('vcpu');
-      return push({ vcpu: vcpu() });
+      push({ vcpu: vcpu() });
+      return;
     case 'expect': {
       allowed('vcpu', 'line', 'level', 'value', 'mask', 'ret', 'errno');
-      const forms = [b.level !== undefined, b.value !== undefined, b.ret !== undefined, b.errno !== undefined].filter(Boolean).length;
-      if (forms !== 1) fail([kind], 'give one of: { vcpu, line?, level }, { value, mask? }, { ret }, { errno }');
+      const forms = [
+        b.level !== undefined,
+        b.value !== undefined,
+        b.ret !== undefined,
+        b.errno !== undefined,
+      ].filter(Boolean).length;
+      if (forms !== 1)
+        fail([kind], 'give one of: { vcpu, line?, level }, { value, mask? }, { ret }, { errno }');
       if (b.level !== undefined) {
         const line = b.line ?? ctx.line;
-        if (typeof line !== 'string' || !(LINE_NAMES as readonly string[]).includes(line)) fail(f('line'), `expected ${LINE_NAMES.join(', ')}, got ${JSON.stringify(b.line)}`);
-        return push({ form: 'line', vcpu: vcpu(), line, level: level() });
+        if (typeof line !== 'string' || !(LINE_NAMES as readonly string[]).includes(line))
+          fail(f('line'), `expected ${LINE_NAMES.join(', ')}, got ${JSON.stringify(b.line)}`);
+        push({ form: 'line', vcpu: vcpu(), line, level: level() });
+        return;
       }
-      if (b.value !== undefined) return push({ form: 'value', value: integer('value', -(1n << 63n), (1n << 64n) - 1n), mask: integer('mask', 0n, (1n << 64n) - 1n, false) });
+      if (b.value !== undefined) {
+        push({
+          form: 'value',
+          value: integer('value', -(1n << 63n), (1n << 64n) - 1n),
+          mask: integer('mask', 0n, (1n << 64n) - 1n, false),
+        });
+        return;
+      }
       if (b.ret !== undefined) {
         const named = typeof b.ret === 'string' ? ctx.hypercallReturns.get(b.ret) : undefined;
         const r = named !== undefined ? BigInt(named) : parseInteger(b.ret);
-        if (r === null) fail(f('ret'), `expected a return code (${[...ctx.hypercallReturns.keys()].join(', ') || 'a number'})`);
-        return push({ form: 'ret', ret: Number(r) });
+        if (r === null)
+          fail(
+            f('ret'),
+            `expected a return code (${[...ctx.hypercallReturns.keys()].join(', ') || 'a number'})`,
+          );
+        push({ form: 'ret', ret: Number(r) });
+        return;
       }
-      if (typeof b.errno !== 'string' || !/^(E[A-Z0-9]+|none|ok)$/.test(b.errno)) fail(f('errno'), 'expected an errno name such as ENXIO, or none');
-      return push({ form: 'errno', errno: b.errno === 'ok' ? 'none' : b.errno });
+      if (typeof b.errno !== 'string' || !/^(E[A-Z0-9]+|none|ok)$/.test(b.errno))
+        fail(f('errno'), 'expected an errno name such as ENXIO, or none');
+      push({ form: 'errno', errno: b.errno === 'ok' ? 'none' : b.errno });
+      return;
     }
     case 'snapshot':
     case 'restore':
       allowed('file');
       if (typeof b.file !== 'string' || !b.file) fail(f('file'), 'expected a file name');
-      return push({ file: b.file });
+      push({ file: b.file });
+      return;
     case 'repeat': {
       allowed('times', 'steps');
       const times = num('times', 0, 1_000_000)!;
       if (!Array.isArray(b.steps)) fail(f('steps'), 'expected a list of steps');
-      if (times === 0) parseList(file, ctx, b.steps as unknown[], [...path, kind, 'steps'], [], pass);
-      for (let k = 0; k < times; k++) parseList(file, ctx, b.steps as unknown[], [...path, kind, 'steps'], out, times > 1 ? `${k + 1}/${times}` : pass);
+      if (times === 0)
+        parseList(file, ctx, b.steps as unknown[], [...path, kind, 'steps'], [], pass);
+      for (let k = 0; k < times; k++)
+        parseList(
+          file,
+          ctx,
+          b.steps as unknown[],
+          [...path, kind, 'steps'],
+          out,
+          times > 1 ? `${k + 1}/${times}` : pass,
+        );
       return;
     }
   }

@@ -28,7 +28,10 @@ export interface VmFile {
 
 /** Converts parsed bigints that fit a double back to numbers (64-bit values stay bigints). */
 function normalise(v: unknown): unknown {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  if (typeof v === 'bigint')
+    return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : v;
   if (Array.isArray(v)) return v.map(normalise);
   if (v && typeof v === 'object') {
     const o: Record<string, unknown> = {};
@@ -48,16 +51,25 @@ export async function parseText(name: string, text: string): Promise<unknown> {
     try {
       return JSON.parse(text);
     } catch (e) {
-      if (/\.json$/i.test(name)) throw new InputError(name, `syntax error: ${(e as Error).message}`);
+      if (/\.json$/i.test(name))
+        throw new InputError(name, `syntax error: ${(e as Error).message}`);
     }
   }
   const { LineCounter, parseDocument } = await import('yaml');
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    intAsBigInt: true,
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0] ?? lines.linePos(err.pos[0]);
-    throw new InputError(pos ? `${name}:${pos.line}:${pos.col}` : name, `syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    throw new InputError(
+      pos ? `${name}:${pos.line}:${pos.col}` : name,
+      `syntax error: ${err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+    );
   }
   return normalise(doc.toJS({ maxAliasCount: 1000 }));
 }
@@ -73,19 +85,26 @@ export function looksLikeVmFile(data: unknown): boolean {
  */
 export function vmFileOf(name: string, data: unknown, bundled: readonly string[]): VmFile {
   const at = (...p: (string | number)[]) => `${name}: ${formatPath(p)}`;
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InputError(name, 'a VM file is a mapping with vm: (and plugins:, scenario:)');
+  if (typeof data !== 'object' || data === null || Array.isArray(data))
+    throw new InputError(name, 'a VM file is a mapping with vm: (and plugins:, scenario:)');
   const d = data as Record<string, unknown>;
   for (const k of Object.keys(d))
-    if (!['plugins', 'vm', 'scenario', 'description'].includes(k)) throw new InputError(at(k), 'unknown key; a VM file has plugins, vm, scenario, description');
+    if (!['plugins', 'vm', 'scenario', 'description'].includes(k))
+      throw new InputError(at(k), 'unknown key; a VM file has plugins, vm, scenario, description');
   if (d.plugins !== undefined) {
-    if (!Array.isArray(d.plugins)) throw new InputError(at('plugins'), 'expected a list of package names');
+    if (!Array.isArray(d.plugins))
+      throw new InputError(at('plugins'), 'expected a list of package names');
     d.plugins.forEach((p, i) => {
       if (typeof p !== 'string' || !bundled.includes(p))
-        throw new InputError(at('plugins', i), `${JSON.stringify(p)} is not part of this page (it carries ${bundled.join(', ')}); use kvmdev inspect in a terminal for other plugins`);
+        throw new InputError(
+          at('plugins', i),
+          `${JSON.stringify(p)} is not part of this page (it carries ${bundled.join(', ')}); use kvmdev inspect in a terminal for other plugins`,
+        );
     });
   }
   if (d.vm === undefined) throw new InputError(name, 'missing vm:');
-  if (d.scenario !== undefined && !Array.isArray(d.scenario)) throw new InputError(at('scenario'), 'expected a list of steps');
+  if (d.scenario !== undefined && !Array.isArray(d.scenario))
+    throw new InputError(at('scenario'), 'expected a list of steps');
   return {
     name,
     description: typeof d.description === 'string' ? d.description : null,
@@ -96,12 +115,21 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly string[]
 
 /** Expands `vm:` (a preset call or the config as written). */
 export function configOf(name: string, vm: unknown): VmConfig {
-  if (typeof vm !== 'object' || vm === null || Array.isArray(vm)) throw new InputError(`${name}: vm`, 'expected a VM config (arch, vcpus, devices) or { preset: name, ... }');
+  if (typeof vm !== 'object' || vm === null || Array.isArray(vm))
+    throw new InputError(
+      `${name}: vm`,
+      'expected a VM config (arch, vcpus, devices) or { preset: name, ... }',
+    );
   const v = vm as Record<string, unknown>;
   if (v.preset === undefined) return v as unknown as VmConfig;
   const p = v.preset;
-  if (typeof p !== 'string' || !(p in presets)) throw new InputError(`${name}: vm.preset`, `unknown preset ${JSON.stringify(p)}; presets are ${Object.keys(presets).join(', ')}`);
+  if (typeof p !== 'string' || !(p in presets))
+    throw new InputError(
+      `${name}: vm.preset`,
+      `unknown preset ${JSON.stringify(p)}; presets are ${Object.keys(presets).join(', ')}`,
+    );
   const opts: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (k !== 'preset') opts[k] = k === 'model' ? String(x) : x;
+  for (const [k, x] of Object.entries(v))
+    if (k !== 'preset') opts[k] = k === 'model' ? String(x) : x;
   return (presets as unknown as Record<string, (o: Record<string, unknown>) => VmConfig>)[p]!(opts);
 }

@@ -31,7 +31,8 @@ const TYPES: Readonly<Record<string, string>> = {
  */
 export function webRoot(): string | null {
   const here = dirname(fileURLToPath(import.meta.url));
-  for (const c of [join(here, '..', 'web'), join(here, '..', '..', 'dist', 'web')]) if (existsSync(join(c, 'index.html'))) return c;
+  for (const c of [join(here, '..', 'web'), join(here, '..', '..', 'dist', 'web')])
+    if (existsSync(join(c, 'index.html'))) return c;
   return null;
 }
 
@@ -66,7 +67,13 @@ export function servedNames(paths: readonly string[]): Record<string, string> {
   return out;
 }
 
-function send(res: ServerResponse, status: number, body: string | Buffer, type = 'text/plain; charset=utf-8', head = false): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string | Buffer,
+  type = 'text/plain; charset=utf-8',
+  head = false,
+): void {
   res.writeHead(status, {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
@@ -92,7 +99,12 @@ export function inside(root: string, urlPath: string): string | null {
 /** Starts the server on 127.0.0.1. */
 export function serveInspector(options: ServeOptions = {}): Promise<InspectorServer> {
   const root = options.root ?? webRoot();
-  if (!root) return Promise.reject(new Error('the inspector page is not built: run `pnpm --filter @kvmdev/inspector build` (or `pnpm build`)'));
+  if (!root)
+    return Promise.reject(
+      new Error(
+        'the inspector page is not built: run `pnpm --filter @kvmdev/inspector build` (or `pnpm build`)',
+      ),
+    );
   const base = resolve(root);
   const files = options.files ?? {};
   const handle = (req: IncomingMessage, res: ServerResponse) => {
@@ -112,8 +124,15 @@ export function serveInspector(options: ServeOptions = {}): Promise<InspectorSer
       }
       file = Object.hasOwn(files, name) ? files[name]! : null;
     } else file = inside(base, path === '/' ? '/index.html' : path);
-    if (!file || !existsSync(file) || !statSync(file).isFile()) return send(res, 404, 'not found\n', undefined, head);
-    send(res, 200, readFileSync(file), TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream', head);
+    if (!file || !existsSync(file) || !statSync(file).isFile())
+      return send(res, 404, 'not found\n', undefined, head);
+    send(
+      res,
+      200,
+      readFileSync(file),
+      TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+      head,
+    );
   };
   const server: Server = createServer(handle);
   return new Promise((ok, fail) => {
@@ -126,7 +145,8 @@ export function serveInspector(options: ServeOptions = {}): Promise<InspectorSer
         port,
         pageUrl(params = {}) {
           const q = new URLSearchParams();
-          for (const [k, v] of Object.entries(params)) for (const x of typeof v === 'string' ? [v] : v) q.append(k, x);
+          for (const [k, v] of Object.entries(params))
+            for (const x of typeof v === 'string' ? [v] : v) q.append(k, x);
           const s = q.toString();
           return s ? `${url}?${s}` : url;
         },

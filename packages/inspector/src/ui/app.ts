@@ -18,7 +18,10 @@ import { Grid, type GridSource } from './grid.js';
 import { PLUGINS, PLUGIN_NAMES } from './plugins.js';
 import { TimelineView } from './timeline-view.js';
 
-type View = { kind: 'empty' } | { kind: 'session'; s: Session } | { kind: 'diff'; d: SnapshotDiff; names: [string, string] };
+type View =
+  | { kind: 'empty' }
+  | { kind: 'session'; s: Session }
+  | { kind: 'diff'; d: SnapshotDiff; names: [string, string] };
 
 /** Marks the first paint of a grid with data (the benchmark reads it). */
 let firstPaintMarked = false;
@@ -74,9 +77,22 @@ export class App {
   private readonly gridsEl = h('div', { id: 'grids', class: 'grids' });
   private readonly side = h('aside', { id: 'side', class: 'side', 'aria-label': 'details' });
   private readonly welcome: HTMLElement;
-  private readonly picker = h('input', { type: 'file', multiple: true, accept: '.json,.yaml,.yml', id: 'picker', class: 'visually-hidden', 'aria-label': 'open files' });
+  private readonly picker = h('input', {
+    type: 'file',
+    multiple: true,
+    accept: '.json,.yaml,.yml',
+    id: 'picker',
+    class: 'visually-hidden',
+    'aria-label': 'open files',
+  });
   private readonly help: HTMLDialogElement;
-  private readonly find = h('input', { type: 'search', id: 'find', placeholder: 'find: SPI 40', size: 14, 'aria-label': 'find an interrupt by name' });
+  private readonly find = h('input', {
+    type: 'search',
+    id: 'find',
+    placeholder: 'find: SPI 40',
+    size: 14,
+    'aria-label': 'find an interrupt by name',
+  });
   private diffIndex = -1;
 
   constructor(root: HTMLElement) {
@@ -108,7 +124,17 @@ export class App {
       'dialog',
       { id: 'help', 'aria-label': 'keyboard shortcuts' },
       h('h2', {}, 'Keyboard'),
-      h('table', { class: 'keys' }, h('tbody', {}, ...SHORTCUTS.map((s) => h('tr', {}, h('th', {}, h('kbd', {}, s.label)), h('td', {}, s.what))))),
+      h(
+        'table',
+        { class: 'keys' },
+        h(
+          'tbody',
+          {},
+          ...SHORTCUTS.map((s) =>
+            h('tr', {}, h('th', {}, h('kbd', {}, s.label)), h('td', {}, s.what)),
+          ),
+        ),
+      ),
       h('form', { method: 'dialog' }, h('button', { type: 'submit' }, 'Close (Esc)')),
     );
     this.welcome = h(
@@ -131,10 +157,18 @@ export class App {
         {},
         h('li', {}, 'a snapshot that carries its VM config (kvmdev snapshot): its state'),
         h('li', {}, 'a VM file (kvmdev run format): its scenario, step by step'),
-        h('li', {}, 'a snapshot and the VM file it was made from: the snapshot restored onto that VM'),
+        h(
+          'li',
+          {},
+          'a snapshot and the VM file it was made from: the snapshot restored onto that VM',
+        ),
         h('li', {}, 'two snapshots: diff mode, the changed cells marked'),
       ),
-      h('p', { class: 'muted' }, `Devices are read through their plugins' introspection specs (${PLUGIN_NAMES.join(', ')}). Nothing leaves this page.`),
+      h(
+        'p',
+        { class: 'muted' },
+        `Devices are read through their plugins' introspection specs (${PLUGIN_NAMES.join(', ')}). Nothing leaves this page.`,
+      ),
     );
     const legend = h(
       'div',
@@ -166,15 +200,28 @@ export class App {
         this.titleEl,
         h('span', { class: 'spacer' }),
         this.find,
-        h('button', { type: 'button', id: 'open', onclick: () => this.picker.click() }, 'Open… (o)'),
+        h(
+          'button',
+          { type: 'button', id: 'open', onclick: () => this.picker.click() },
+          'Open… (o)',
+        ),
         this.picker,
-        h('button', { type: 'button', id: 'keys', onclick: () => this.help.showModal() }, 'Keys (?)'),
+        h(
+          'button',
+          { type: 'button', id: 'keys', onclick: () => this.help.showModal() },
+          'Keys (?)',
+        ),
       ),
       this.errorEl,
       this.welcome,
       this.tabs,
       this.stepper,
-      h('main', { class: 'main' }, h('div', { class: 'grid-col' }, this.gridsEl, legend), this.side),
+      h(
+        'main',
+        { class: 'main' },
+        h('div', { class: 'grid-col' }, this.gridsEl, legend),
+        this.side,
+      ),
       this.timeline.el,
       this.help,
     );
@@ -200,8 +247,13 @@ export class App {
   /** Opens files (picker or drop). */
   async openFiles(files: readonly File[]): Promise<void> {
     try {
-      const opened = await Promise.all(files.map(async (f) => ({ name: f.name, data: await parseText(f.name, await f.text()) })));
-      this.load(opened, files.map((f) => f.name));
+      const opened = await Promise.all(
+        files.map(async (f) => ({ name: f.name, data: await parseText(f.name, await f.text()) })),
+      );
+      this.load(
+        opened,
+        files.map((f) => f.name),
+      );
     } catch (e) {
       this.fail(e);
     }
@@ -221,7 +273,10 @@ export class App {
         }),
       );
       performance.mark('kvmdev:parsed');
-      this.load(opened, urls.map((u) => u.split('/').pop() || u));
+      this.load(
+        opened,
+        urls.map((u) => u.split('/').pop() || u),
+      );
     } catch (e) {
       this.fail(e);
       return;
@@ -246,7 +301,11 @@ export class App {
     } else {
       const a = new Session(p.a, PLUGINS);
       const b = new Session(p.b, PLUGINS);
-      this.view = { kind: 'diff', d: diffSessions(a, b, p.a.snapshot, p.b.snapshot), names: [p.a.title, p.b.title] };
+      this.view = {
+        kind: 'diff',
+        d: diffSessions(a, b, p.a.snapshot, p.b.snapshot),
+        names: [p.a.title, p.b.title],
+      };
       this.diffIndex = -1;
     }
     this.device = 0;
@@ -276,7 +335,11 @@ export class App {
   // ------------------------------------------------------------------ state helpers
 
   private session(): Session | null {
-    return this.view.kind === 'session' ? this.view.s : this.view.kind === 'diff' ? this.view.d.a : null;
+    return this.view.kind === 'session'
+      ? this.view.s
+      : this.view.kind === 'diff'
+        ? this.view.d.a
+        : null;
   }
 
   private nameOf(id: number): string {
@@ -285,7 +348,10 @@ export class App {
   }
 
   private firstEventOf(s: Session, step: number): TraceEvent | undefined {
-    return s.events.find((e) => e.step === step && e.kind !== 'deliver' && e.kind !== 'line-down') ?? s.events.find((e) => e.step === step);
+    return (
+      s.events.find((e) => e.step === step && e.kind !== 'deliver' && e.kind !== 'line-down') ??
+      s.events.find((e) => e.step === step)
+    );
   }
 
   // ------------------------------------------------------------------ rendering
@@ -305,15 +371,28 @@ export class App {
 
   private renderTabs(): void {
     const s = this.session();
-    if (!s) return fill(this.tabs);
-    const title = this.view.kind === 'diff' ? `diff: A ${this.view.names[0]} → B ${this.view.names[1]}` : s.source.title;
+    if (!s) {
+      fill(this.tabs);
+      return;
+    }
+    const title =
+      this.view.kind === 'diff'
+        ? `diff: A ${this.view.names[0]} → B ${this.view.names[1]}`
+        : s.source.title;
     this.titleEl.textContent = `${title} · ${s.source.config.arch}, ${s.vm.vcpus.length} vCPUs`;
     fill(
       this.tabs,
       ...s.devices.map((d, i) =>
         h(
           'button',
-          { type: 'button', role: 'tab', class: 'tab', 'aria-selected': i === this.device ? 'true' : 'false', 'data-device': i, onclick: () => this.selectDevice(i) },
+          {
+            type: 'button',
+            role: 'tab',
+            class: 'tab',
+            'aria-selected': i === this.device ? 'true' : 'false',
+            'data-device': i,
+            onclick: () => this.selectDevice(i),
+          },
           `${d.name}`,
           h('span', { class: 'muted' }, ` ${d.key}`),
         ),
@@ -324,7 +403,12 @@ export class App {
   private renderStepper(): void {
     const v = this.view;
     if (v.kind !== 'session' || !v.s.steps.length) {
-      fill(this.stepper, v.kind === 'session' && v.s.source.description ? h('span', { class: 'muted' }, v.s.source.description) : null);
+      fill(
+        this.stepper,
+        v.kind === 'session' && v.s.source.description
+          ? h('span', { class: 'muted' }, v.s.source.description)
+          : null,
+      );
       this.stepper.hidden = v.kind === 'empty';
       return;
     }
@@ -333,17 +417,32 @@ export class App {
     const k = s.position;
     const last = k > 0 ? s.steps[k - 1] : null;
     const ev = last ? this.firstEventOf(s, last.index) : undefined;
-    const btn = (id: string, label: string, title: string, fn: () => void, disabled: boolean) => h('button', { type: 'button', id, title, onclick: fn, disabled }, label);
+    const btn = (id: string, label: string, title: string, fn: () => void, disabled: boolean) =>
+      h('button', { type: 'button', id, title, onclick: fn, disabled }, label);
     fill(
       this.stepper,
       btn('step-start', '« start', 'back to the start (0)', () => this.showFrame(0), k === 0),
       btn('step-back', '◀ back', 'the step before (b)', () => this.showFrame(k - 1), k === 0),
-      btn('step-next', 'step ▶', 'run / show the next step (n)', () => this.showFrame(k + 1), k >= s.steps.length || (k === s.executed && !s.canRun)),
-      btn('step-end', 'run all »', 'run every step ($)', () => this.showFrame(s.steps.length), k >= s.steps.length || (k === s.executed && !s.canRun)),
+      btn(
+        'step-next',
+        'step ▶',
+        'run / show the next step (n)',
+        () => this.showFrame(k + 1),
+        k >= s.steps.length || (k === s.executed && !s.canRun),
+      ),
+      btn(
+        'step-end',
+        'run all »',
+        'run every step ($)',
+        () => this.showFrame(s.steps.length),
+        k >= s.steps.length || (k === s.executed && !s.canRun),
+      ),
       h(
         'span',
         { id: 'position', class: 'position', 'aria-live': 'polite' },
-        k === 0 ? `before step 1 of ${s.steps.length}` : `after step ${k} of ${s.steps.length}: ${last!.label}${last!.pass ? ` (pass ${last!.pass})` : ''} · ${ev?.text ?? last!.kind}`,
+        k === 0
+          ? `before step 1 of ${s.steps.length}`
+          : `after step ${k} of ${s.steps.length}: ${last!.label}${last!.pass ? ` (pass ${last!.pass})` : ''} · ${ev?.text ?? last!.kind}`,
       ),
       s.halted ? h('span', { class: 'warn', id: 'halted' }, ` stopped: ${s.halted.message}`) : null,
       s.source.description ? h('span', { class: 'muted desc' }, s.source.description) : null,
@@ -352,13 +451,19 @@ export class App {
 
   private renderGrids(): void {
     const v = this.view;
-    if (v.kind === 'empty') return fill(this.gridsEl);
+    if (v.kind === 'empty') {
+      fill(this.gridsEl);
+      return;
+    }
     if (v.kind === 'session') {
       const s = v.s;
       const frame = s.current()[this.device]!;
       const ch = s.position > 0 ? s.changes[s.position - 1]?.[this.device] : undefined;
-      const marks = new Set<number>((ch?.cells ?? []).map((c) => cellId(frame.layout, c.row, c.col)));
-      if (this.gridsEl.firstChild !== this.grids[0].el || this.gridsEl.childNodes.length !== 1) fill(this.gridsEl, this.grids[0].el);
+      const marks = new Set<number>(
+        (ch?.cells ?? []).map((c) => cellId(frame.layout, c.row, c.col)),
+      );
+      if (this.gridsEl.firstChild !== this.grids[0].el || this.gridsEl.childNodes.length !== 1)
+        fill(this.gridsEl, this.grids[0].el);
       this.grids[0].show(frameSource(frame, marks));
       return;
     }
@@ -382,17 +487,35 @@ export class App {
   private renderSide(): void {
     const v = this.view;
     const f = this.grids[0].focus;
-    if (v.kind === 'empty') return fill(this.side);
+    if (v.kind === 'empty') {
+      fill(this.side);
+      return;
+    }
     if (v.kind === 'session') {
       const s = v.s;
       const frame = s.current()[this.device]!;
       const r = frame.layout.rows[f.row];
       const col = r?.banked ? f.col : null;
-      const changedBy = r ? s.stepsOfCell(this.device, f.row, col).map((step) => ({ step, event: this.firstEventOf(s, step) })) : [];
-      const cpuChangedBy = s.stepsOfCpu(this.device, f.col).map((step) => ({ step, event: this.firstEventOf(s, step) }));
+      const changedBy = r
+        ? s
+            .stepsOfCell(this.device, f.row, col)
+            .map((step) => ({ step, event: this.firstEventOf(s, step) }))
+        : [];
+      const cpuChangedBy = s
+        .stepsOfCpu(this.device, f.col)
+        .map((step) => ({ step, event: this.firstEventOf(s, step) }));
       fill(
         this.side,
-        sessionDetails({ layout: frame.layout, frame, focus: f, nameOf: (id) => this.nameOf(id), changedBy, cpuChangedBy, position: s.position, onStep: (st) => this.showStep(st) }),
+        sessionDetails({
+          layout: frame.layout,
+          frame,
+          focus: f,
+          nameOf: (id) => this.nameOf(id),
+          changedBy,
+          cpuChangedBy,
+          position: s.position,
+          onStep: (st) => this.showStep(st),
+        }),
       );
       return;
     }
@@ -406,10 +529,21 @@ export class App {
       ...lines.map((l, i) =>
         h(
           'li',
-          { class: `${l.row === null ? 'nowhere' : 'somewhere'}${i === this.diffIndex ? ' cur' : ''}` },
+          {
+            class: `${l.row === null ? 'nowhere' : 'somewhere'}${i === this.diffIndex ? ' cur' : ''}`,
+          },
           l.row === null
             ? h('span', { class: 'mono' }, l.text)
-            : h('button', { type: 'button', class: 'diff-line mono', 'data-i': i, onclick: () => this.goToDiffLine(i) }, l.text),
+            : h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'diff-line mono',
+                  'data-i': i,
+                  onclick: () => this.goToDiffLine(i),
+                },
+                l.text,
+              ),
         ),
       ),
     );
@@ -417,7 +551,13 @@ export class App {
     fill(
       this.side,
       h('h2', {}, `kvmdev diff: ${lines.length} line${lines.length === 1 ? '' : 's'}`),
-      h('p', { class: 'muted', id: 'diff-summary' }, d.comparable ? `${changed === 1 ? '1 cell differs' : `${changed} cells differ`} on this device ([ and ] step through them)` : 'the two VMs differ in shape: only the lines are compared'),
+      h(
+        'p',
+        { class: 'muted', id: 'diff-summary' },
+        d.comparable
+          ? `${changed === 1 ? '1 cell differs' : `${changed} cells differ`} on this device ([ and ] step through them)`
+          : 'the two VMs differ in shape: only the lines are compared',
+      ),
       lines.length ? list : h('p', {}, 'no differences'),
       d.comparable ? diffDetails(fa.layout, fa, fb, f, (id) => this.nameOf(id), lines) : null,
     );
@@ -429,8 +569,16 @@ export class App {
     this.timeline.el.hidden = v.kind !== 'session' || !v.s.steps.length;
     if (v.kind !== 'session' || !v.s.steps.length) return;
     const s = v.s;
-    const note = s.steps.length ? 'no step has run yet: press n or step ▶' : 'this session has no scenario (open a VM file to run one)';
-    this.timeline.show(filterEvents(s, this.filter), s.position, s.events.length, this.filter, note);
+    const note = s.steps.length
+      ? 'no step has run yet: press n or step ▶'
+      : 'this session has no scenario (open a VM file to run one)';
+    this.timeline.show(
+      filterEvents(s, this.filter),
+      s.position,
+      s.events.length,
+      this.filter,
+      note,
+    );
   }
 
   // ------------------------------------------------------------------ actions
@@ -490,7 +638,12 @@ export class App {
       const iv = s.devices[this.device]?.view?.interrupts;
       const id = iv?.lookup(txt) ?? (/^\d+$/.test(txt) ? Number(txt) : null);
       if (id === null) {
-        this.fail(new InputError('interrupt filter', `${JSON.stringify(txt)} names no interrupt of ${s.devices[this.device]?.name ?? 'this device'}`));
+        this.fail(
+          new InputError(
+            'interrupt filter',
+            `${JSON.stringify(txt)} names no interrupt of ${s.devices[this.device]?.name ?? 'this device'}`,
+          ),
+        );
         return;
       }
       interrupt = { device: this.device, id };
@@ -498,7 +651,11 @@ export class App {
     const vt = this.timeline.vcpuInput.value.trim();
     const vcpu = vt === '' ? null : Number(vt);
     this.errorEl.hidden = true;
-    this.filter = { interrupt, vcpu: vcpu !== null && Number.isInteger(vcpu) ? vcpu : null, kinds: this.timeline.kindSet() };
+    this.filter = {
+      interrupt,
+      vcpu: vcpu !== null && Number.isInteger(vcpu) ? vcpu : null,
+      kinds: this.timeline.kindSet(),
+    };
     this.renderTimeline();
   }
 
@@ -568,15 +725,24 @@ export class App {
     const f = this.grids[0].focus;
     const key = (row: number, col: number) => row * (L.vcpus.length + 1) + col;
     const here = key(f.row, f.col);
-    const list = cells.map((c) => ({ row: c.row, col: c.col ?? this.firstTargetCol(c.row) })).sort((x, y) => key(x.row, x.col) - key(y.row, y.col));
-    const next = dir > 0 ? (list.find((c) => key(c.row, c.col) > here) ?? list[0]!) : ([...list].reverse().find((c) => key(c.row, c.col) < here) ?? list[list.length - 1]!);
+    const list = cells
+      .map((c) => ({ row: c.row, col: c.col ?? this.firstTargetCol(c.row) }))
+      .sort((x, y) => key(x.row, x.col) - key(y.row, y.col));
+    const next =
+      dir > 0
+        ? (list.find((c) => key(c.row, c.col) > here) ?? list[0]!)
+        : ([...list].reverse().find((c) => key(c.row, c.col) < here) ?? list[list.length - 1]!);
     this.setFocus(next);
   }
 
   private onKey(e: KeyboardEvent): void {
     const t = e.target as HTMLElement;
     if (this.help.open) return;
-    if (t instanceof HTMLInputElement || t instanceof HTMLTextAreaElement || t instanceof HTMLSelectElement) {
+    if (
+      t instanceof HTMLInputElement ||
+      t instanceof HTMLTextAreaElement ||
+      t instanceof HTMLSelectElement
+    ) {
       if (e.key === 'Escape') this.focusGrid();
       return;
     }
@@ -585,13 +751,26 @@ export class App {
     if (!a) return;
     if (e.ctrlKey && a !== 'top' && a !== 'bottom') return;
     const inGrid = t === this.grids[0].el || t === this.grids[1].el;
-    const nav: Action[] = ['up', 'down', 'left', 'right', 'page-up', 'page-down', 'row-start', 'row-end', 'top', 'bottom'];
+    const nav: Action[] = [
+      'up',
+      'down',
+      'left',
+      'right',
+      'page-up',
+      'page-down',
+      'row-start',
+      'row-end',
+      'top',
+      'bottom',
+    ];
     if (nav.includes(a)) {
       if (!inGrid) return;
       const s = this.session();
       const L = s?.devices[this.device]?.layout;
       if (!L) return;
-      this.setFocus(move(this.grids[0].focus, a, L.rows.length, L.vcpus.length, this.grids[0].pageRows()));
+      this.setFocus(
+        move(this.grids[0].focus, a, L.rows.length, L.vcpus.length, this.grids[0].pageRows()),
+      );
       e.preventDefault();
       return;
     }
@@ -610,7 +789,8 @@ export class App {
         if (s) this.showFrame(s.position - 1);
         return;
       case 'start':
-        return this.showFrame(0);
+        this.showFrame(0);
+        return;
       case 'end':
         if (s) this.showFrame(s.steps.length);
         return;
@@ -623,20 +803,27 @@ export class App {
         return;
       }
       case 'filter-interrupt':
-        return this.filterByFocus('interrupt');
+        this.filterByFocus('interrupt');
+        return;
       case 'filter-vcpu':
-        return this.filterByFocus('vcpu');
+        this.filterByFocus('vcpu');
+        return;
       case 'clear-filter':
-        return this.timeline.clear();
+        this.timeline.clear();
+        return;
       case 'next-change':
-        return this.stepChange(1);
+        this.stepChange(1);
+        return;
       case 'prev-change':
-        return this.stepChange(-1);
+        this.stepChange(-1);
+        return;
       case 'next-device':
-        return this.selectDevice((this.device + 1) % Math.max(1, this.session()?.devices.length ?? 1));
+        this.selectDevice((this.device + 1) % Math.max(1, this.session()?.devices.length ?? 1));
+        return;
       case 'prev-device': {
         const n = Math.max(1, this.session()?.devices.length ?? 1);
-        return this.selectDevice((this.device + n - 1) % n);
+        this.selectDevice((this.device + n - 1) % n);
+        return;
       }
       case 'find':
         this.find.focus();
@@ -652,7 +839,8 @@ export class App {
         this.timeline.list.focus();
         return;
       case 'grid':
-        return this.focusGrid();
+        this.focusGrid();
+        return;
       default:
         return;
     }

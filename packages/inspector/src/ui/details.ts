@@ -29,16 +29,32 @@ export function stateRows(s: InterruptState | null): [string, string][] {
     ['target', s.target],
     ['configured', s.configured ? 'yes' : 'no (reset state)'],
   ];
-  for (const [k, v] of Object.entries(s.extra ?? {})) rows.push([k, typeof v === 'number' ? hx(v) : String(v)]);
+  for (const [k, v] of Object.entries(s.extra ?? {}))
+    rows.push([k, typeof v === 'number' ? hx(v) : String(v)]);
   return rows;
 }
 
-function table(caption: string, rows: [string, string][], marks?: ReadonlySet<string>): HTMLTableElement {
+function table(
+  caption: string,
+  rows: [string, string][],
+  marks?: ReadonlySet<string>,
+): HTMLTableElement {
   return h(
     'table',
     { class: 'kv' },
     h('caption', {}, caption),
-    h('tbody', {}, ...rows.map(([k, v]) => h('tr', { class: marks?.has(k) ? 'chg' : '' }, h('th', { scope: 'row' }, k), h('td', {}, v)))),
+    h(
+      'tbody',
+      {},
+      ...rows.map(([k, v]) =>
+        h(
+          'tr',
+          { class: marks?.has(k) ? 'chg' : '' },
+          h('th', { scope: 'row' }, k),
+          h('td', {}, v),
+        ),
+      ),
+    ),
   );
 }
 
@@ -68,7 +84,13 @@ export interface CellContext {
   readonly onStep: (step: number) => void;
 }
 
-function stepLinks(title: string, list: CellContext['changedBy'], position: number, onStep: (s: number) => void, cls: string): HTMLElement {
+function stepLinks(
+  title: string,
+  list: CellContext['changedBy'],
+  position: number,
+  onStep: (s: number) => void,
+  cls: string,
+): HTMLElement {
   if (!list.length) return h('p', { class: 'muted' }, `${title}: no step so far`);
   return h(
     'div',
@@ -83,7 +105,12 @@ function stepLinks(title: string, list: CellContext['changedBy'], position: numb
           {},
           h(
             'button',
-            { type: 'button', class: `step-link ${cls}${step + 1 === position ? ' here' : ''}`, 'data-step': step, onclick: () => onStep(step) },
+            {
+              type: 'button',
+              class: `step-link ${cls}${step + 1 === position ? ' here' : ''}`,
+              'data-step': step,
+              onclick: () => onStep(step),
+            },
             `#${step + 1}`,
           ),
           ' ',
@@ -98,7 +125,12 @@ function stepLinks(title: string, list: CellContext['changedBy'], position: numb
 export function sessionDetails(x: CellContext): HTMLElement {
   const r = x.layout.rows[x.focus.row];
   const vcpu = x.layout.vcpus[x.focus.col];
-  if (!r || vcpu === undefined) return h('div', { class: 'details' }, h('p', { class: 'muted' }, 'no interrupts on this device'));
+  if (!r || vcpu === undefined)
+    return h(
+      'div',
+      { class: 'details' },
+      h('p', { class: 'muted' }, 'no interrupts on this device'),
+    );
   const s = x.frame.state(x.focus.row, x.focus.col);
   const title = `${x.nameOf(r.id)}${r.banked ? ` · vCPU ${vcpu}'s copy` : ' (global)'}`;
   const cpu = x.frame.cpu(x.focus.col);
@@ -123,44 +155,102 @@ export function deviceSections(frame: DeviceFrame): HTMLElement {
     'details',
     { class: 'device-state' },
     h('summary', {}, `device: ${frame.summary() || frame.layout.key}`),
-    ...secs.map((s) => table(s.title, s.fields.map((f) => [f.name, f.text]))),
-    frame.errors.length ? h('p', { class: 'warn' }, `could not read: ${frame.errors.slice(0, 3).join('; ')}`) : null,
+    ...secs.map((s) =>
+      table(
+        s.title,
+        s.fields.map((f) => [f.name, f.text]),
+      ),
+    ),
+    frame.errors.length
+      ? h('p', { class: 'warn' }, `could not read: ${frame.errors.slice(0, 3).join('; ')}`)
+      : null,
   );
 }
 
 /** The panel for the focused cell in diff mode. */
-export function diffDetails(layout: Layout, a: DeviceFrame, b: DeviceFrame, focus: Focus, nameOf: (id: number) => string, lines: readonly DiffLine[]): HTMLElement {
+export function diffDetails(
+  layout: Layout,
+  a: DeviceFrame,
+  b: DeviceFrame,
+  focus: Focus,
+  nameOf: (id: number) => string,
+  lines: readonly DiffLine[],
+): HTMLElement {
   const r = layout.rows[focus.row];
   const vcpu = layout.vcpus[focus.col];
-  if (!r || vcpu === undefined) return h('div', { class: 'details' }, h('p', { class: 'muted' }, 'no interrupts on this device'));
+  if (!r || vcpu === undefined)
+    return h(
+      'div',
+      { class: 'details' },
+      h('p', { class: 'muted' }, 'no interrupts on this device'),
+    );
   const sa = a.state(focus.row, focus.col);
   const sb = b.state(focus.row, focus.col);
   const ra = stateRows(sa);
   const rb = stateRows(sb);
-  const diff = new Set(ra.filter(([k, v], i) => rb[i]?.[0] === k && rb[i]?.[1] !== v).map(([k]) => k));
+  const diff = new Set(
+    ra.filter(([k, v], i) => rb[i]?.[0] === k && rb[i]?.[1] !== v).map(([k]) => k),
+  );
   const both = h(
     'table',
     { class: 'kv ab' },
     h('caption', {}, 'interrupt state: A → B'),
     h('thead', {}, h('tr', {}, h('th', {}, ''), h('th', {}, 'A'), h('th', {}, 'B'))),
-    h('tbody', {}, ...ra.map(([k, v], i) => h('tr', { class: diff.has(k) ? 'chg' : '' }, h('th', { scope: 'row' }, k), h('td', {}, v), h('td', {}, rb[i]?.[1] ?? '')))),
+    h(
+      'tbody',
+      {},
+      ...ra.map(([k, v], i) =>
+        h(
+          'tr',
+          { class: diff.has(k) ? 'chg' : '' },
+          h('th', { scope: 'row' }, k),
+          h('td', {}, v),
+          h('td', {}, rb[i]?.[1] ?? ''),
+        ),
+      ),
+    ),
   );
   const mine = lines.filter((l) => l.row === focus.row && (l.col === null || l.col === focus.col));
   const ca = cpuRows(a.cpu(focus.col), nameOf);
   const cb = cpuRows(b.cpu(focus.col), nameOf);
-  const cd = new Set(ca.filter(([k, v], i) => cb[i]?.[0] === k && cb[i]?.[1] !== v).map(([k]) => k));
+  const cd = new Set(
+    ca.filter(([k, v], i) => cb[i]?.[0] === k && cb[i]?.[1] !== v).map(([k]) => k),
+  );
   return h(
     'div',
     { class: 'details', id: 'details' },
-    h('h2', { id: 'cell-title' }, `${nameOf(r.id)}${r.banked ? ` · vCPU ${vcpu}'s copy` : ' (global)'}`),
+    h(
+      'h2',
+      { id: 'cell-title' },
+      `${nameOf(r.id)}${r.banked ? ` · vCPU ${vcpu}'s copy` : ' (global)'}`,
+    ),
     both,
-    mine.length ? h('div', { class: 'diff-lines-here' }, h('p', {}, 'kvmdev diff says:'), h('ul', {}, ...mine.map((l) => h('li', { class: 'mono' }, l.text)))) : h('p', { class: 'muted' }, 'no kvmdev diff line names this cell'),
+    mine.length
+      ? h(
+          'div',
+          { class: 'diff-lines-here' },
+          h('p', {}, 'kvmdev diff says:'),
+          h('ul', {}, ...mine.map((l) => h('li', { class: 'mono' }, l.text))),
+        )
+      : h('p', { class: 'muted' }, 'no kvmdev diff line names this cell'),
     h('h2', {}, `vCPU ${vcpu}`),
     h(
       'table',
       { class: 'kv ab' },
       h('caption', {}, 'vCPU interface: A → B'),
-      h('tbody', {}, ...ca.map(([k, v], i) => h('tr', { class: cd.has(k) ? 'chg' : '' }, h('th', { scope: 'row' }, k), h('td', {}, v), h('td', {}, cb[i]?.[1] ?? '')))),
+      h(
+        'tbody',
+        {},
+        ...ca.map(([k, v], i) =>
+          h(
+            'tr',
+            { class: cd.has(k) ? 'chg' : '' },
+            h('th', { scope: 'row' }, k),
+            h('td', {}, v),
+            h('td', {}, cb[i]?.[1] ?? ''),
+          ),
+        ),
+      ),
     ),
   );
 }

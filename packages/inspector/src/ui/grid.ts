@@ -24,7 +24,10 @@ export interface GridSource {
   /** The vCPU id of a column. */
   colId(col: number): number;
   cpu(col: number): CpuState | null;
-  cell(row: number, col: number): { readonly state: InterruptState | null; readonly kind: CellKind };
+  cell(
+    row: number,
+    col: number,
+  ): { readonly state: InterruptState | null; readonly kind: CellKind };
   /** Marked cells (changed by the step shown, or between the two sides of a diff); col -1: the global state. */
   marked(row: number, col: number): boolean;
 }
@@ -39,13 +42,17 @@ const GLOBAL_W = CELL_W;
 const TARGET_W = 78;
 export const ROWHEAD_W = NAME_W + GLOBAL_W + TARGET_W;
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;'));
+const esc = (s: string) =>
+  s.replace(/[&<>"]/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&quot;',
+  );
 const pr = (p: number | null) => (p === null ? '' : p.toString(16));
 
 /** The words of a state, for tooltips and the details panel. */
 export function stateWords(s: InterruptState): string {
   const w: string[] = [];
-  const yn = (x: boolean | null, name: string) => (x === null ? `${name} ?` : x ? name : `not ${name}`);
+  const yn = (x: boolean | null, name: string) =>
+    x === null ? `${name} ?` : x ? name : `not ${name}`;
   w.push(yn(s.enabled, 'enabled'), yn(s.pending, 'pending'), yn(s.active, 'active'));
   if (s.priority !== null) w.push(`priority 0x${s.priority.toString(16)}`);
   if (s.group !== null) w.push(`group ${s.group}`);
@@ -89,7 +96,11 @@ export class Grid {
     this.layer = h('div', { class: 'grid-layer' });
     this.spacer = h('div', { class: 'grid-spacer' });
     this.viewport = h('div', { class: 'grid-viewport' }, this.layer, this.spacer);
-    this.el = h('div', { class: 'grid', tabindex: 0, role: 'grid', 'aria-label': name, 'aria-readonly': 'true' }, this.viewport);
+    this.el = h(
+      'div',
+      { class: 'grid', tabindex: 0, role: 'grid', 'aria-label': name, 'aria-readonly': 'true' },
+      this.viewport,
+    );
     this.viewport.addEventListener('scroll', () => this.schedule());
     new ResizeObserver(() => this.schedule()).observe(this.viewport);
     this.layer.addEventListener('mousedown', (e) => {
@@ -110,7 +121,10 @@ export class Grid {
     this.el.setAttribute('aria-colcount', String(src.cols + 3));
     this.spacer.style.width = `${ROWHEAD_W + src.cols * CELL_W}px`;
     this.spacer.style.height = `${HEAD_H + src.rows * CELL_H}px`;
-    this.focus = { row: Math.min(this.focus.row, Math.max(0, src.rows - 1)), col: Math.min(this.focus.col, Math.max(0, src.cols - 1)) };
+    this.focus = {
+      row: Math.min(this.focus.row, Math.max(0, src.rows - 1)),
+      col: Math.min(this.focus.col, Math.max(0, src.cols - 1)),
+    };
     this.paint();
   }
 
@@ -190,7 +204,10 @@ export class Grid {
         if (kind !== 'off' && src.marked(r, c)) cls += ' chg';
         const focused = r === f.row && c === f.col;
         if (focused) cls += ' focus';
-        const tip = kind === 'off' || !state ? '' : ` title="${esc(`${state.name} · vCPU ${src.colId(c)}: ${stateWords(state)}`)}"`;
+        const tip =
+          kind === 'off' || !state
+            ? ''
+            : ` title="${esc(`${state.name} · vCPU ${src.colId(c)}: ${stateWords(state)}`)}"`;
         out.push(
           `<div id="${pre}-r${r}-c${c}" role="gridcell" aria-rowindex="${r + 4}" aria-colindex="${c + 4}"${focused ? ' aria-selected="true"' : ''} class="${cls}" data-r="${r}" data-c="${c}" style="transform:translate(${x}px,${y}px)"${tip}>${kind === 'off' ? '' : state ? pr(state.priority) : '?'}</div>`,
         );
@@ -201,23 +218,46 @@ export class Grid {
       const y = HEAD_H + r * CELL_H - st;
       const g = src.rowGlobal(r);
       const fr = r === f.row ? ' frow' : '';
-      out.push(`<div class="rh name${fr}" data-r="${r}" data-c="-1" style="transform:translate(0,${y}px)">${esc(src.rowName(r))}</div>`);
+      out.push(
+        `<div class="rh name${fr}" data-r="${r}" data-c="-1" style="transform:translate(0,${y}px)">${esc(src.rowName(r))}</div>`,
+      );
       if (g) {
         const cls = `${cellClass(g, 'own')}${src.marked(r, -1) ? ' chg' : ''} glob`;
-        out.push(`<div class="${cls}" data-r="${r}" data-c="-1" title="${esc(`${g.name}: ${stateWords(g)}`)}" style="transform:translate(${NAME_W}px,${y}px)">${pr(g.priority)}</div>`);
-        out.push(`<div class="rh tgt${fr}" data-r="${r}" data-c="-1" style="transform:translate(${NAME_W + GLOBAL_W}px,${y}px)">${esc(g.target)}</div>`);
-      } else out.push(`<div class="rh tgt banked${fr}" data-r="${r}" data-c="-1" style="transform:translate(${NAME_W}px,${y}px)">per vCPU</div>`);
+        out.push(
+          `<div class="${cls}" data-r="${r}" data-c="-1" title="${esc(`${g.name}: ${stateWords(g)}`)}" style="transform:translate(${NAME_W}px,${y}px)">${pr(g.priority)}</div>`,
+        );
+        out.push(
+          `<div class="rh tgt${fr}" data-r="${r}" data-c="-1" style="transform:translate(${NAME_W + GLOBAL_W}px,${y}px)">${esc(g.target)}</div>`,
+        );
+      } else
+        out.push(
+          `<div class="rh tgt banked${fr}" data-r="${r}" data-c="-1" style="transform:translate(${NAME_W}px,${y}px)">per vCPU</div>`,
+        );
     }
     // column heads: vCPU id, lines, running priority
     for (let c = c0; c < c1; c++) {
       const x = ROWHEAD_W + c * CELL_W - sl;
       const cpu = src.cpu(c);
       const fc = c === f.col ? ' fcol' : '';
-      const lines = cpu ? cpu.lines.map((l) => `<span class="ln${l.level ? ' up' : ''}" title="${esc(l.name)} line ${l.level}">${l.level ? '●' : '○'}</span>`).join('') : '?';
-      const rp = cpu === null ? '?' : cpu.runningPriority === null ? '–' : cpu.runningPriority.toString(16);
-      out.push(`<div class="ch id${fc}" data-col="${c}" style="transform:translate(${x}px,0)">${src.colId(c)}</div>`);
-      out.push(`<div class="ch lines${fc}" style="transform:translate(${x}px,${HEAD_ROW}px)">${lines}</div>`);
-      out.push(`<div class="ch rpr${fc}" title="${esc(cpu?.text ?? '')}" style="transform:translate(${x}px,${2 * HEAD_ROW}px)">${rp}</div>`);
+      const lines = cpu
+        ? cpu.lines
+            .map(
+              (l) =>
+                `<span class="ln${l.level ? ' up' : ''}" title="${esc(l.name)} line ${l.level}">${l.level ? '●' : '○'}</span>`,
+            )
+            .join('')
+        : '?';
+      const rp =
+        cpu === null ? '?' : cpu.runningPriority === null ? '–' : cpu.runningPriority.toString(16);
+      out.push(
+        `<div class="ch id${fc}" data-col="${c}" style="transform:translate(${x}px,0)">${src.colId(c)}</div>`,
+      );
+      out.push(
+        `<div class="ch lines${fc}" style="transform:translate(${x}px,${HEAD_ROW}px)">${lines}</div>`,
+      );
+      out.push(
+        `<div class="ch rpr${fc}" title="${esc(cpu?.text ?? '')}" style="transform:translate(${x}px,${2 * HEAD_ROW}px)">${rp}</div>`,
+      );
     }
     out.push(`<div class="corner"><div>vCPU</div><div>lines</div><div>running prio</div></div>`);
     this.layer.innerHTML = out.join('');

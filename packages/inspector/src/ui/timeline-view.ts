@@ -27,15 +27,41 @@ export class TimelineView {
   onFilter: (() => void) | null = null;
 
   constructor() {
-    this.interruptInput = h('input', { type: 'text', id: 'f-irq', placeholder: 'e.g. SPI 40', size: 14, 'aria-label': 'filter by interrupt', onchange: () => this.onFilter?.() });
-    this.vcpuInput = h('input', { type: 'text', id: 'f-vcpu', placeholder: 'id', size: 4, inputmode: 'numeric', 'aria-label': 'filter by vCPU', onchange: () => this.onFilter?.() });
+    this.interruptInput = h('input', {
+      type: 'text',
+      id: 'f-irq',
+      placeholder: 'e.g. SPI 40',
+      size: 14,
+      'aria-label': 'filter by interrupt',
+      onchange: () => this.onFilter?.(),
+    });
+    this.vcpuInput = h('input', {
+      type: 'text',
+      id: 'f-vcpu',
+      placeholder: 'id',
+      size: 4,
+      inputmode: 'numeric',
+      'aria-label': 'filter by vCPU',
+      onchange: () => this.onFilter?.(),
+    });
     const chips = EVENT_GROUPS.map((g) => {
-      const box = h('input', { type: 'checkbox', checked: true, 'data-kind': g.kind, onchange: () => this.onFilter?.() });
+      const box = h('input', {
+        type: 'checkbox',
+        checked: true,
+        'data-kind': g.kind,
+        onchange: () => this.onFilter?.(),
+      });
       this.kinds.set(g.kind, box);
       return h('label', { class: `chip k-${g.kind}` }, box, g.label);
     });
     this.status = h('span', { class: 'tl-status', role: 'status' });
-    this.list = h('ol', { class: 'tl-list', id: 'timeline', role: 'listbox', tabindex: 0, 'aria-label': 'timeline' });
+    this.list = h('ol', {
+      class: 'tl-list',
+      id: 'timeline',
+      role: 'listbox',
+      tabindex: 0,
+      'aria-label': 'timeline',
+    });
     this.list.addEventListener('click', (e) => {
       const li = (e.target as HTMLElement).closest('li[data-i]') as HTMLElement | null;
       if (li) this.choose(Number(li.dataset.i));
@@ -50,7 +76,16 @@ export class TimelineView {
         h('strong', {}, 'Timeline'),
         h('label', {}, 'interrupt ', this.interruptInput),
         h('label', {}, 'vCPU ', this.vcpuInput),
-        h('button', { type: 'button', id: 'f-clear', title: 'clear the filters (x)', onclick: () => this.clear() }, 'clear'),
+        h(
+          'button',
+          {
+            type: 'button',
+            id: 'f-clear',
+            title: 'clear the filters (x)',
+            onclick: () => this.clear(),
+          },
+          'clear',
+        ),
         h('span', { class: 'chips' }, ...chips),
         this.status,
       ),
@@ -76,7 +111,13 @@ export class TimelineView {
    * Shows events. `position` is the frame shown: the events of step `position - 1` are
    * highlighted, later ones (the user stepped back) dimmed. `total`: all events.
    */
-  show(events: readonly TraceEvent[], position: number, total: number, f: TimelineFilter, note: string): void {
+  show(
+    events: readonly TraceEvent[],
+    position: number,
+    total: number,
+    f: TimelineFilter,
+    note: string,
+  ): void {
     const current = position - 1;
     this.events = events;
     const shown = events.length > MAX_ROWS ? events.slice(events.length - MAX_ROWS) : events;
@@ -86,7 +127,14 @@ export class TimelineView {
       const cls = `ev k-${e.kind}${e.step === current ? ' cur' : ''}${e.step > current ? ' later' : ''}${e.kind === 'expect' && e.ok === false ? ' bad' : ''}`;
       return h(
         'li',
-        { class: cls, 'data-i': i, 'data-step': e.step, role: 'option', id: `ev-${i}`, 'aria-selected': i === this.selected ? 'true' : 'false' },
+        {
+          class: cls,
+          'data-i': i,
+          'data-step': e.step,
+          role: 'option',
+          id: `ev-${i}`,
+          'aria-selected': i === this.selected ? 'true' : 'false',
+        },
         h('span', { class: 'at' }, `#${e.step + 1}`),
         h('span', { class: 'lbl' }, e.at),
         h('span', { class: 'kind' }, e.kind),
@@ -94,7 +142,8 @@ export class TimelineView {
       );
     });
     fill(this.list, ...items);
-    if (!events.length) this.list.append(h('li', { class: 'empty' }, total ? 'no event passes the filter' : note));
+    if (!events.length)
+      this.list.append(h('li', { class: 'empty' }, total ? 'no event passes the filter' : note));
     const filtered = f.interrupt || f.vcpu !== null || f.kinds;
     this.status.textContent = `${events.length}${filtered ? ` of ${total}` : ''} events${offset ? ` (the last ${MAX_ROWS} shown)` : ''}`;
     const cur = this.list.querySelector('li.cur');
