@@ -28,6 +28,7 @@ import { displayPath } from './source.js';
 import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
 import { hex } from './names.js';
 import { formatInspection, inspectDevice } from './inspect.js';
+import { inspectWeb, parsePort } from './web.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
@@ -106,15 +107,22 @@ Options:
   --json          print a JSON array of lines
   -h, --help      this help`,
   inspect: `Usage: kvmdev inspect <vm-file> [--scenario <file>]... [--all] [--json]
+       kvmdev inspect --web [--port <n>] <file>...
 
 Composes the VM, runs the scenario, then prints a table of per-interrupt state (enabled, pending,
 active, priority, target) per device and vCPU, read through each device's attribute groups, and
 the per-vCPU interface state. Interrupts in their reset state are left out unless --all.
 
+With --web, serves the web inspector (@kvmdev/inspector) on 127.0.0.1 with the files opened
+instead: a VM file (its scenario, step by step), a snapshot, a snapshot and its VM file, or two
+snapshots (diff mode). It prints the page's address and serves until Ctrl-C.
+
 Options:
   --scenario <file>  scenarios to run instead of the file's own (repeatable)
   --all              show every interrupt
   --json             print JSON
+  --web              serve the web inspector instead of printing a table
+  --port <n>         with --web: the TCP port (default: any free one)
   -h, --help         this help`,
 };
 
@@ -132,6 +140,8 @@ const OPTIONS = {
   plugin: { type: 'string', multiple: true },
   output: { type: 'string', short: 'o' },
   vm: { type: 'string' },
+  web: { type: 'boolean' },
+  port: { type: 'string' },
   version: { type: 'boolean', short: 'v' },
 } as const;
 
@@ -141,7 +151,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   snapshot: ['help', 'json', 'scenario', 'output'],
   restore: ['help', 'json', 'scenario', 'output', 'trace'],
   diff: ['help', 'json', 'vm'],
-  inspect: ['help', 'json', 'scenario', 'all'],
+  inspect: ['help', 'json', 'scenario', 'all', 'web', 'port'],
 };
 
 function parse(cmd: string, argv: string[]): Parsed {
@@ -474,6 +484,11 @@ async function diff(cmd: Cmd): Promise<number> {
 }
 
 async function inspect(cmd: Cmd): Promise<number> {
+  if (cmd.p.values.web) {
+    for (const k of ['scenario', 'all', 'json'] as const) if (cmd.p.values[k] !== undefined) throw usage('inspect', `--${k} does not go with --web (the page runs the file's own scenario)`);
+    return inspectWeb(cmd.p.positionals, { port: parsePort(cmd.p.values.port), out: cmd.io.stdout });
+  }
+  if (cmd.p.values.port !== undefined) throw usage('inspect', '--port goes with --web');
   const [file, extra] = cmd.p.positionals;
   if (!file || extra) throw usage('inspect', file ? `unexpected argument ${extra}` : 'missing <vm-file>');
   const f = await loadVmFile(file);

@@ -8,6 +8,8 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
+  REPO,
+  cliWeb,
   PKG,
   type Rig,
   done,
@@ -218,6 +220,30 @@ describe('diff mode', () => {
     await shot(page, 'diff');
     expect(pageErrors(page)).toEqual([]);
     await done(page);
+  });
+});
+
+describe('kvmdev inspect --web', () => {
+  test('the command serves the page with the file opened; the page runs its scenario to the end; Ctrl-C stops it', async () => {
+    const web = await cliWeb([join(REPO, 'examples', 'vms', 'pseries-xics.yaml')]);
+    try {
+      expect(web.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?vm=files%2Fpseries-xics\.yaml$/);
+      const ctx = await rig.browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const page = await ctx.newPage();
+      await page.goto(web.url);
+      await page.waitForSelector('body[data-ready]');
+      await page.click('#step-end');
+      expect(await page.textContent('#position')).toMatch(/^after step (\d+) of \1:/);
+      expect(await page.$('#halted')).toBeNull();
+      const expects = await page.$$eval('#timeline li.k-expect .txt', (l) =>
+        l.map((x) => x.textContent ?? ''),
+      );
+      expect(expects.length).toBeGreaterThan(5);
+      expect(expects.every((t) => t.endsWith('(ok)'))).toBe(true);
+      await ctx.close();
+    } finally {
+      expect(await web.stop()).toBe(0);
+    }
   });
 });
 

@@ -3,7 +3,7 @@
  * the 512-vCPU GICv3, two for the diff), the static server of `kvmdev inspect --web` over the
  * built page, and Debian's Chromium driven by playwright-core (never a downloaded browser).
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -164,9 +164,7 @@ export async function focusCell(page: Page, irq: string, vcpuCol: number): Promi
 }
 
 /** The focused cell: its class list and text, and the details panel's fields. */
-export async function focused(
-  page: Page,
-): Promise<{
+export async function focused(page: Page): Promise<{
   id: string;
   cls: string[];
   text: string;
@@ -192,4 +190,34 @@ export async function focused(
       fields,
     };
   });
+}
+
+/** `kvmdev inspect --web <files>` as a child process: the address it prints, and a stop that sends SIGINT and waits. */
+export async function cliWeb(
+  files: readonly string[],
+): Promise<{ url: string; stop(): Promise<number | null> }> {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@kvmdev/source', '--import', 'tsx', 'src/cli.ts', 'inspect', '--web', ...files],
+    { cwd: CLI, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const url = await new Promise<string>((ok, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /kvmdev inspector: (\S+)/.exec(out);
+      if (m) ok(m[1]!);
+    });
+    child.once('exit', (code) =>
+      fail(new Error(`kvmdev inspect --web exited with ${code} before printing its address`)),
+    );
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((done) => {
+        child.once('exit', (code) => done(code));
+        child.kill('SIGINT');
+      }),
+  };
 }

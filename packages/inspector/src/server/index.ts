@@ -50,9 +50,11 @@ export interface ServeOptions {
 export interface InspectorServer {
   /** `http://127.0.0.1:<port>/` */
   readonly url: string;
+  /** The TCP port it listens on. */
   readonly port: number;
   /** The page's address with the files opened: `?snapshot=files/a.json` or `?vm=files/x.yaml`. */
   pageUrl(params?: Readonly<Record<string, string | readonly string[]>>): string;
+  /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
 
@@ -83,7 +85,7 @@ function send(
   res.end(head ? undefined : body);
 }
 
-/** Resolves a URL path inside `root`, or null when it leaves it. */
+/** Resolves a URL path inside `root`, or null when it leaves it (`..`, an encoded `/..`, a NUL). */
 export function inside(root: string, urlPath: string): string | null {
   let p: string;
   try {
