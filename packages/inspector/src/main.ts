@@ -2,7 +2,6 @@
  * The page's entry: mounts the app and opens what the URL names.
  * @packageDocumentation
  */
-import './styles.css';
 import { App } from './ui/app.js';
 
 const root = document.getElementById('app');

@@ -1,2 +1,0 @@
-/** CSS imports (Vite bundles them). */
-declare module '*.css';
