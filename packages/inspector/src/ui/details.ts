@@ -128,8 +128,9 @@ export function sessionDetails(x: CellContext): HTMLElement {
   if (!r || vcpu === undefined)
     return h(
       'div',
-      { class: 'details' },
-      h('p', { class: 'muted' }, 'no interrupts on this device'),
+      { class: 'details', id: 'details' },
+      h('p', { class: 'muted' }, 'no interrupts on this device: its state is below'),
+      deviceSections(x.frame, true),
     );
   const s = x.frame.state(x.focus.row, x.focus.col);
   const title = `${x.nameOf(r.id)}${r.banked ? ` · vCPU ${vcpu}'s copy` : ' (global)'}`;
@@ -149,11 +150,11 @@ export function sessionDetails(x: CellContext): HTMLElement {
 }
 
 /** The device's own state (its sections), collapsed. */
-export function deviceSections(frame: DeviceFrame): HTMLElement {
+export function deviceSections(frame: DeviceFrame, open = false): HTMLElement {
   const secs = frame.sections();
   return h(
     'details',
-    { class: 'device-state' },
+    { class: 'device-state', open },
     h('summary', {}, `device: ${frame.summary() || frame.layout.key}`),
     ...secs.map((s) =>
       table(
