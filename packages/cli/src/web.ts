@@ -51,7 +51,15 @@ function signal(): Promise<void> {
 export async function inspectWeb(files: readonly string[], options: WebOptions): Promise<number> {
   if (!files.length) throw inputError("kvmdev inspect --web: name a snapshot or a VM file (or two snapshots to diff)\nRun 'kvmdev inspect --help'.");
   for (const f of files) if (!existsSync(f) || !statSync(f).isFile()) throw inputError(`${f}: cannot read: ENOENT`);
-  const { serveInspector, servedNames, webRoot } = await import('@kvmdev/inspector/server');
+  let web: typeof import('@kvmdev/inspector/server');
+  try {
+    web = await import('@kvmdev/inspector/server');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw inputError('kvmdev inspect --web needs the web inspector next to the CLI: npm install @kvmdev/inspector (an optional peer of @kvmdev/cli)');
+  }
+  const { serveInspector, servedNames, webRoot } = web;
   const root = options.root ?? webRoot();
   if (!root) throw inputError('kvmdev inspect --web: the inspector page is not built: run `pnpm --filter @kvmdev/inspector build` (or `pnpm build`)');
   const names = servedNames(files);
