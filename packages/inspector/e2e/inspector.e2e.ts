@@ -161,6 +161,9 @@ describe('a VM file: its scenario step by step', () => {
     // filter the timeline by the focused interrupt (key i) and by vCPU (key v)
     await page.keyboard.press('$');
     await page.locator('.grid').first().focus();
+    // c: the step that made the cell what it is now (the EOI ended it)
+    await page.keyboard.press('c');
+    expect(await page.textContent('#position')).toContain('vCPU 0 EOIs SPI 40');
     await page.keyboard.press('i');
     expect(await page.inputValue('#f-irq')).toBe('SPI 40');
     const texts = await page.$$eval('#timeline li .txt', (l) => l.map((x) => x.textContent ?? ''));

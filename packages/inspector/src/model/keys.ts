@@ -70,7 +70,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   {
     keys: ['c'],
     label: 'c',
-    what: 'go to the step that last changed the focused cell',
+    what: 'show the step that made the focused cell what it is now',
     action: 'last-change',
   },
   {

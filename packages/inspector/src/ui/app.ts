@@ -798,7 +798,7 @@ export class App {
         if (!s) return;
         const f = this.grids[0].focus;
         const r = s.devices[this.device]?.layout.rows[f.row];
-        const st = s.lastChange(this.device, f.row, r?.banked ? f.col : null, s.executed + 1);
+        const st = s.lastChange(this.device, f.row, r?.banked ? f.col : null, s.position);
         if (st !== null) this.showStep(st);
         return;
       }
