@@ -96,6 +96,7 @@ export const RULE_IDS: readonly RuleId[] = Object.keys(RULES) as RuleId[];
 
 /** What a rule found wrong. */
 export interface Violation {
+  /** The id of the rule that found it (a key of {@link RULES}). */
   readonly rule: RuleId;
   /** `"[rule-id] what went wrong"`: always names the rule. */
   readonly message: string;
@@ -103,9 +104,11 @@ export interface Violation {
 
 /** The result of {@link runConformance}. */
 export interface ConformanceReport {
+  /** The device label the report is for (the spec's `name`, else the device key). */
   readonly device: string;
   /** True when no rule found a violation. */
   readonly ok: boolean;
+  /** Every violation found, in rule order; empty when `ok`. */
   readonly violations: readonly Violation[];
   /** Rules that ran. */
   readonly checked: readonly RuleId[];
@@ -115,7 +118,9 @@ export interface ConformanceReport {
 
 /** A rule that did not run, and why. */
 export interface SkippedRule {
+  /** The id of the rule that did not run. */
   readonly rule: RuleId;
+  /** Why it did not run (skipped by the spec, or not applicable to this device). */
   readonly reason: string;
 }
 
@@ -129,6 +134,7 @@ export interface ConformanceContext extends VmFixture {
 
 /** A (group, attr, value) tuple. */
 export interface AttrSample {
+  /** The attribute group (`kvm_device_attr.group`, e.g. KVM_DEV_ARM_VGIC_GRP_DIST_REGS). */
   readonly group: number;
   /** The attribute id (for a per-vCPU sample: the id that addresses vCPU 0, `perVcpu.attr(0)`). */
   readonly attr: number | bigint;
@@ -160,7 +166,9 @@ export interface PerVcpuAttr {
 
 /** A call that must fail with `errno`. */
 export interface InvalidSample extends AttrSample {
+  /** The attr ioctl: KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR or KVM_HAS_DEVICE_ATTR. */
   readonly op: 'set' | 'get' | 'has';
+  /** The errno the call must fail with (e.g. ENXIO, EINVAL, EBUSY). */
   readonly errno: number;
   /**
    * The state the call meets for `errno-samples`: `'samples'` (default: after every valid SET
@@ -172,8 +180,11 @@ export interface InvalidSample extends AttrSample {
 
 /** The errno each attr ioctl gives (0: the call succeeds). */
 export interface OpErrnos {
+  /** errno of KVM_HAS_DEVICE_ATTR (0: the attribute exists). */
   readonly has?: number;
+  /** errno of KVM_GET_DEVICE_ATTR (0: the read succeeds). */
   readonly get?: number;
+  /** errno of KVM_SET_DEVICE_ATTR (0: the write succeeds). */
   readonly set?: number;
 }
 
@@ -189,9 +200,11 @@ export type AttrEncodingProbe = { readonly unknown: readonly (number | bigint)[]
 
 /** A situation in which the plugin's create must fail. */
 export interface CreateErrorCase {
+  /** Label of the case, for messages. */
   readonly name: string;
   /** Prepares the VM (e.g. creates a conflicting device, runs a vCPU). */
   setup(ctx: ConformanceContext): void;
+  /** The errno KVM_CREATE_DEVICE must fail with in this situation (e.g. EEXIST, EBUSY). */
   readonly errno: number;
 }
 
@@ -229,11 +242,13 @@ export interface DeviceConformanceSpec {
   afterCreate?(ctx: ConformanceContext): void;
   /** The attribute table (default: the registration's `attrs`). */
   readonly attrs?: AttrTable;
+  /** The attribute samples the rules drive: valid SETs (in order), valid GETs, and calls that must fail. */
   readonly samples: {
     readonly set?: readonly AttrSample[];
     readonly get?: readonly AttrSample[];
     readonly invalid?: readonly InvalidSample[];
   };
+  /** When the device's ops run: `'release'` on the last close of the device fd (incl. dups), `'destroy'` at VM teardown after the vCPUs. */
   readonly lifetime: 'release' | 'destroy';
   /** errno of a second create in the same VM, for one-per-VM devices. */
   readonly singleton?: number;
@@ -243,6 +258,7 @@ export interface DeviceConformanceSpec {
   fingerprint?(ctx: ConformanceContext): unknown;
   /** errnos the device may return (default: the usual device set; EIO is never allowed). */
   readonly errnos?: readonly number[];
+  /** Options of the `fuzz` rule's randomized attribute traffic. */
   readonly fuzz?: FuzzOptions;
   /**
    * Attributes that HAS rejects but GET/SET accept by kernel design, exempt from the

@@ -38,6 +38,7 @@ export interface VmWithVcpusOptions {
 
 /** What {@link vmWithVcpus} returns. */
 export interface VmFixture {
+  /** The simulated host the VM lives on. */
   host: Host;
   /** fd of /dev/kvm. */
   kvmFd: number;
@@ -71,7 +72,9 @@ export function vmWithVcpus(plugins: readonly KvmPlugin[], n = 0, opts: VmWithVc
 
 /** The raw result of a facade call: `ret` is the ioctl's return (-1 on error), `errno` 0 on success. */
 export interface IoctlResult {
+  /** The ioctl's return value: -1 on error, else the call's result. */
   ret: number;
+  /** The errno of a failed call (e.g. ENXIO), 0 on success. */
   errno: number;
 }
 
@@ -192,9 +195,13 @@ export function hasAttr(host: Host, fd: number, group: number, attr: number | bi
 
 /** The guest port of a vCPU, plus assertions. */
 export interface GuestHelper {
+  /** The vCPU's guest port (MMIO, hypercalls, output lines). */
   readonly port: GuestPort;
+  /** Guest MMIO load of `size` bytes at guest physical address `gpa`; null when no device claims the address. */
   mmioRead(gpa: number, size: 1 | 2 | 4): number | null;
+  /** Guest MMIO store of `size` bytes at `gpa`; false when no device claims the address. */
   mmioWrite(gpa: number, size: 1 | 2 | 4 | 8, value: number | bigint): boolean;
+  /** Guest hypercall `nr` with `args`; returns its return value and output registers (copied). */
   hypercall(nr: number, args?: ArrayLike<number>): { ret: number; out: number[] };
   /** Level of an output line. */
   line(name: LineName): 0 | 1;
@@ -223,10 +230,15 @@ export function guest(host: Host, vcpuFd: number): GuestHelper {
 
 /** Live counts of a host's lifecycle events (see {@link trackLifecycle}). */
 export interface LifecycleTracker {
+  /** KVM_CREATE_DEVICE successes seen (`device-created` events). */
   created: number;
+  /** Device `release` callbacks run (last close of a device fd). */
   released: number;
+  /** Device `destroy` callbacks run (VM teardown). */
   destroyed: number;
+  /** VMs freed (last reference to `struct kvm` dropped). */
   vmFreed: number;
+  /** VMs marked bugged (KVM_BUG_ON: a plugin threw; further calls fail with EIO). */
   bugged: number;
   /** Every event, in order. */
   readonly events: VmEvent[];

@@ -7,13 +7,17 @@ import { type DeviceConformanceSpec, RULES, RULE_IDS, type RuleId, runConformanc
 
 /** A jest-style `test` function; `skip` registers a skipped test (jest's `test.skip`). */
 export interface JestTest {
+  /** Registers the test `name` running `fn` (jest's `test(name, fn, timeout)`). */
   (name: string, fn: () => void, timeout?: number): void;
+  /** Registers a skipped test (jest's `test.skip`); when absent, skipped rules are not registered as tests. */
   skip?: (name: string, fn: () => void) => void;
 }
 
 /** The jest functions the kit needs (`describe`, `test` from `@jest/globals` or the globals). */
 export interface JestApi {
+  /** jest's `describe`: groups the tests `fn` registers under `name`. */
   describe(name: string, fn: () => void): void;
+  /** jest's `test` (with `test.skip`). */
   test: JestTest;
 }
 

@@ -10,6 +10,7 @@ import type { Host, KvmPlugin } from '@kvmdev/core';
 
 /** The fds a run may hit, built fresh for each run. */
 export interface RawIoctlWorld {
+  /** The host the fds belong to. */
   readonly host: Host;
   /** Every fd to aim at (system, VM, vCPUs, devices, and whatever else the device needs). */
   readonly fds: readonly number[];
@@ -19,6 +20,7 @@ export interface RawIoctlWorld {
 
 /** Options of {@link checkRawIoctls}. */
 export interface RawIoctlOptions {
+  /** Plugins the fresh host of each run is created with. */
   readonly plugins: readonly KvmPlugin[];
   /** Builds the world on a fresh host created with the plugins. */
   build(host: Host): Omit<RawIoctlWorld, 'host'>;
@@ -32,8 +34,11 @@ export interface RawIoctlOptions {
 
 /** The result of a run: ok, or the failure with the seed to replay it. */
 export interface RawIoctlReport {
+  /** True when no run found a throw, an undocumented errno or a bugged VM. */
   readonly ok: boolean;
+  /** Raw ioctls issued over all runs. */
   readonly calls: number;
+  /** `"<runs> runs, <calls> calls"` on success, else the failure with the `KVMDEV_FC_SEED` to replay it. */
   readonly message: string;
 }
 
