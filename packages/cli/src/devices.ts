@@ -12,6 +12,7 @@ import type { DeviceIntrospectSpec, DeviceView, InterruptState, IntrospectTarget
 export interface VmDevice {
   /** The name in the VM config (or the key). */
   readonly name: string;
+  /** The registration key of the device type (`arm-vgic-v3`, `mpic`...). */
   readonly key: string;
   /** The plugin that registers the type. */
   readonly plugin: string;
@@ -42,9 +43,13 @@ export function vmDevices(host: Host, vm: ComposedVm): VmDevice[] {
 
 /** The guest-interface names of a VM's devices, merged (the first device to name a number wins). */
 export interface NameTables {
+  /** System registers by name, as 16-bit `Op0<<14 | Op1<<11 | CRn<<7 | CRm<<3 | Op2` encodings (`ICC_PMR_EL1`). */
   readonly sysregs: ReadonlyMap<string, number>;
+  /** Hypercall numbers by name (`H_XIRR: 0x74`). */
   readonly hypercalls: ReadonlyMap<string, number>;
+  /** Hypercall return codes by name (`H_SUCCESS: 0`, `H_PARAMETER: -4`). */
   readonly hypercallReturns: ReadonlyMap<string, number>;
+  /** KVM_IRQ_LINE `level` values by name, beyond 0 and 1 (`KVM_INTERRUPT_SET`). */
   readonly irqLineLevels: ReadonlyMap<string, number>;
 }
 

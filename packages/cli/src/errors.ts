@@ -19,6 +19,7 @@ export const EXIT = {
 
 /** An error with the exit code the CLI should end with. */
 export class CliError extends Error {
+  /** The process exit code (one of {@link EXIT}). */
   readonly exitCode: number;
   constructor(exitCode: number, message: string) {
     super(message);

@@ -15,6 +15,7 @@ export function useColour(stream: NodeJS.WriteStream): boolean {
 
 /** The colour functions (identity when colour is off). */
 export type Colours = ReturnType<typeof pc.createColors>;
+/** The colour functions, on or off (picocolors' `createColors`). */
 export function colours(on: boolean): Colours {
   return pc.createColors(on);
 }

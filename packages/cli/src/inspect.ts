@@ -10,15 +10,21 @@ import { hex } from './names.js';
 
 /** One device's inspection. */
 export interface DeviceInspection {
+  /** The device's name in the VM config (or its key). */
   readonly device: string;
+  /** The registration key of the device type. */
   readonly key: string;
+  /** The plugin that registers the type. */
   readonly plugin: string;
   /** The plugin's one-line summary (null when the plugin gives no introspection spec). */
   readonly summary: string | null;
+  /** The device's state sections from its view (registers and fields, grouped). */
   readonly state: readonly StateSection[];
+  /** The interrupt ranges the device serves (e.g. SGIs, PPIs, SPIs; MPIC sources). */
   readonly ranges: readonly InterruptRange[];
   /** The interrupts shown: those out of their reset state, or every one with `all`. */
   readonly rows: readonly InterruptState[];
+  /** Per-vCPU interrupt state (CPU interface / presentation controller). */
   readonly cpus: readonly CpuState[];
 }
 

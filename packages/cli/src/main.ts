@@ -32,7 +32,9 @@ import { inspectWeb, parsePort } from './web.js';
 
 /** Where the CLI writes. */
 export interface CliIo {
+  /** Where output, traces and reports go. */
   readonly stdout: NodeJS.WriteStream;
+  /** Where errors and diagnostics go. */
   readonly stderr: NodeJS.WriteStream;
 }
 

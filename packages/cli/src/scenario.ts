@@ -30,16 +30,23 @@ import { type FieldPath, type SourceFile, formatPath } from './source.js';
 
 /** One trace event. `at` names the step (`scenario[3]`); `text` is the human line. */
 export interface TraceEvent {
+  /** The step that produced the event (`scenario[3]`). */
   readonly at: string;
+  /** The event kind (a step's op, a line change, an error...). */
   readonly kind: string;
+  /** The human-readable trace line. */
   readonly text: string;
+  /** The vCPU the event concerns, when it concerns one. */
   readonly vcpu?: number;
+  /** Kind-specific fields (attribute, value, errno...), as written to the JSON trace. */
   readonly [field: string]: unknown;
 }
 
 /** A scenario to run: its steps and where they come from. */
 export interface ScenarioSource {
+  /** The file the steps were read from (for messages with line numbers). */
   readonly source: SourceFile;
+  /** The steps, unparsed, in order. */
   readonly steps: readonly unknown[];
   /** Path of the list in the file (`['scenario']`, or `[]` for a file that is a bare list). */
   readonly path: FieldPath;
@@ -371,6 +378,7 @@ export interface RunnerOptions {
  * reported after the step that caused them.
  */
 export class Runner {
+  /** Every trace event so far, in order. */
   readonly events: TraceEvent[] = [];
   /** The VM's devices and their plugins' views. */
   readonly devices: readonly VmDevice[];
@@ -384,7 +392,9 @@ export class Runner {
   private total = 0;
 
   constructor(
+    /** The host the VM runs on. */
     readonly host: Host,
+    /** The VM the scenarios run on, with its vCPUs and devices. */
     readonly vm: ComposedVm,
     private readonly options: RunnerOptions = {},
   ) {

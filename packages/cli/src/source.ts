@@ -41,6 +41,7 @@ function normalise(v: unknown): unknown {
 export class SourceFile {
   /** The path as given (for messages). */
   readonly path: string;
+  /** The parsed document (YAML or JSON) as plain values. */
   readonly data: unknown;
   private readonly doc: Document;
   private readonly lines: LineCounter;

@@ -25,11 +25,15 @@ function gic(v: unknown): string | null {
 
 /** A loaded VM file. */
 export interface VmFile {
+  /** The parsed file. */
   readonly source: SourceFile;
   /** Absolute directory of the file (plugins and scenario files resolve from it). */
   readonly dir: string;
+  /** The plugins the file loads (its `plugins:` list). */
   readonly plugins: readonly KvmPlugin[];
+  /** The host created with those plugins. */
   readonly host: Host;
+  /** The VM config of the file (vCPUs and devices), validated. */
   readonly config: VmConfig;
   /** The `scenario:` list of the file, if any. */
   readonly scenario?: { readonly source: SourceFile; readonly steps: readonly unknown[]; readonly path: FieldPath };
