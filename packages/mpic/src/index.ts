@@ -12,6 +12,7 @@
  */
 export * from './uapi.js';
 export { mpic, MPIC_ATTRS, MPIC_PLUGIN_VERSION } from './plugin.js';
+/** The MPIC's attribute groups, by group number: the attr and the value type of each (for the typed device handle). */
 export interface MpicGroups {
   /** KVM_DEV_MPIC_GRP_MISC: BASE_ADDR (u64). */
   1: { attr: 0; value: bigint };
