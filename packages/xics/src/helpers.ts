@@ -19,13 +19,19 @@ import {
 
 /** The fields of a GRP_SOURCES value. */
 export interface XicsSourceFields {
+  /** The destination field: the interrupt server (vCPU server number) the source is routed to. */
   server: number;
   /** The priority field (the saved priority when masked). */
   priority: number;
+  /** KVM_XICS_LEVEL_SENSITIVE: a level-sensitive (LSI) source. */
   levelSensitive: boolean;
+  /** KVM_XICS_MASKED: the source is masked. */
   masked: boolean;
+  /** KVM_XICS_PENDING: the source is pending. */
   pending: boolean;
+  /** KVM_XICS_PRESENTED: the P bit. */
   presented: boolean;
+  /** KVM_XICS_QUEUED: the Q bit. */
   queued: boolean;
 }
 
@@ -55,9 +61,13 @@ export function decodeSource(v: bigint): XicsSourceFields {
 
 /** The fields of a KVM_REG_PPC_ICP_STATE value. */
 export interface IcpStateFields {
+  /** CPPR: the Current Processor Priority Register of the ICP. */
   cppr: number;
+  /** XISR: the External Interrupt Source Register (source number presented; 0 = none, 2 = IPI). */
   xisr: number;
+  /** MFRR: the Most Favoured Request Register (IPI priority; 0xff = no IPI). */
   mfrr: number;
+  /** PPRI: priority of the pending interrupt (0xff = nothing pending). */
   ppri: number;
 }
 

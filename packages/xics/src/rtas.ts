@@ -37,8 +37,11 @@ export const RTAS_HANDLER_NAMES: readonly string[] = [
 
 /** One `struct rtas_token_definition`. The u64 token is kept as two u32 halves. */
 export interface RtasToken {
+  /** Index of the handler in {@link RTAS_HANDLER_NAMES} the token calls. */
   readonly handler: number;
+  /** Low 32 bits of the guest's u64 RTAS token. */
   readonly tokenLo: number;
+  /** High 32 bits of the guest's u64 RTAS token. */
   readonly tokenHi: number;
 }
 
