@@ -12,9 +12,13 @@ export type Verdict = 'agree' | 'differ' | DivergenceKind;
 
 /** One step of a comparison. A side that never reached the step has `null`. */
 export interface StepComparison {
+  /** The step key (where the step is in the scenario). */
   readonly key: string;
+  /** The kernel's answer (return value, errno, shown bytes), or null when the kernel run never got here. */
   readonly kernel: string | null;
+  /** The model's answer, or null when the model run never got here. */
   readonly model: string | null;
+  /** How the two answers compare. */
   readonly verdict: Verdict;
   /** The divergence entry's reason, for explained differences. */
   readonly reason?: string;
@@ -22,21 +26,33 @@ export interface StepComparison {
 
 /** Counts per verdict; `calls` counts the kernel's call steps (open, ioctl, close, dup), `reads` its `show` steps. */
 export interface Counts {
+  /** Call steps the kernel ran (open, ioctl, close, dup). */
   calls: number;
+  /** `show` steps the kernel ran (buffer reads). */
   reads: number;
+  /** Steps where the model answered as the kernel did. */
   agree: number;
+  /** Unexplained differences (bugs nobody has listed). */
   differ: number;
+  /** Differences listed as known model bugs. */
   bug: number;
+  /** Differences listed as deliberate (the model chooses to differ). */
   deliberate: number;
+  /** Differences listed as pending (not modelled yet). */
   pending: number;
 }
 
 /** One scenario on one target. */
 export interface ScenarioComparison {
+  /** Target name (`host`, `arm64-gicv3`, `ppc64-pseries`, ...). */
   readonly target: string;
+  /** The scenario's path under the scenarios folder. */
   readonly scenario: string;
+  /** The kernel release the recording came from. */
   readonly kernel: string;
+  /** Every step, in execution order. */
   readonly steps: readonly StepComparison[];
+  /** The scenario's totals per verdict. */
   readonly counts: Counts;
   /** The scenario text is not the one recorded (edited since): re-record. */
   readonly stale: boolean;

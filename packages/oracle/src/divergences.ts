@@ -19,6 +19,7 @@ export type DivergenceKind = 'deliberate' | 'pending' | 'bug';
 
 /** One explained difference (or a family of them). */
 export interface Divergence {
+  /** `deliberate` (the model chooses to differ), `pending` (not modelled yet) or `bug` (a known model bug). */
   readonly kind: DivergenceKind;
   /** Target name, `*` globs allowed (`arm64-*`). */
   readonly target: string;

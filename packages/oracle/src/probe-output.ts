@@ -10,15 +10,21 @@ import type { RunResult, StepResult } from './result.js';
 
 /** A value the probe was built with, and whether it came from the target's headers (`h`) or the language's table (`f`). */
 export interface ProbeName {
+  /** The value the probe used. */
   readonly value: bigint;
+  /** True when the value came from the target's uapi headers, false when from the language's table. */
   readonly fromHeader: boolean;
 }
 
 /** Everything one probe run printed, sorted out. */
 export interface ProbeOutput {
+  /** The kernel the probe ran on (uname), null when the probe did not print it. */
   readonly kernel: KernelInfo | null;
+  /** Constants the probe was built with, by name. */
   readonly constants: ReadonlyMap<string, ProbeName>;
+  /** ioctl request numbers the probe was built with, by name (`KVM_CREATE_DEVICE`...). */
   readonly requests: ReadonlyMap<string, ProbeName>;
+  /** The probe's module loads, one line each with its outcome (`<module> ok` when it loaded). */
   readonly modules: readonly string[];
   /** Scenario label → its run and exit status. */
   readonly scenarios: ReadonlyMap<

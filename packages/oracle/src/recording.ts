@@ -10,13 +10,17 @@ import { sha256 } from './sha256.js';
 
 /** The kernel a recording came from (uname). */
 export interface KernelInfo {
+  /** `uname -r`: the kernel release. */
   readonly release: string;
+  /** `uname -m`: the machine (`aarch64`, `ppc64le`, `x86_64`). */
   readonly machine: string;
+  /** `uname -v`: the kernel build version string. */
   readonly version: string;
 }
 
 /** One scenario's answers from one kernel target. */
 export interface Recording {
+  /** The recording file format version. */
   readonly format: 1;
   /** Target name (`host`, `arm64-gicv3`, `arm64-gicv2`, `ppc64-pseries`, ...). */
   readonly target: string;
@@ -24,6 +28,7 @@ export interface Recording {
   readonly scenario: string;
   /** SHA-256 of the scenario text that was run. */
   readonly sha256: string;
+  /** The kernel that answered. */
   readonly kernel: KernelInfo;
   /** How the kernel ran (QEMU machine and CPU, or `native`). */
   readonly machine: string;
@@ -31,6 +36,7 @@ export interface Recording {
   readonly recorded: string;
   /** `<key> <answer>` per step, in execution order. */
   readonly steps: readonly string[];
+  /** Set when the kernel run stopped early: the key of the step and the message; null when it ran to the end. */
   readonly error: { readonly key: string; readonly message: string } | null;
 }
 

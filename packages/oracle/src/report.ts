@@ -14,9 +14,13 @@ import {
 
 /** One target's totals. `counts.differ` holds only the unexplained differences; `counts.bug` the known ones. */
 export interface TargetSummary {
+  /** Target name. */
   readonly target: string;
+  /** The kernel release of the target's recordings. */
   readonly kernel: string;
+  /** Number of scenarios compared on the target. */
   readonly scenarios: number;
+  /** Totals per verdict over the target's scenarios. */
   readonly counts: Counts;
   /** Scenarios whose recording is stale (the text changed since). */
   readonly stale: number;

@@ -16,6 +16,7 @@ export interface StepResult {
 
 /** A run of one scenario on one side (model or kernel). */
 export interface RunResult {
+  /** The step results, in execution order. */
   readonly steps: readonly StepResult[];
   /** Set when the run stopped early (a scenario error): the step key and the message. */
   readonly error: { readonly key: string; readonly message: string } | null;

@@ -9,9 +9,11 @@ export type BinaryOp = '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '&' | '^' | '
 
 /** A place in a buffer: the whole buffer (`val`), a struct field (`a.attr`, `cap.args[1]`) or a word (`raw.u32[3]`). */
 export interface Path {
+  /** The name of the buffer the path reads or writes. */
   readonly buf: string;
   /** Struct field name, or `u8`/`u16`/`u32`/`u64` for a raw access; null for the whole buffer. */
   readonly field: string | null;
+  /** The array index (`args[1]`, `u32[3]`), null when the path has none. */
   readonly index: Expr | null;
   /** The path as written (labels in `show`). */
   readonly text: string;
@@ -42,8 +44,11 @@ export type BufferKind =
 
 /** A buffer declaration (top level only; names are unique). */
 export interface BufferDecl {
+  /** The buffer's name (unique in the scenario). */
   readonly name: string;
+  /** What the buffer holds (a known struct, or raw bytes). */
   readonly kind: BufferKind;
+  /** Size in bytes. */
   readonly size: number;
   /** Mapped read-only after its initial values are written (mprotect PROT_READ on the kernel side). */
   readonly ro: boolean;
@@ -102,6 +107,7 @@ export interface Scenario {
   readonly targets: readonly string[];
   /** Buffers by name, in declaration order. */
   readonly buffers: ReadonlyMap<string, BufferDecl>;
+  /** The scenario's statements, in order. */
   readonly body: readonly Stmt[];
   /** The source text, exactly as parsed (its hash ties a recording to it). */
   readonly source: string;
@@ -109,6 +115,7 @@ export interface Scenario {
 
 /** A scenario that does not parse; `line` is 1-based. */
 export class ScenarioSyntaxError extends Error {
+  /** 1-based line of the scenario text where parsing failed. */
   readonly line: number;
   constructor(file: string, line: number, message: string) {
     super(`${file}:${line}: ${message}`);

@@ -11,7 +11,9 @@ import { have, runOk } from './exec.js';
 
 /** A pinned Debian package. */
 export interface DebPackage {
+  /** Debian package name. */
   readonly name: string;
+  /** The pinned package version. */
   readonly version: string;
   /** Debian architecture (`arm64`, `ppc64el`, `all`). */
   readonly arch: string;

@@ -39,7 +39,9 @@ function moduleBytes(t: QemuTarget, unpacked: string, rel: string): Uint8Array {
 
 /** One scenario to put in the initramfs. */
 export interface BootScenario {
+  /** The label the probe prints for the scenario. */
   readonly label: string;
+  /** The scenario text. */
   readonly source: string;
 }
 

@@ -19,20 +19,27 @@ import { KERNEL_TARGETS, type KernelTarget, targetEncoding } from './targets.js'
 
 /** A scenario to record: its path under the scenarios folder and its text. */
 export interface ScenarioFile {
+  /** Path under the scenarios folder (`gicv3/dist-regs.kvms`). */
   readonly path: string;
+  /** The scenario text. */
   readonly source: string;
 }
 
 /** A vocabulary name whose value in the target's headers is not the language's. */
 export interface VocabMismatch {
+  /** The vocabulary name (constant or request). */
   readonly name: string;
+  /** Its value in the language's table. */
   readonly language: string;
+  /** Its value in the target's headers. */
   readonly headers: string;
 }
 
 /** The vocabulary the probe was built with, as checked-in data (`recordings/<target>/_vocab.json`). */
 export interface VocabRecord {
+  /** Target name. */
   readonly target: string;
+  /** Where the headers came from (the kernel headers package and version). */
   readonly headers: string;
   /** Constants the headers define, with their values. */
   readonly constants: Readonly<Record<string, string>>;
@@ -42,15 +49,23 @@ export interface VocabRecord {
 
 /** Everything one target run produced. */
 export interface TargetRun {
+  /** Target name. */
   readonly target: string;
+  /** The kernel that ran the scenarios. */
   readonly kernel: KernelInfo;
+  /** How the kernel ran (QEMU machine and CPU, or `native`). */
   readonly machine: string;
+  /** One recording per scenario that ran. */
   readonly recordings: readonly Recording[];
+  /** The vocabulary the probe was built with. */
   readonly vocab: VocabRecord;
+  /** Vocabulary names whose header value differs from the language's. */
   readonly mismatches: readonly VocabMismatch[];
   /** Scenarios the probe did not finish (no `@D 0`), with what happened. */
   readonly problems: readonly string[];
+  /** The probe's output, sorted out. */
   readonly output: ProbeOutput;
+  /** Wall time of the run, in seconds. */
   readonly seconds: number;
 }
 

@@ -19,16 +19,23 @@ export type TargetArch = 'x86_64' | 'aarch64' | 'powerpc64le';
 
 /** A target whose kernel is the one running this process. */
 export interface NativeTarget {
+  /** Runs on the kernel of this machine (needs /dev/kvm). */
   readonly kind: 'native';
+  /** Target name (`host`). */
   readonly name: string;
+  /** One line on what the target is. */
   readonly doc: string;
 }
 
 /** A target booted under QEMU TCG with the probe as the initramfs's /init. */
 export interface QemuTarget {
+  /** Boots a Debian kernel under QEMU TCG. */
   readonly kind: 'qemu';
+  /** Target name (`arm64-gicv3`, `ppc64-pseries`, ...). */
   readonly name: string;
+  /** One line on what the target is. */
   readonly doc: string;
+  /** The guest architecture. */
   readonly arch: TargetArch;
   /** The Debian package holding the kernel image (and modules). */
   readonly kernelPackage: DebPackage;
@@ -36,9 +43,11 @@ export interface QemuTarget {
   readonly image: string;
   /** Modules to load, in order, inside the unpacked package (`.ko.xz` are decompressed first). */
   readonly modules: readonly string[];
+  /** The QEMU system emulator binary (`qemu-system-aarch64`, `qemu-system-ppc64`). */
   readonly qemu: string;
   /** QEMU arguments before -kernel/-initrd/-append/-serial. */
   readonly qemuArgs: readonly string[];
+  /** The kernel command line (-append). */
   readonly append: string;
   /** What `machine` says in a recording. */
   readonly machine: string;

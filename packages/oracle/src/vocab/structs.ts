@@ -8,17 +8,25 @@
 
 /** One field: `count` > 1 for an array (`args[4]`), each element `size` bytes. */
 export interface StructField {
+  /** The field's name, as in the uapi struct (`group`, `attr`, `addr`). */
   readonly name: string;
+  /** Byte offset of the field in the struct. */
   readonly offset: number;
+  /** Size in bytes of the field (of one element for an array). */
   readonly size: 1 | 2 | 4 | 8;
+  /** Number of elements (1 for a scalar field). */
   readonly count: number;
 }
 
 /** One struct layout. `arch` marks a struct only one architecture's headers define. */
 export interface StructLayout {
+  /** The uapi struct's name (`kvm_device_attr`, `kvm_create_device`...). */
   readonly name: string;
+  /** sizeof(struct) in bytes. */
   readonly size: number;
+  /** The fields, in offset order. */
   readonly fields: readonly StructField[];
+  /** The architecture whose headers define the struct (`arm64`, `powerpc`); absent for a generic one. */
   readonly arch?: string;
 }
 
