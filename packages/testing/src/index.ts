@@ -11,3 +11,4 @@ export * from './fixtures.js';
 export * from './conformance.js';
 export * from './jest.js';
 export * from './raw-ioctls.js';
+export * from './kernel.js';

@@ -4,7 +4,7 @@
  */
 import { type KvmPlugin, KVM_CAP_DEVICE_CTRL, createHost } from '@kvmdev/core';
 import { type DeviceOps, KVM_HOOK_PASS } from '@kvmdev/core/plugin';
-import { compareWithRecording, runOnModel, unexplained } from '../src/index.js';
+import { compareWithRecording, runOnModel, unexplained } from '@kvmdev/oracle';
 import { loadDivergences, loadRecordings, loadScenarios } from '../suite/files.js';
 import { MODELS, PLUGINS, kvmVfio } from '../suite/models.js';
 

@@ -11,8 +11,8 @@ import {
   formatDifferences,
   runOnModel,
   unexplained,
-} from '../src/index.js';
-import { encodingOf } from '../src/runner/record.js';
+} from '@kvmdev/oracle';
+import { encodingOf } from '@kvmdev/oracle/runner';
 import {
   loadDivergences,
   loadRecordings,

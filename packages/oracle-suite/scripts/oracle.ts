@@ -11,9 +11,12 @@
  *   pnpm oracle --list             also print every differing step (known bugs included)
  *   pnpm oracle --groups           print the differences grouped by statement and answers
  *   pnpm oracle --prune            drop known-bug entries that no longer match any difference
+ *   pnpm oracle --strict           known bugs (divergences/bugs.json) fail the run too
+ *                                  (also KVMDEV_ORACLE_STRICT=1)
  *
  * Exit status 1 when a difference is not explained by the divergence lists (or, with --check,
- * on drift); a target that cannot run here is reported and skipped, not failed.
+ * on drift, a vocabulary mismatch or a scenario the probe could not finish); a target that cannot
+ * run here is reported and skipped, not failed. The last line sums it up for CI logs.
  * @packageDocumentation
  */
 import { writeFileSync } from 'node:fs';
@@ -30,8 +33,8 @@ import {
   recordedSteps,
   runOnModel,
   summarize,
-} from '../src/index.js';
-import { recordTarget, targetUnavailable } from '../src/runner/index.js';
+} from '@kvmdev/oracle';
+import { recordTarget, targetUnavailable } from '@kvmdev/oracle/runner';
 import {
   DIVERGENCES,
   type SuiteScenario,
@@ -49,6 +52,7 @@ const targetsWanted = argv.flatMap((a, i) =>
   a === '--target' && argv[i + 1] ? [argv[i + 1]!] : [],
 );
 const check = flag('--check');
+const strict = flag('--strict') || process.env.KVMDEV_ORACLE_STRICT === '1';
 const offline = flag('--offline');
 const log = (m: string): void => console.log(`  · ${m}`);
 
@@ -96,6 +100,7 @@ async function main(): Promise<number> {
   const apart: TargetSummary[] = [];
   const all: ScenarioComparison[] = [];
   let failed = false;
+  const skipped: string[] = [];
   for (const { name, apart: isApart } of TARGET_ORDER) {
     if (targetsWanted.length && !targetsWanted.includes(name)) continue;
     const mine = scenarios.filter((s) => runsOn(s, name));
@@ -112,6 +117,7 @@ async function main(): Promise<number> {
       const why = targetUnavailable(name);
       if (why) {
         console.log(`  SKIPPED: cannot run ${name} here: ${why}`);
+        skipped.push(`${name} (${why})`);
         continue;
       }
       const run = await recordTarget(
@@ -144,7 +150,7 @@ async function main(): Promise<number> {
     all.push(...comps);
     const sum = summarize(name, comps);
     (isApart ? apart : rows).push(sum);
-    if (sum.counts.differ > 0 || sum.stale > 0) failed = true;
+    if (sum.counts.differ > 0 || sum.stale > 0 || sum.errors > 0 || (strict && sum.counts.bug > 0)) failed = true;
   }
   console.log(`\n${formatSummary(rows)}`);
   if (apart.length) console.log(`\nreported apart (optional targets):\n${formatSummary(apart)}`);
@@ -154,25 +160,33 @@ async function main(): Promise<number> {
     console.log(
       `\n${verdicts.length > 1 ? 'differences (known bugs included)' : 'new differences (not in divergences/*.json)'}:\n${diffs}`,
     );
-  if (flag('--prune')) prune(all);
+  const stale = staleBugs(all, rows.concat(apart).map((r) => r.target));
+  if (stale.length) console.log(`\nknown-bug entries that match no difference any more (fixed? run 'pnpm oracle --prune'):\n${stale.map((d) => `  ${d.target} ${d.scenario} ${d.steps.join(',')}: ${d.reason.slice(0, 100)}`).join('\n')}`);
+  if (flag('--prune')) prune(stale);
+  const total = rows.concat(apart).reduce(
+    (t, r) => ({ calls: t.calls + r.counts.calls, fresh: t.fresh + r.counts.differ, bug: t.bug + r.counts.bug }),
+    { calls: 0, fresh: 0, bug: 0 },
+  );
+  console.log(
+    `oracle: ${rows.length + apart.length} target(s) compared, ${total.calls} kernel-checked calls, ${total.fresh} new difference(s), ${total.bug} known-bug step(s)${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}${failed ? ' - FAILED' : ''}`,
+  );
   return failed ? 1 : 0;
 }
 
-function prune(all: readonly ScenarioComparison[]): void {
-  const bugs = loadDivergences().filter((d) => d.kind === 'bug');
+/** Known-bug entries of the compared targets that explain no step any more. */
+function staleBugs(all: readonly ScenarioComparison[], targets: readonly string[]): Divergence[] {
   const used = new Set<string>();
-  for (const c of all)
-    for (const s of c.steps)
-      if (s.verdict === 'bug' && s.reason) used.add(`${c.target}|${c.scenario}|${s.reason}`);
-  const keep = bugs.filter((d) =>
-    all.some(
-      (c) =>
-        (d.target === '*' || d.target === c.target) &&
-        used.has(`${c.target}|${c.scenario}|${d.reason}`),
-    ),
-  );
-  const strip = keep.map(({ kind: _k, ...rest }) => rest);
-  writeFileSync(join(DIVERGENCES, 'bugs.json'), `${JSON.stringify(strip, null, 2)}\n`);
+  for (const c of all) for (const s of c.steps) if (s.verdict === 'bug' && s.reason) used.add(s.reason);
+  const glob = (p: string, t: string): boolean => p === '*' || p === t || (p.endsWith('*') && t.startsWith(p.slice(0, -1)));
+  return loadDivergences().filter((d) => d.kind === 'bug' && !used.has(d.reason) && targets.some((t) => glob(d.target, t)));
+}
+
+/** Rewrites divergences/bugs.json without the entries that explain no step any more. */
+function prune(stale: readonly Divergence[]): void {
+  const drop = new Set(stale.map((d) => JSON.stringify([d.target, d.scenario, d.steps, d.reason])));
+  const bugs = loadDivergences().filter((d) => d.kind === 'bug');
+  const keep = bugs.filter((d) => !drop.has(JSON.stringify([d.target, d.scenario, d.steps, d.reason]))).map(({ kind: _k, ...rest }) => rest);
+  writeFileSync(join(DIVERGENCES, 'bugs.json'), `${JSON.stringify(keep, null, 2)}\n`);
   console.log(`\nprune: kept ${keep.length} of ${bugs.length} known-bug entries`);
 }
 

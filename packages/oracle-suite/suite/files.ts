@@ -23,8 +23,8 @@ import {
   parseDivergences,
   parseRecording,
   parseScenario,
-} from '../src/index.js';
-import type { VocabRecord } from '../src/runner/index.js';
+} from '@kvmdev/oracle';
+import type { VocabRecord } from '@kvmdev/oracle/runner';
 
 /** The package folder. */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

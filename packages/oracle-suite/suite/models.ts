@@ -14,7 +14,7 @@ import { xics } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
 import type { KvmPlugin } from '@kvmdev/core';
 import type { DeviceRegistration } from '@kvmdev/core/plugin';
-import type { ModelTarget } from '../src/index.js';
+import type { ModelTarget } from '@kvmdev/oracle';
 
 /**
  * KVM-VFIO under its kernel type number (KVM_DEV_TYPE_VFIO, 4), as every kernel compared here
