@@ -86,6 +86,8 @@ export function parseDivergences(json: string, kind: DivergenceKind): Divergence
       throw new Error(`${where}: steps must list at least one key`);
     if (typeof e.reason !== 'string' || e.reason.trim().length < 10)
       throw new Error(`${where}: say why (reason)`);
+    if (e.scenario.includes('*') && e.steps.includes('*'))
+      throw new Error(`${where}: a scenario glob with every step ('*') would explain differences nobody has looked at; name the steps, or the scenario`);
     return { ...e, kind } as Divergence;
   });
 }

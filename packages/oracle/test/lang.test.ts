@@ -1,6 +1,7 @@
 import { createHost } from '@kvmdev/core';
 import {
   ScenarioSyntaxError,
+  parseDivergences,
   parseExpr,
   parseScenario,
   runOnModel,
@@ -187,5 +188,14 @@ describe('loops', () => {
     expect(texts('for i 4 0 -3\nshow i\nend')).toEqual(['L2.4 i=0x4', 'L2.1 i=0x1']);
     expect(texts('for i -2 -1 5\nshow i\nend')).toEqual(['L2.18446744073709551614 i=0xfffffffffffffffe']);
     expect(run('for i 0 2000000\nend').error?.message).toContain('more than 1000000 iterations');
+  });
+});
+
+describe('divergence lists', () => {
+  it('refuse an entry that would explain every step of every scenario', () => {
+    const broad = JSON.stringify([{ target: '*', scenario: '*', steps: ['*'], kernel: '=0', model: '!EINVAL', reason: 'far too broad to be right' }]);
+    expect(() => parseDivergences(broad, 'bug')).toThrow(/name the steps, or the scenario/);
+    const fine = JSON.stringify([{ target: 'arm64-*', scenario: 'generic/kvm-fd.kvms', steps: ['*'], reason: 'every step of one scenario' }]);
+    expect(parseDivergences(fine, 'pending')).toHaveLength(1);
   });
 });
