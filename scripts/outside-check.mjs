@@ -244,7 +244,8 @@ for (const kind of ['esm', 'cjs']) {
       'vm.yaml': VM_FILE,
       [esm ? 'vmm.mjs' : 'vmm.cjs']: VMM(esm),
     });
-    const names = ['@kvmdev/core', '@kvmdev/testing', '@kvmdev/cli', '@kvmdev/mpic', '@kvmdev/xics', '@kvmdev/arm-vgic'];
+    // @kvmdev/testing depends on @kvmdev/oracle (its kernel comparison): not on a registry either
+    const names = ['@kvmdev/core', '@kvmdev/testing', '@kvmdev/oracle', '@kvmdev/cli', '@kvmdev/mpic', '@kvmdev/xics', '@kvmdev/arm-vgic'];
     sh(dir, 'npm', [...NPM_INSTALL, '--save-dev', ...names.map(tgz), ...TOOLS]);
     const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
     if (!String(pkg.devDependencies['@kvmdev/core']).startsWith('file:')) throw new Error('@kvmdev/core was not installed from its tarball');

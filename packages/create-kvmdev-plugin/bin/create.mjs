@@ -57,7 +57,7 @@ function kvmdevVersions() {
   if (existsSync(packed)) return JSON.parse(readFileSync(packed, 'utf8'));
   const out = {};
   const packages = resolve(PKG_ROOT, '..');
-  for (const d of ['core', 'testing', 'cli', 'mpic', 'xics', 'arm-vgic']) {
+  for (const d of ['core', 'testing', 'oracle', 'cli', 'mpic', 'xics', 'arm-vgic']) {
     const f = join(packages, d, 'package.json');
     if (existsSync(f)) {
       const p = JSON.parse(readFileSync(f, 'utf8'));
@@ -100,8 +100,9 @@ function manifest(o, versions, tarballs, target) {
     return versions[name];
   };
   const dev = { '@kvmdev/core': spec('@kvmdev/core'), '@kvmdev/testing': spec('@kvmdev/testing'), '@kvmdev/cli': spec('@kvmdev/cli') };
-  // the CLI's own dependencies are not on a registry either when installing from tarballs
-  if (tarballs) for (const n of ['@kvmdev/mpic', '@kvmdev/xics', '@kvmdev/arm-vgic']) if (tarballs[n]) dev[n] = spec(n);
+  // the dependencies of the kit (the kernel comparison) and of the CLI (the first-party plugins)
+  // are not on a registry either when installing from tarballs
+  if (tarballs) for (const n of ['@kvmdev/oracle', '@kvmdev/mpic', '@kvmdev/xics', '@kvmdev/arm-vgic']) if (tarballs[n]) dev[n] = spec(n);
   Object.assign(dev, {
     '@changesets/cli': '2.31.1',
     '@swc/core': '1.16.22',

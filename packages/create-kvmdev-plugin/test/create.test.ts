@@ -78,7 +78,7 @@ test('--name, --device and --description', () => {
 
 test('--tarballs: the @kvmdev packages (and the CLI dependencies) as file: paths, versions from the manifest', () => {
   mkdirSync(join(tmp, 'release'));
-  const manifest = ['core@0.2.0', 'testing@1.0.0', 'cli@0.2.0', 'mpic@1.0.0', 'xics@1.0.0', 'arm-vgic@1.0.0'].map((s) => {
+  const manifest = ['core@0.2.0', 'testing@1.0.0', 'oracle@1.0.0', 'cli@0.2.0', 'mpic@1.0.0', 'xics@1.0.0', 'arm-vgic@1.0.0'].map((s) => {
     const [n, v] = s.split('@') as [string, string];
     return { name: `@kvmdev/${n}`, version: v, file: `kvmdev-${n}-${v}.tgz` };
   });
@@ -89,6 +89,7 @@ test('--tarballs: the @kvmdev packages (and the CLI dependencies) as file: paths
   expect(pkg.devDependencies).toMatchObject({
     '@kvmdev/core': 'file:../release/kvmdev-core-0.2.0.tgz',
     '@kvmdev/testing': 'file:../release/kvmdev-testing-1.0.0.tgz',
+    '@kvmdev/oracle': 'file:../release/kvmdev-oracle-1.0.0.tgz',
     '@kvmdev/cli': 'file:../release/kvmdev-cli-0.2.0.tgz',
     '@kvmdev/arm-vgic': 'file:../release/kvmdev-arm-vgic-1.0.0.tgz',
   });
