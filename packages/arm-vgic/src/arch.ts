@@ -23,6 +23,7 @@ import {
   KVM_CAP_MAX_VCPUS,
   KVM_CAP_MAX_VCPU_ID,
   KVM_CAP_NR_VCPUS,
+  KVM_CAP_VCPU_ATTRIBUTES,
   KVM_LINE_FIQ,
   KVM_LINE_IRQ,
   KVM_REG_ARCH_MASK,
@@ -81,6 +82,7 @@ function checkExtensionFor(host: Arm64HostProfile, vm: Vm | null, cap: number): 
     case KVM_CAP_ARM_SET_DEVICE_ADDR:
     case KVM_CAP_ARM_IRQ_LINE_LAYOUT_2:
     case R.KVM_CAP_ARM_USER_IRQ:
+    case KVM_CAP_VCPU_ATTRIBUTES: // the vCPU fd serves KVM_SET/GET/HAS_DEVICE_ATTR on arm64
       return 1;
     case KVM_CAP_ARM_VM_IPA_SIZE:
       return host.ipaLimit;
@@ -96,9 +98,14 @@ function checkExtensionFor(host: Arm64HostProfile, vm: Vm | null, cap: number): 
   }
 }
 
-/** kvm_vm_ioctl_irq_line. */
+/**
+ * kvm_vm_ioctl_irq_line. arm64's version never writes `kvm_irq_level.status`, so
+ * KVM_IRQ_LINE_STATUS copies the struct back as it came in: the status word (a union with `irq`)
+ * still holds the irq field. `vm.irqLineStatus = irq` makes the core's copy-back do exactly that.
+ */
 export function vmIrqLine(vm: Vm, irq: number, level: number): number {
   if (!isArm(vm)) return KVM_HOOK_PASS;
+  vm.irqLineStatus = irq | 0;
   const g = vm.slot(VGIC);
   const type = (irq >>> U.KVM_ARM_IRQ_TYPE_SHIFT) & U.KVM_ARM_IRQ_TYPE_MASK;
   const vcpuId =

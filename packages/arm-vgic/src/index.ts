@@ -20,6 +20,7 @@ export {
   canEmulateGicv2,
   checkHostProfile,
   defaultMaxVcpus,
+  gicv2AprsKept,
   gicv2Host,
   gicv3Server,
   hostIccCtlr,

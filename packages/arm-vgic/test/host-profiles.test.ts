@@ -17,6 +17,7 @@ import {
   KVM_CAP_MAX_VCPU_ID,
   KVM_CAP_NR_VCPUS,
   KVM_CAP_SIGNAL_MSI,
+  KVM_CAP_VCPU_ATTRIBUTES,
   KVM_CHECK_EXTENSION,
   KVM_CREATE_IRQCHIP,
   KVM_CREATE_VM,
@@ -69,6 +70,14 @@ describe('KVM_CHECK_EXTENSION on arm64', () => {
     expect(check(vm, KVM_CAP_SIGNAL_MSI)).toBe(1);
     const { f } = v3Vm(armVgic);
     expect(f.r(f.host.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI))).toBe(1);
+  });
+  test('KVM_CAP_VCPU_ATTRIBUTES is 1 on /dev/kvm and on a VM (arm64 vCPU fds serve the device-attr ioctls)', () => {
+    // kvm_vm_ioctl_check_extension on arm64; Linux 7.3.4 answers 1 (oracle generic/kvm-fd L26)
+    for (const name of presetsNames) {
+      const { host, kvm, check } = caps(createArmVgic({ host: name }));
+      expect(check(kvm, KVM_CAP_VCPU_ATTRIBUTES)).toBe(1);
+      expect(check(host.ioctl(kvm, KVM_CREATE_VM, 0), KVM_CAP_VCPU_ATTRIBUTES)).toBe(1);
+    }
   });
   test('KVM_CAP_ARM_USER_IRQ is 1', () => {
     const { host, kvm, check } = caps(armVgic);

@@ -1,5 +1,5 @@
 /** Reference §7 and §9 items 51–56: KVM_IRQ_LINE encoding, errors, lazy init, GSI routing, MSIs. */
-import { EBUSY, EINVAL, ENODEV, ENXIO, KVM_SIGNAL_MSI } from '@kvmdev/core';
+import { EBUSY, EFAULT, EINVAL, ENODEV, ENXIO, KVM_IRQ_LINE_STATUS, KVM_SIGNAL_MSI } from '@kvmdev/core';
 import { kvmArmIrq } from '../src/uapi.js';
 import { errnoOf, facade, typed } from './helpers.js';
 
@@ -122,5 +122,28 @@ describe('KVM_IRQ_LINE', () => {
     const bare = facade();
     const m = bare.host.mem.alloc(32);
     expect(bare.r(bare.host.ioctl(bare.vm, KVM_SIGNAL_MSI, m))).toBe(-EINVAL);
+  });
+  test('KVM_IRQ_LINE_STATUS leaves the struct as it came (arm64 never writes status), still copies it back', () => {
+    // kvm_vm_ioctl copies struct kvm_irq_level back for KVM_IRQ_LINE_STATUS, but arm64's
+    // kvm_vm_ioctl_irq_line does not fill status (a union with irq): it still reads as the irq.
+    // Linux 7.3.4 (oracle gicv3/irq-line L105): irq = status = 0x1000032, level 1.
+    const { f } = v3();
+    const mem = f.host.mem;
+    const l = mem.alloc(8);
+    mem.setU32(l, SPI | 50);
+    mem.setU32(l + 4, 1);
+    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l))).toBe(0);
+    expect(mem.getU32(l)).toBe(0x1000032);
+    expect(mem.getU32(l + 4)).toBe(1);
+    // an error is returned before the copy-back: the struct is untouched too
+    mem.setU32(l, SPI | 20);
+    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l))).toBe(-EINVAL);
+    expect(mem.getU32(l)).toBe(SPI | 20);
+    // the copy-back still happens: a read-only struct gives EFAULT after the injection
+    const ro = mem.mmap(4096);
+    mem.setU32(ro, SPI | 51);
+    mem.setU32(ro + 4, 1);
+    mem.protect(ro, 4096);
+    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, ro))).toBe(-EFAULT);
   });
 });

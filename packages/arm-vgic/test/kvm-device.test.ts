@@ -1,5 +1,6 @@
 /** Reference §4 and §9 items 14–48: ADDR, register groups, sysregs, LEVEL_INFO, CTRL, MAINT_IRQ. */
 import { E2BIG, EBADF, EBUSY, EEXIST, EFAULT, EINVAL, ENOENT, ENXIO, KVM_GET_DEVICE_ATTR, kvm_device_attr } from '@kvmdev/core';
+import { armVgic, createArmVgic, gicv2AprsKept, gicv3Server } from '../src/index.js';
 import { errnoOf, facade, typed } from './helpers.js';
 
 const G = { ADDR: 0, DIST: 1, CPU: 2, NR: 3, CTRL: 4, REDIST: 5, SYS: 6, LEVEL: 7, MAINT: 9 };
@@ -202,6 +203,27 @@ describe('V3 register access gating', () => {
     expect(f.has(d, G.DIST, 0x2)).toBe(-ENXIO);
     expect(f.has(d, G.DIST, 0x10c)).toBe(0); // INTIDs 96..127 exist
   });
+  test('33c: GICR_STATUSR (0x10) is missed by the kernel\'s lookup: HAS ENXIO, GET 0, SET ignored', () => {
+    // vgic_v3_rd_registers lists STATUSR between CTLR (0x0) and IIDR (0x4); the bsearch of
+    // vgic_find_mmio_region assumes a sorted array and never reaches it (Linux 7.3.4: HAS ENXIO
+    // on every vCPU, oracle gicv3/redist-regs L68.*.16). Every other RD/SGI register is found.
+    const f = facade();
+    for (let i = 0; i < 2; i++) f.vcpuInit(f.createVcpu(i)); // vCPU 1 gets MPIDR Aff0 = 1
+    const d = f.createDevice(7);
+    f.set(d, G.CTRL, 0, 0, 0);
+    for (const cpu of [0n, 1n]) {
+      const a = (cpu << 32n) | 0x10n;
+      expect(f.has(d, G.REDIST, a)).toBe(-ENXIO);
+      expect(f.get(d, G.REDIST, a)).toEqual({ r: 0, v: 0n });
+      expect(f.set(d, G.REDIST, a, 0xffffffff)).toBe(0);
+      expect(f.get(d, G.REDIST, a)).toEqual({ r: 0, v: 0n });
+    }
+    const found = [0x0, 0x4, 0x8, 0xc, 0x14, 0x70, 0x74, 0x78, 0x7c, 0xa0, 0xa4, 0xb0, 0xb4, 0xc0, 0xffd0, 0xffe8, 0xfffc];
+    for (const o of found) expect([o, f.has(d, G.REDIST, o)]).toEqual([o, 0]);
+    for (const o of [0x10080, 0x10100, 0x10180, 0x10200, 0x10280, 0x10300, 0x10380, 0x10400, 0x1041c, 0x10c00, 0x10c04, 0x10d00, 0x10e00]) {
+      expect([o, f.has(d, G.REDIST, o)]).toEqual([o, 0]);
+    }
+  });
   test('33b: per-IRQ offsets beyond nr_irqs read 0, HAS → ENXIO', () => {
     const { f, d } = v3(1, true, 128);
     expect(f.set(d, G.DIST, 0x110, 1)).toBe(0);
@@ -379,6 +401,44 @@ describe('V2 register access', () => {
     expect(f.has(d, G.CPU, 0x0c)).toBe(-ENXIO);
     expect(f.has(d, G.CPU, 0xd0)).toBe(0);
     expect(f.has(d, G.CPU, 0xd2)).toBe(-ENXIO);
+  });
+  test('46b: GICC_DIR (0x1000) is a CPU_REGS register on Linux 7.x: HAS 0, GET 0, a SET changes nothing', () => {
+    // Linux 7.3.4 (oracle gicv2/regs L84/L85): GET 0 and HAS 0; vCPU 5 without a vCPU is still EINVAL
+    const { f, d } = v2(1);
+    expect(f.has(d, G.CPU, 0x1000)).toBe(0);
+    expect(f.get(d, G.CPU, 0x1000)).toEqual({ r: 0, v: 0n });
+    expect(f.set(d, G.CPU, 0x1000, 40)).toBe(0);
+    expect(f.get(d, G.CPU, 0x1000)).toEqual({ r: 0, v: 0n });
+    expect(f.has(d, G.CPU, 0x1004)).toBe(-ENXIO);
+    expect(f.has(d, G.CPU, 5n << 32n)).toBe(-EINVAL);
+  });
+  test('46c: GICC_APRn: APR0 is kept, APR1..3 read 0 after a write (one APR on a GICv2 host or with 5 priority bits)', () => {
+    // vgic_mmio_write_apr: a GICv2 host keeps GICH_APR only; a GICv3 host the ICH_AP1Rn that
+    // vgic_v3_max_apr_idx allows (5 priority bits: AP1R0). Linux 7.3.4 under QEMU gic-version=2
+    // (oracle gicv2/regs L222.*): APR0 keeps 0x80000001, APR1..3 read 0.
+    for (const plugin of [createArmVgic({ host: 'qemu-tcg-max-gicv2' }), createArmVgic({ host: 'gicv2-host' }), armVgic]) {
+      const f = facade(0, plugin);
+      f.createVcpu(0);
+      const d = f.createDevice(5);
+      for (let k = 0; k < 4; k++) {
+        expect(f.set(d, G.CPU, 0xd0 + 4 * k, 0x80000001)).toBe(0);
+        expect(f.get(d, G.CPU, 0xd0 + 4 * k).v).toBe(k === 0 ? 0x80000001n : 0n);
+        expect(f.has(d, G.CPU, 0xd0 + 4 * k)).toBe(0);
+      }
+    }
+  });
+  test('46d: a GICv3 host with 6 or 7 priority bits keeps 2 or 4 GICv2 APRs', () => {
+    for (const [priBits, kept] of [[6, 2], [7, 4]] as const) {
+      const host = { ...gicv3Server, name: `pri${priBits}`, ichVtr: { ...gicv3Server.ichVtr, priBits } };
+      expect(gicv2AprsKept(host)).toBe(kept);
+      const f = facade(0, createArmVgic({ host }));
+      f.createVcpu(0);
+      const d = f.createDevice(5);
+      for (let k = 0; k < 4; k++) {
+        expect(f.set(d, G.CPU, 0xd0 + 4 * k, 0x11 << k)).toBe(0);
+        expect(f.get(d, G.CPU, 0xd0 + 4 * k).v).toBe(k < kept ? BigInt(0x11 << k) : 0n);
+      }
+    }
   });
   test('47: PMR in the 5-bit format', () => {
     const { f, d } = v2(1);

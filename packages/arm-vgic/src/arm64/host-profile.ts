@@ -135,6 +135,18 @@ export function defaultMaxVcpus(h: Arm64HostProfile): number {
   return h.gic === 'v2' ? V2_MAX : V3_MAX;
 }
 
+/**
+ * How many GICC_APRn (APR0, APR1, ...) a GICv2 guest's CPU interface keeps on this host
+ * (vgic_mmio_read_apr / vgic_mmio_write_apr): 1 on a GICv2 host (GICH_APR is one word); on a GICv3
+ * host the ICH_AP1Rn its priority bits need (vgic_v3_max_apr_idx + 1: 5 bits 1, 6 bits 2, 7 bits 4).
+ * The other APRs read 0 and ignore writes, from the guest and through KVM_DEV_ARM_VGIC_GRP_CPU_REGS.
+ */
+export function gicv2AprsKept(h: Arm64HostProfile): 1 | 2 | 4 {
+  if (h.gic === 'v2') return 1;
+  const p = h.ichVtr.priBits;
+  return p === 7 ? 4 : p === 6 ? 2 : 1;
+}
+
 /** KVM_GET_VCPU_MMAP_SIZE on arm64: the run page and the coalesced-MMIO ring page (no PIO page off x86). */
 export function vcpuMmapSize(h: Arm64HostProfile): number {
   return 2 * h.pageSize;

@@ -87,24 +87,43 @@ export function sharedIrqReg(
   ];
 }
 
-/** A frame's register table, sorted by offset. */
+/** How a {@link RegTable} keeps its entries. */
+export interface RegTableOptions {
+  /**
+   * Keep the entries in the order given (the kernel's array order) instead of sorting them by
+   * offset. The kernel looks regions up with a binary search that assumes a sorted array; an
+   * array that is not sorted makes it miss some entries, and this reproduces which ones.
+   */
+  readonly kernelOrder?: boolean;
+}
+
+/** A frame's register table, sorted by offset unless it keeps the kernel's order. */
 export class RegTable {
   readonly regs: readonly Reg[];
-  constructor(regs: readonly Reg[]) {
-    this.regs = [...regs].sort((a, b) => a.off - b.off);
+  constructor(regs: readonly Reg[], opts: RegTableOptions = {}) {
+    this.regs = opts.kernelOrder ? [...regs] : [...regs].sort((a, b) => a.off - b.off);
   }
 
-  /** vgic_find_mmio_region. */
+  /**
+   * vgic_find_mmio_region: the kernel's bsearch (lib/bsearch.c) with match_region. On a sorted
+   * table it finds what any binary search finds; on one in the kernel's unsorted order it misses
+   * the same entries the kernel misses.
+   */
   find(off: number): Reg | null {
     const rs = this.regs;
-    let lo = 0;
-    let hi = rs.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      const r = rs[mid]!;
-      if (off < r.off) hi = mid - 1;
-      else if (off >= r.off + r.len) lo = mid + 1;
-      else return r;
+    let base = 0;
+    let num = rs.length;
+    while (num > 0) {
+      const pivot = base + (num >>> 1);
+      const r = rs[pivot]!;
+      if (off < r.off) {
+        num >>>= 1;
+      } else if (off >= r.off + r.len) {
+        base = pivot + 1;
+        num = (num - 1) >>> 1;
+      } else {
+        return r;
+      }
     }
     return null;
   }

@@ -1,10 +1,12 @@
 /**
  * The GICv2 CPU interface frame (8 KiB). Two tables: the save/restore subset KVM exposes through
- * KVM_DEV_ARM_VGIC_GRP_CPU_REGS (`vgic_v2_cpu_registers`, PMR in the 5-bit VMPriMask format),
+ * KVM_DEV_ARM_VGIC_GRP_CPU_REGS (`vgic_v2_cpu_registers`, PMR in the 5-bit VMPriMask format,
+ * GICC_DIR at 0x1000 since Linux 7.x),
  * and the full architectural interface the guest sees on the MMIO bus (IAR, EOIR, RPR, HPPIR,
  * the aliases, APR, DIR), which KVM leaves to the hardware GICV frame and this model emulates.
  * @packageDocumentation
  */
+import { gicv2AprsKept } from '../arm64/host-profile.js';
 import { acknowledge, deactivate, endOfInterrupt, highestPending, refresh, runningPriority } from '../delivery.js';
 import type { Vgic, VcpuGic } from '../state.js';
 import * as U from '../uapi.js';
@@ -28,14 +30,18 @@ function setCtlr(g: Vgic, v: VcpuGic, val: number): void {
   refresh(g, v);
 }
 
-/** APRn: KVM on a GICv3 host keeps APR0..2 (in AP1Rn), APR3 is RAZ/WI. */
-const readApr: RegRead = (_g, v, _i, off) => {
+/**
+ * APRn (vgic_mmio_read_apr / vgic_mmio_write_apr): only the APRs the host keeps exist
+ * ({@link gicv2AprsKept}: APR0 on a GICv2 host, the ICH_AP1Rn the priority bits need on a GICv3
+ * host); the others read 0 and ignore writes.
+ */
+const readApr: RegRead = (g, v, _i, off) => {
   const idx = (off & 0xc) >>> 2;
-  return v === null || idx > 2 ? 0 : v.cpu.ap1r[idx]!;
+  return v === null || idx >= gicv2AprsKept(g.arm.host) ? 0 : v.cpu.ap1r[idx]!;
 };
 const writeApr: RegWrite = (g, v, _i, off, _len, val) => {
   const idx = (off & 0xc) >>> 2;
-  if (v === null || idx > 2) return;
+  if (v === null || idx >= gicv2AprsKept(g.arm.host)) return;
   v.cpu.ap1r[idx] = val >>> 0;
   refresh(g, v);
 };
@@ -91,6 +97,8 @@ export const GICV2_CPU_UACCESS = new RegTable([
   lenReg('GICC_ABPR', U.GIC_CPU_ALIAS_BINPOINT, 4, ACC_32, ureadVcpuif, uwriteVcpuif),
   lenReg('GICC_APRn', U.GIC_CPU_ACTIVEPRIO, 16, ACC_32, readApr, writeApr),
   lenReg('GICC_IIDR', U.GIC_CPU_IDENT, 4, ACC_32, ureadVcpuif, wi),
+  // Linux 7.x lists GICC_DIR here (HAS is 0, GET reads 0); a userspace write is ignored in the model
+  lenReg('GICC_DIR', U.GIC_CPU_DEACTIVATE, 4, ACC_32, raz, wi),
 ]);
 
 // ------------------------------------------------------------------ guest view

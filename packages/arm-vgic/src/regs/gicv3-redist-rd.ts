@@ -100,7 +100,7 @@ const writePendbase: RegWrite = (_g, v, _i, off, _len, val) => {
   v.pendbaserHi = sanitiseHi(hi, PEND_RES0_HI);
 };
 
-/** RD_base registers. */
+/** RD_base registers, in the kernel's order (not sorted: see `GICV3_REDIST`). */
 export const GICV3_RD_REGS: readonly Reg[] = [
   lenReg('GICR_CTLR', U.GICR_CTLR, 4, ACC_32, readCtlr, writeCtlr),
   lenReg('GICR_STATUSR', U.GICR_STATUSR, 4, ACC_32, raz, wi),

@@ -54,5 +54,10 @@ export const GICV3_SGI_REGS: readonly Reg[] = [
   lenReg('GICR_NSACR', U.GICR_NSACR, 4, ACC_32, raz, wi),
 ];
 
-/** The redistributor register table (vgic_v3_rd_registers): RD_base then SGI_base. */
-export const GICV3_REDIST = new RegTable([...GICV3_RD_REGS, ...GICV3_SGI_REGS]);
+/**
+ * The redistributor register table (vgic_v3_rd_registers): RD_base then SGI_base, in the
+ * kernel's array order. That array lists GICR_STATUSR (0x10) between GICR_CTLR (0x0) and
+ * GICR_IIDR (0x4), so the kernel's binary search never finds it: HAS_ATTR of 0x10 is ENXIO, and
+ * a GET or a guest read of it gives 0 (an access to no register), a write is ignored.
+ */
+export const GICV3_REDIST = new RegTable([...GICV3_RD_REGS, ...GICV3_SGI_REGS], { kernelOrder: true });
