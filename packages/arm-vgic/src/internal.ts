@@ -7,6 +7,7 @@ export * from './index.js';
 export { vgicV2Ops } from './device-v2.js';
 export { vgicV3Ops } from './device-v3.js';
 export { vgicV2Snapshot, vgicV3Snapshot } from './snapshot.js';
+export { vgicItsSnapshot } from './its/snapshot.js';
 export { armHooks, armHooksFor } from './arch.js';
 export { vgicOf, ARM_VM, ARM_VCPU, VGIC } from './init.js';
 export { ArmVm, INITIAL_PENDBASER_VALUE, INITIAL_PROPBASER_VALUE, vgicItsCreated } from './arm64/vm-state.js';

@@ -134,6 +134,7 @@ import { vgicV2Introspect } from './introspect/gicv2.js';
 import { vgicV3Introspect } from './introspect/gicv3.js';
 import { VGIC_ITS_ATTRS } from './its/attrs.js';
 import { vgicItsOps } from './its/device.js';
+import { vgicItsSnapshot } from './its/snapshot.js';
 
 const V2_DEVICE: DeviceRegistration = {
   key: 'KVM_DEV_TYPE_ARM_VGIC_V2',
@@ -159,6 +160,7 @@ const ITS_DEVICE: DeviceRegistration = {
   type: U.KVM_DEV_TYPE_ARM_VGIC_ITS,
   ops: vgicItsOps as DeviceRegistration['ops'],
   attrs: VGIC_ITS_ATTRS,
+  snapshot: vgicItsSnapshot as DeviceRegistration['snapshot'],
 };
 
 /**

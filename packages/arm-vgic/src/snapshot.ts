@@ -2,9 +2,12 @@
  * Snapshot specs: what a save/restore of a GICv2 or GICv3 moves, through the attribute calls a
  * VMM makes, in QEMU's order (v3: clear-then-set of enable/pending/active, config before
  * pending, IROUTER as two halves, LEVEL_INFO for line levels, PROPBASER/PENDBASER before
- * GICR_CTLR; v2: distributor then CPU interfaces). `describe` names a change in device terms.
+ * GICR_CTLR; v2: distributor then CPU interfaces). The V3 spec's `prepare` is
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES (the LPI pending bits into guest memory, which the
+ * snapshot's memory image holds). `describe` names a change in device terms.
  * @packageDocumentation
  */
+import { ENXIO, KvmError } from '@kvmdev/core';
 import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from '@kvmdev/core/plugin';
 import type { Vgic } from './state.js';
 import * as U from './uapi.js';
@@ -305,9 +308,23 @@ function describeEntry(e: StateEntry, before: bigint, after: bigint): string[] {
   return [`${e.key}: ${hex(Number(before))} -> ${hex(Number(after))}`];
 }
 
+/**
+ * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES when the VM stops (QEMU's GICv3 VM-state handler,
+ * Firecracker's save_device): every LPI's pending bit into its redistributor's pending table in
+ * guest memory. Before vgic_init the kernel answers ENXIO (nothing to save).
+ */
+function savePendingTables(io: DeviceStateIo): void {
+  try {
+    io.setAttr(U.KVM_DEV_ARM_VGIC_GRP_CTRL, BigInt(U.KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES), 0, 0n);
+  } catch (e) {
+    if (!(e instanceof KvmError && e.errno === ENXIO)) throw e;
+  }
+}
+
 /** Snapshot spec of KVM_DEV_TYPE_ARM_VGIC_V3. */
 export const vgicV3Snapshot: DeviceSnapshotSpec<Vgic> = {
   params: (_dev, io) => ({ model: 'gicv3', nrIrqs: nrIrqsOf(io), vcpus: io.vcpuIds.length }),
+  prepare: (_dev, io) => savePendingTables(io),
   save: (_dev, io) => saveV3(io),
   restore: (_dev, io, entries) => restoreV3(io, entries),
   describe: describeEntry,

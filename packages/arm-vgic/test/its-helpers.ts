@@ -16,6 +16,8 @@ export interface ItsWorldOptions {
   idBits?: number;
   /** Device table pages (default 1). */
   tablePages?: number;
+  /** Create the ITS (and set its address) before the GICv3 (default false). */
+  itsFirst?: boolean;
 }
 
 /** Firecracker's layout: GICD below 1 GiB, redistributors below it, the ITS below them; RAM at 2 GiB. */
@@ -24,14 +26,19 @@ export function itsWorld(opts: ItsWorldOptions = {}) {
   const { host, vm } = typed();
   const vcpus = [];
   for (let i = 0; i < n; i++) vcpus.push(vm.createVcpu(i));
-  const gic = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_V3');
   const redist = DIST - n * 0x20000;
   const itsBase = redist - 0x20000;
+  const makeIts = () => {
+    const d = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_ITS');
+    d.setAttr(0, 4, BigInt(itsBase));
+    d.setAttr(4, 0);
+    return d;
+  };
+  const first = opts.itsFirst ? makeIts() : null;
+  const gic = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_V3');
   gic.setAttr(0, 2, BigInt(DIST));
   gic.setAttr(0, 3, BigInt(redist));
-  const its = vm.createDevice('KVM_DEV_TYPE_ARM_VGIC_ITS');
-  its.setAttr(0, 4, BigInt(itsBase));
-  its.setAttr(4, 0);
+  const its = first ?? makeIts();
   gic.setAttr(3, 0, 128);
   gic.setAttr(4, 0);
   const ramSize = opts.ramSize ?? 16 << 20;

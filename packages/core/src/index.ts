@@ -73,6 +73,9 @@ export {
   type Snapshot,
   type SnapshotDevice,
   type SnapshotEntry,
+  type SnapshotMemory,
+  type SnapshotMemoryRun,
+  type SnapshotMemorySlot,
 } from './state/snapshot.js';
 
 // composition: VM configs and presets

@@ -161,6 +161,11 @@ export class ItsGuestDriver {
     this.publish();
   }
 
+  /** Continues the queue where the ITS's GITS_CWRITER is (a guest resuming after a restore). */
+  resync(): void {
+    this.cwriter = Number(this.cpus[0]!.mmioRead(this.its + GITS_CWRITER, 8));
+  }
+
   /** GITS_CREADR as the guest reads it. */
   creadr(): number {
     return Number(this.cpus[0]!.mmioRead(this.its + GITS_CREADR, 8));

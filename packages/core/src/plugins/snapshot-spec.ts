@@ -42,6 +42,19 @@ export interface StateEntry {
 export interface DeviceSnapshotSpec<P = unknown> {
   /** Shape parameters that must match between the saved and the target VM (e.g. `{ nrIrqs: 128 }`). */
   params(dev: KvmDevice<P>, io: DeviceStateIo): Record<string, number | string | boolean>;
+  /**
+   * Optional: moves state the device keeps in guest memory into that memory, before any device is
+   * saved and before the guest memory image is taken (what a VMM does when it stops the VM: QEMU's
+   * and Firecracker's KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES and KVM_DEV_ARM_ITS_SAVE_TABLES). Called
+   * for every device, in creation order.
+   */
+  prepare?(dev: KvmDevice<P>, io: DeviceStateIo): void;
+  /**
+   * Optional restore phase (default 0): devices restore in phase order, then creation order, so a
+   * device that needs another restored first (the ITS after the GICv3) restores after it whatever
+   * the creation order. The guest memory image is always loaded before every phase.
+   */
+  readonly restorePhase?: number;
   /** Reads every state value, in save order. */
   save(dev: KvmDevice<P>, io: DeviceStateIo): StateEntry[];
   /** Writes the values back in the device's restore order (e.g. clear-then-set, config before pending). */

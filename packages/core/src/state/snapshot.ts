@@ -15,6 +15,20 @@ import { EBADF, EINVAL, EIO, ENXIO, EPERM } from '../uapi/errno.js';
 import { KVM_UAPI_VERSION } from '../uapi/kvm.js';
 import type { Vm } from '../kernel/vm.js';
 import { CORE_VERSION } from '../plugins/version.js';
+import {
+  MemoryImageError,
+  type ParsedMemory,
+  type SnapshotMemory,
+  captureGuestMemory,
+  checkGuestMemory,
+  diffGuestMemory,
+  encodeGuestMemory,
+  hasGuestMemory,
+  loadGuestMemory,
+  parseGuestMemory,
+} from './memory-image.js';
+
+export type { SnapshotMemory, SnapshotMemoryRun, SnapshotMemorySlot } from './memory-image.js';
 
 /** The snapshot format identifier and version. */
 export const SNAPSHOT_FORMAT = 'kvmdev-snapshot';
@@ -52,6 +66,12 @@ export interface Snapshot {
   vm: { type: number; vcpus: number[] };
   /** Devices in creation order. */
   devices: SnapshotDevice[];
+  /**
+   * The guest memory image (every memory slot and its nonzero pages), taken after the devices
+   * put their in-memory state there (ITS tables, LPI pending bits); absent when the VM has no
+   * memory slot. A restore checks that the VM has the same slots and loads it before any device.
+   */
+  memory?: SnapshotMemory;
 }
 
 /** A snapshot that cannot be restored here; `path` names the field, `message` what differs. */
@@ -131,21 +151,22 @@ function devicesInOrder(vm: Vm): KvmDevice[] {
 /** Saves every device of the VM behind `vmFd`. */
 export function saveSnapshot(host: Host, vmFd: number): Snapshot {
   const vm = host.vmOf(vmFd);
-  const devices: SnapshotDevice[] = [];
-  for (const dev of devicesInOrder(vm)) {
+  const devs = devicesInOrder(vm).map((dev) => {
     const info = host.registry.typeInfo(dev.type);
     const spec = info?.snapshot;
     if (!info || !spec) throw new KvmError(ENXIO, `device ${dev.ops.name} (type ${dev.type}) has no snapshot support`);
-    const io = deviceStateIo(host, dev);
-    devices.push({
-      type: dev.type,
-      key: info.key,
-      plugin: info.plugin,
-      params: spec.params(dev, io),
-      state: spec.save(dev, io).map(toJson),
-    });
-  }
-  return {
+    return { dev, info, spec, io: deviceStateIo(host, dev) };
+  });
+  // the VM stops: devices flush what they keep in guest memory, before anything is read
+  for (const d of devs) d.spec.prepare?.(d.dev, d.io);
+  const devices: SnapshotDevice[] = devs.map(({ dev, info, spec, io }) => ({
+    type: dev.type,
+    key: info.key,
+    plugin: info.plugin,
+    params: spec.params(dev, io),
+    state: spec.save(dev, io).map(toJson),
+  }));
+  const snap: Snapshot = {
     format: SNAPSHOT_FORMAT,
     formatVersion: SNAPSHOT_FORMAT_VERSION,
     kvmdevVersion: CORE_VERSION,
@@ -153,6 +174,8 @@ export function saveSnapshot(host: Host, vmFd: number): Snapshot {
     vm: { type: vm.type, vcpus: vm.vcpus.map((v) => v.id) },
     devices,
   };
+  if (hasGuestMemory(vm)) snap.memory = encodeGuestMemory(captureGuestMemory(vm, host.mem));
+  return snap;
 }
 
 function toJson(e: StateEntry): SnapshotEntry {
@@ -178,7 +201,7 @@ export function parseSnapshot(data: unknown): Snapshot {
 }
 
 /** parseSnapshot, also returning every device's entries decoded (one BigInt per field). */
-function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[][] } {
+function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[][]; memory: ParsedMemory | null } {
   const all: StateEntry[][] = [];
   const o = data as Record<string, unknown>;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SnapshotError('$', 'a snapshot is a JSON object');
@@ -224,7 +247,16 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[
       list.push(entry);
     });
   });
-  return { snap: data as Snapshot, entries: all };
+  let memory: ParsedMemory | null = null;
+  if (o.memory !== undefined) {
+    try {
+      memory = parseGuestMemory(o.memory);
+    } catch (e) {
+      if (e instanceof MemoryImageError) throw new SnapshotError(e.path, e.detail);
+      throw e;
+    }
+  }
+  return { snap: data as Snapshot, entries: all, memory };
 }
 
 function entriesOf(d: SnapshotDevice): StateEntry[] {
@@ -236,12 +268,15 @@ function entriesOf(d: SnapshotDevice): StateEntry[] {
 
 /**
  * Restores a snapshot onto the VM behind `vmFd`. Everything is checked first (format, version,
- * device list, vCPU ids, each device's params); a mismatch throws a SnapshotError naming what
- * differs, with the VM untouched. If a device rejects a value during the restore, the VM's
- * previous state is written back before the error is thrown.
+ * device list, vCPU ids, each device's params, the memory image and this VM's memory slots); a
+ * mismatch throws a SnapshotError naming what differs, with the VM untouched. Then the guest
+ * memory image is loaded, then the devices restore (by restore phase, then creation order). If a
+ * device rejects a value during the restore (a KvmError with the device's errno: e.g. EINVAL for
+ * inconsistent ITS tables), the VM's previous guest memory and device state are written back
+ * before the error is thrown.
  */
 export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
-  const { snap, entries: parsed } = parseWithEntries(data);
+  const { snap, entries: parsed, memory } = parseWithEntries(data);
   const vm = host.vmOf(vmFd);
   const devs = devicesInOrder(vm);
   const ids = vm.vcpus.map((v) => v.id);
@@ -270,6 +305,20 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
     }
     return { dev, spec, io, entries: parsed[i]!, i };
   });
+  if (memory !== null) {
+    try {
+      checkGuestMemory(vm, host.mem, memory);
+    } catch (e) {
+      if (e instanceof MemoryImageError) throw new SnapshotError(e.path, e.detail);
+      throw e;
+    }
+  }
+  // What a rollback needs: this VM's memory as it is, and (after its devices flushed their
+  // in-memory state, which writes guest memory) the memory and device state to restore from.
+  const guard = hasGuestMemory(vm) && (memory !== null || plan.some((p) => p.spec.prepare !== undefined));
+  const memBefore = guard ? captureGuestMemory(vm, host.mem) : null;
+  for (const p of plan) p.spec.prepare?.(p.dev, p.io);
+  const memPrepared = guard ? captureGuestMemory(vm, host.mem) : null;
   const before = plan.map((p) => p.spec.save(p.dev, p.io));
   // every entry must describe the same attribute here as in the snapshot, and be implemented
   plan.forEach((p, i) => {
@@ -285,10 +334,15 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
         throw new SnapshotError(path, `${e.key}: group ${e.group} attr ${hex(e.attr)} is not implemented by this device`);
     });
   });
+  // restore phases (the ITS after the GICv3), creation order within a phase
+  const order = plan.map((p, i) => ({ p, i })).sort((a, b) => (a.p.spec.restorePhase ?? 0) - (b.p.spec.restorePhase ?? 0) || a.i - b.i);
   try {
-    for (const p of plan) p.spec.restore(p.dev, p.io, p.entries);
+    if (memory !== null) loadGuestMemory(vm, host.mem, memory); // guest memory before every device
+    for (const { p } of order) p.spec.restore(p.dev, p.io, p.entries);
   } catch (e) {
-    plan.forEach((p, i) => p.spec.restore(p.dev, p.io, before[i]!));
+    if (memPrepared !== null) loadGuestMemory(vm, host.mem, memPrepared);
+    for (const { p, i } of order) p.spec.restore(p.dev, p.io, before[i]!);
+    if (memBefore !== null) loadGuestMemory(vm, host.mem, memBefore);
     throw e;
   }
 }
@@ -326,5 +380,9 @@ export function diffSnapshots(host: Host, a: unknown, b: unknown): string[] {
     }
     for (const eb of mb.values()) out.push(`${db.key} ${eb.key}: added (${eb.value})`);
   }
+  const ma = parseWithEntries(a).memory;
+  const mbm = parseWithEntries(b).memory;
+  if (ma !== null && mbm !== null) out.push(...diffGuestMemory(ma, mbm));
+  else if (ma !== null || mbm !== null) out.push(`memory: ${ma === null ? 'none' : 'image'} -> ${mbm === null ? 'none' : 'image'}`);
   return out;
 }
