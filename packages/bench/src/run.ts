@@ -13,6 +13,7 @@ import { churnUnits } from './churn.js';
 import { introspectUnits } from './introspect.js';
 import { type Figure, hasGc, sinkValue, skipped, stopGcObserver } from './harness.js';
 import { machine, markdownTable, writeResults } from './report.js';
+import { msiUnits } from './msi.js';
 import { roundtripUnits } from './roundtrip.js';
 import { scaleUnits } from './scale.js';
 import { stateUnits } from './state.js';
@@ -25,6 +26,7 @@ const UNITS: Record<string, () => Promise<Figure[]> | Figure[]> = {
   syscall: () => syscallFigures(),
   ...attrUnits,
   ...roundtripUnits,
+  ...msiUnits,
   ...scaleUnits,
   ...stateUnits,
   ...churnUnits,
