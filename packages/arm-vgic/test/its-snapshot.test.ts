@@ -8,6 +8,7 @@
  * delivery afterwards; malformed snapshots are refused with a precise errno and change nothing.
  */
 import {
+  EFAULT,
   EINVAL,
   KVM_MSI_VALID_DEVID,
   KvmError,
@@ -187,6 +188,10 @@ describe('QEMU order: saveSnapshot on A, restoreSnapshot on B', () => {
     const sb = saveSnapshot(b.host, b.vm.fd);
     expect(sb.devices).toEqual(sa.devices);
     expect(diffSnapshots(b.host, sa, sb)).toEqual([]);
+    // diff speaks ITS: a disable, a moved CWRITER
+    b.its.setAttr(U.KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR, 0n);
+    const lines = diffSnapshots(b.host, sb, saveSnapshot(b.host, b.vm.fd));
+    expect(lines).toContain('ITS: enabled -> disabled');
   });
 
   test('the ITS restores in the kernel order, after the GICv3: RESET, IIDR, CBASER, CREADR, CWRITER, BASER0..7, RESTORE_TABLES, CTLR', () => {
@@ -378,6 +383,19 @@ describe('malformed snapshots: a precise errno, nothing changed', () => {
       expect([name, e instanceof SnapshotError, e.errno]).toEqual([name, true, EINVAL]);
       expect(e.message).toMatch(msg);
     }
+    expect(look(b)).toBe(before);
+    stillWorks(b);
+  });
+
+  test('a collection table outside guest memory (GITS_BASER1 at an address no slot holds): RESTORE_TABLES gives EFAULT, nothing changed', () => {
+    const snap = fresh();
+    const b1 = snap.devices[1]!.state.find((x) => x.key === 'its.0x108')!;
+    b1.value = `0x${((BigInt(b1.value) & ~0xfffffffff000n) | 0x4000_0000n).toString(16)}`;
+    const b = busy();
+    const before = look(b);
+    const e = errOf(() => restoreSnapshot(b.host, b.vm.fd, snap));
+    expect(e.errno).toBe(EFAULT);
+    expect(e.message).toContain('SET group 4 attr 0x2');
     expect(look(b)).toBe(before);
     stillWorks(b);
   });
