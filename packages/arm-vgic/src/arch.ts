@@ -24,6 +24,7 @@ import {
   KVM_CAP_MAX_VCPU_ID,
   KVM_CAP_NR_VCPUS,
   KVM_CAP_VCPU_ATTRIBUTES,
+  KVM_GET_DEVICE_ATTR,
   KVM_LINE_FIQ,
   KVM_LINE_IRQ,
   KVM_REG_ARCH_MASK,
@@ -96,6 +97,16 @@ function checkExtensionFor(host: Arm64HostProfile, vm: Vm | null, cap: number): 
     default:
       return armMemoryCaps(vm, cap); // KVM_CAP_SIGNAL_MSI, KVM_CAP_MSI_DEVID, KVM_CAP_READONLY_MEM
   }
+}
+
+/**
+ * kvm_arch_vm_ioctl and the device-attr requests on a VM fd: arm64 serves KVM_HAS_DEVICE_ATTR and
+ * KVM_SET_DEVICE_ATTR (the struct is copied first, then kvm_vm_has_attr/set_attr: ENXIO for a
+ * group it does not have) and has no KVM_GET_DEVICE_ATTR (its default, EINVAL, before any copy).
+ */
+export function vmAttrIoctl(vm: Vm, req: number): number {
+  if (!isArm(vm)) return KVM_HOOK_PASS;
+  return req === KVM_GET_DEVICE_ATTR ? -EINVAL : 0;
 }
 
 /**
@@ -279,6 +290,8 @@ export function armHooksFor(host: Arm64HostProfile): KvmHooks {
   return {
     checkExtension: (_h, vm, cap) => checkExtensionFor(host, vm, cap),
     vcpuMmapSize: () => vcpuMmapSize(host),
+    pageSize: () => host.pageSize,
+    vmAttrIoctl,
     vmType: (_h, type) => vmTypeFor(host, type),
     vmCreated(vm: Vm): void {
       vm.slots.set(ARM_VM, new ArmVm(vm.type & U.KVM_VM_TYPE_ARM_IPA_SIZE_MASK || U.KVM_PHYS_SHIFT, host));

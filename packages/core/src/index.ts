@@ -18,6 +18,7 @@ export * from './uapi/errno.js';
 export * from './uapi/kvm.js';
 export * from './uapi/structs.js';
 export * from './uapi/eventfd.js';
+export * from './uapi/vfs.js';
 export { KvmError, isKvmError } from './uapi/errors.js';
 
 // the host: syscall facade and typed API

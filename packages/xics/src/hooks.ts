@@ -8,10 +8,13 @@ import {
   EBUSY,
   EEXIST,
   EFAULT,
+  EINVAL,
   ENODEV,
+  ENOTTY,
   ENXIO,
   EPERM,
   KVM_CAP_IRQ_XICS,
+  KVM_CAP_SIGNAL_MSI,
   KVM_CAP_PPC_RTAS,
   KVM_PPC_RTAS_DEFINE_TOKEN,
 } from '@kvmdev/core';
@@ -81,16 +84,31 @@ export function setIcpReg(vcpu: Vcpu, addr: number): number {
   return setIcp(xics, icp, lo, hi);
 }
 
+/**
+ * Whether a VM is a powerpc (book3s) VM as far as this plugin can tell: it has no in-kernel
+ * irqchip yet, or its irqchip is the XICS. (On a host that also registers another
+ * architecture's plugin, the plugin registered first answers for VMs without an irqchip.)
+ */
+function isPpcVm(vm: Vm): boolean {
+  return vm.irqchip === null || xicsOf(vm) !== undefined;
+}
+
 /** Options of {@link makeHooks}. */
 export type XicsHookOptions = XicsHcallOptions;
 
 /** Builds the plugin's hooks around its device ops. */
 export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = {}): KvmHooks {
   return {
-    checkExtension(_host: Kernel, _vm: Vm | null, cap: number): number {
+    checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
       if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
+      // book3s has no CONFIG_HAVE_KVM_MSI (only the e500 MPIC selects it)
+      if (cap === KVM_CAP_SIGNAL_MSI && (vm === null || isPpcVm(vm))) return 0;
       return KVM_HOOK_PASS;
     },
+    // powerpc's kvm_arch_vm_ioctl has no device-attr requests (its default, ENOTTY, before the
+    // struct is read), and its kvm_arch_vcpu_ioctl none either (default EINVAL)
+    vmAttrIoctl: (vm: Vm): number => (isPpcVm(vm) ? -ENOTTY : KVM_HOOK_PASS),
+    vcpuAttrIoctl: (vcpu: Vcpu): number => (isPpcVm(vcpu.vm) ? -EINVAL : KVM_HOOK_PASS),
     // KVM_GET_VCPU_MMAP_SIZE on book3s-64: the run page and the coalesced-MMIO ring page (no PIO
     // page off x86), in the 64 KiB pages of a ppc64le host kernel
     vcpuMmapSize: () => 2 * 65536,

@@ -31,6 +31,11 @@ export class KFile {
   readonly name: string;
   /** The process that created the file (the VM creator's mm). */
   readonly owner: Kernel;
+  /**
+   * The file status flags the VFS keeps on the open file (`f_flags`): O_NONBLOCK (FIONBIO) and
+   * FASYNC. Shared by every fd of the file, in every process (dup, fork, SCM_RIGHTS).
+   */
+  statusFlags = 0;
   private readonly onRelease: (() => void) | null;
 
   constructor(owner: Kernel, name: string, target: FileTarget, onRelease: (() => void) | null) {
@@ -55,6 +60,8 @@ const STD: FileTarget = { kind: 'other', name: 'tty' };
 /** A process's fd table. New fds take the lowest free number, like Linux. */
 export class FdTable {
   private slots: (KFile | null)[] = [];
+  /** The close-on-exec flag of each fd (an fd flag, not the file's: dup clears it). */
+  private cloexec: boolean[] = [];
   /** RLIMIT_NOFILE: fds >= limit cannot be allocated (EMFILE). */
   limit: number;
   private lowestFree = 0;
@@ -71,6 +78,7 @@ export class FdTable {
     if (fd >= this.limit) return -EMFILE;
     if (fd === this.slots.length) this.slots.push(f);
     else this.slots[fd] = f;
+    this.cloexec[fd] = false;
     f.refs++;
     this.lowestFree = fd + 1;
     return fd;
@@ -80,6 +88,18 @@ export class FdTable {
   get(fd: number): KFile | null {
     if (!(fd >= 0) || fd >= this.slots.length) return null;
     return this.slots[fd] ?? null;
+  }
+
+  /** FD_CLOEXEC of an open fd (false for a closed one). */
+  closeOnExec(fd: number): boolean {
+    return this.get(fd) !== null && this.cloexec[fd] === true;
+  }
+
+  /** Sets or clears FD_CLOEXEC of an open fd (set_close_on_exec); 0 or -EBADF. */
+  setCloseOnExec(fd: number, on: boolean): number {
+    if (this.get(fd) === null) return -EBADF;
+    this.cloexec[fd] = on;
+    return 0;
   }
 
   /** Closes fd: 0 or -EBADF. */

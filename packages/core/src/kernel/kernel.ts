@@ -23,6 +23,8 @@ import { FdTable, KFile } from './files.js';
 import { EventFd } from './eventfd.js';
 import { UserMemory, type UserMemoryOptions } from './mem.js';
 import { KVM_HOOK_PASS } from './ops.js';
+import { vfsIoctl } from './vfs.js';
+import { VFS_IOCTLS_GENERIC, type VfsIoctlNumbers } from '../uapi/vfs.js';
 import { KernelTables } from './tables.js';
 import {
   EBADF,
@@ -35,7 +37,8 @@ import {
   ENXIO,
   EPERM,
 } from '../uapi/errno.js';
-import { EFD_FLAGS_SET, EVENTFD_COUNTER_SIZE } from '../uapi/eventfd.js';
+import { EFD_CLOEXEC, EFD_FLAGS_SET, EVENTFD_COUNTER_SIZE } from '../uapi/eventfd.js';
+import { O_NONBLOCK } from '../uapi/vfs.js';
 import * as K from '../uapi/kvm.js';
 import { kvm_irq_routing, type KvmIrqRoutingEntry } from '../uapi/structs.js';
 import { Vcpu } from './vcpu.js';
@@ -65,6 +68,11 @@ export interface KernelOptions {
    * userspace_addr + size must stay below it). Default 2^48 (arm64 with 48-bit VAs).
    */
   taskSize?: number;
+  /**
+   * Whether the process has CAP_SYS_ADMIN (FIFREEZE/FITHAW check it before anything else: EPERM
+   * without it). Default true, like the kernel oracle's probe, which runs as root.
+   */
+  capSysAdmin?: boolean;
 }
 
 const TWO32 = 4294967296;
@@ -88,6 +96,14 @@ export class Kernel {
   readonly maxVcpuIds: number;
   /** TASK_SIZE of the process (the `taskSize` option). */
   readonly taskSize: bigint;
+  /** Whether the process has CAP_SYS_ADMIN (the `capSysAdmin` option). */
+  readonly capSysAdmin: boolean;
+  /**
+   * The request numbers of the VFS's own ioctls (FIOCLEX, FIONBIO, ...) on this host:
+   * {@link VFS_IOCTLS_GENERIC} (x86, arm64), or `VFS_IOCTLS_POWERPC` on a host that speaks
+   * powerpc's ioctl encoding.
+   */
+  vfsIoctls: VfsIoctlNumbers = VFS_IOCTLS_GENERIC;
   /** VMs that exist (created and not yet freed). */
   readonly liveVms = new Set<Vm>();
   private listeners: ((e: VmEvent) => void)[] = [];
@@ -104,6 +120,7 @@ export class Kernel {
     this.maxVcpus = options.maxVcpus ?? K.KVM_MAX_VCPUS_DEFAULT;
     this.maxVcpuIds = options.maxVcpuIds ?? K.KVM_MAX_VCPU_IDS_DEFAULT;
     this.taskSize = BigInt(options.taskSize ?? 2 ** 48);
+    this.capSysAdmin = options.capSysAdmin ?? true;
   }
 
   // ------------------------------------------------------------------ events
@@ -158,7 +175,11 @@ export class Kernel {
   sysEventfd(initval: number, flags: number): number {
     if ((flags >>> 0) & ~EFD_FLAGS_SET) return -EINVAL;
     const ev = new EventFd(initval >>> 0, flags >>> 0);
-    return this.files.install(new KFile(this, '[eventfd]', { kind: 'eventfd', eventfd: ev }, () => ev.release()));
+    const file = new KFile(this, '[eventfd]', { kind: 'eventfd', eventfd: ev }, () => ev.release());
+    file.statusFlags = flags & O_NONBLOCK; // EFD_NONBLOCK is O_NONBLOCK
+    const fd = this.files.install(file);
+    if (fd >= 0 && flags & EFD_CLOEXEC) this.files.setCloseOnExec(fd, true);
+    return fd;
   }
 
   /**
@@ -217,6 +238,8 @@ export class Kernel {
     if (f === null) return -EBADF;
     const t = f.target;
     try {
+      const v = vfsIoctl(this, fd, f, req, arg); // do_vfs_ioctl, before any driver
+      if (v !== KVM_HOOK_PASS) return v;
       switch (t.kind) {
         case 'system':
           return this.kvmDevIoctl(req, arg);
@@ -274,6 +297,15 @@ export class Kernel {
     }
   }
 
+  /** PAGE_SIZE of the modelled kernel: the arch's answer, else 4096. */
+  pageSize(): number {
+    for (const h of this.tables.pageSizeHooks) {
+      const r = h(this);
+      if (r !== KVM_HOOK_PASS) return r;
+    }
+    return 4096;
+  }
+
   /** KVM_GET_VCPU_MMAP_SIZE: the arch's answer, else x86's 3 pages (run, PIO, coalesced MMIO). */
   vcpuMmapSize(): number {
     for (const h of this.tables.vcpuMmapSizeHooks) {
@@ -295,6 +327,8 @@ export class Kernel {
       case K.KVM_CAP_USER_MEMORY2:
       case K.KVM_CAP_ONE_REG:
       case K.KVM_CAP_CHECK_EXTENSION_VM:
+      case K.KVM_CAP_ENABLE_CAP_VM:
+      case K.KVM_CAP_HALT_POLL:
       case K.KVM_CAP_IRQFD:
       case K.KVM_CAP_IRQFD_RESAMPLE:
         return 1;
@@ -305,7 +339,9 @@ export class Kernel {
       case K.KVM_CAP_IRQ_ROUTING:
         return vm?.irqchip?.routing === false ? 0 : K.KVM_MAX_IRQ_ROUTES;
       case K.KVM_CAP_SIGNAL_MSI:
-        return vm?.irqchip?.msi && vm.irqchip.routing !== false ? 1 : 0;
+        // generic, CONFIG_HAVE_KVM_MSI (x86 and arm64 have it, with or without an irqchip); an
+        // arch without it answers 0 from its plugin, as does a kernel without GSI routing
+        return vm?.irqchip?.routing === false ? 0 : 1;
       case K.KVM_CAP_NR_VCPUS:
       case K.KVM_CAP_MAX_VCPUS:
         return vm ? vm.maxVcpus : this.maxVcpus;
@@ -356,7 +392,8 @@ export class Kernel {
         const type = mem.getU32(arg);
         const flags = mem.getU32(arg + 8);
         const r = createDevice(this, vm, type, flags);
-        if (r === CREATE_TESTED) return 0;
+        // kvm_vm_ioctl copies the struct back after any 0 return, TEST included (unchanged then)
+        if (r === CREATE_TESTED) return mem.okWrite(arg, 12) ? 0 : -EFAULT;
         if (r < 0) return r;
         if (!mem.okWrite(arg, 12)) return -EFAULT; // fd stays installed and the device alive, as in the kernel
         mem.setU32(arg + 4, r);
@@ -413,9 +450,17 @@ export class Kernel {
       case K.KVM_SET_DEVICE_ATTR:
       case K.KVM_GET_DEVICE_ATTR:
       case K.KVM_HAS_DEVICE_ATTR: {
+        const op = opOf(req);
+        const served = this.vmAttrServed(vm, req, op);
+        if (served < 0) return served; // answered before the struct is read
         const a = this.readAttr(arg);
         if (a === null) return -EFAULT;
-        return this.vmAttr(vm, opOf(req), a);
+        return this.vmAttr(vm, op, a);
+      }
+      case K.KVM_ENABLE_CAP: {
+        if (!mem.ok(arg, K.SIZEOF_KVM_ENABLE_CAP)) return -EFAULT;
+        const args = [mem.getU64(arg + 8), mem.getU64(arg + 16), mem.getU64(arg + 24), mem.getU64(arg + 32)];
+        return this.vmEnableCap(vm, mem.getU32(arg), mem.getU32(arg + 4), args);
       }
       default:
         return chain(this.tables.vmIoctlHooks, vm, req, arg, -ENOTTY);
@@ -512,10 +557,43 @@ export class Kernel {
     return chain(this.tables.irqfdCheckHooks, vm, flags, undefined, 0);
   }
 
-  /** VM-fd attribute groups: the plugins' answer, ENXIO when a plugin serves VM attrs but not this one, else ENOTTY. */
-  vmAttr(vm: Vm, op: AttrOp, a: KvmDeviceAttr): number {
+  /**
+   * Whether the VM's arch serves a device-attr request on the VM fd (kvm_arch_vm_ioctl): 0 when
+   * it does (the struct is read next), or the errno it answers before reading the struct.
+   */
+  private vmAttrServed(vm: Vm, req: number, op: AttrOp): number {
+    const r = chain(this.tables.vmAttrIoctlHooks, vm, req, undefined, KVM_HOOK_PASS);
+    if (r !== KVM_HOOK_PASS) return r < 0 ? r : 0;
+    return this.vmAttrHooks(op).length ? 0 : -ENOTTY; // x86 without VM attribute groups
+  }
+
+  private vmAttrHooks(op: AttrOp): readonly ((vm: Vm, a: KvmDeviceAttr) => number)[] {
     const r = this.tables;
-    return attrChain(op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks, vm, a);
+    return op === ATTR_SET ? r.vmSetAttrHooks : op === ATTR_GET ? r.vmGetAttrHooks : r.vmHasAttrHooks;
+  }
+
+  /**
+   * VM-fd attribute groups, once the arch serves the request and the struct is read: the
+   * plugins' answer, else ENXIO (kvm_vm_has_attr/set_attr's default).
+   */
+  vmAttr(vm: Vm, op: AttrOp, a: KvmDeviceAttr): number {
+    return attrChain(this.vmAttrHooks(op), vm, a);
+  }
+
+  /**
+   * KVM_ENABLE_CAP on a VM fd (kvm_vm_ioctl_enable_cap_generic): KVM_CAP_HALT_POLL sets the VM's
+   * halt-polling limit (flags 0 and a u32 value, else EINVAL); flags other than 0 are EINVAL;
+   * anything else is the arch's (the plugins' `vmEnableCap`), EINVAL when no plugin enables it.
+   */
+  vmEnableCap(vm: Vm, cap: number, flags: number, args: readonly bigint[]): number {
+    if (flags) return -EINVAL;
+    if (cap === K.KVM_CAP_HALT_POLL) {
+      const ns = args[0] ?? 0n;
+      if (ns > 0xffffffffn) return -EINVAL;
+      vm.maxHaltPollNs = Number(ns);
+      return 0;
+    }
+    return chain(this.tables.vmEnableCapHooks, vm, cap, args, -EINVAL);
   }
 
   // ------------------------------------------------------------------ vCPU fd
@@ -523,6 +601,7 @@ export class Kernel {
   private vcpuIoctl(f: KFile, vcpu: Vcpu, req: number, arg: number): number {
     const acc = this.vmAccess(f, vcpu.vm);
     if (acc < 0) return acc;
+    if (((req >>> 8) & 0xff) !== K.KVMIO) return -EINVAL; // kvm_vcpu_ioctl: not a KVM request
     const mem = this.mem;
     switch (req) {
       case K.KVM_RUN:
@@ -542,12 +621,15 @@ export class Kernel {
       case K.KVM_SET_DEVICE_ATTR:
       case K.KVM_GET_DEVICE_ATTR:
       case K.KVM_HAS_DEVICE_ATTR: {
+        const served = chain(this.tables.vcpuAttrIoctlHooks, vcpu, req, undefined, 0);
+        if (served < 0) return served; // the arch has no vCPU attributes: before the struct is read
         const a = this.readAttr(arg);
         if (a === null) return -EFAULT;
         return this.vcpuAttr(vcpu, opOf(req), a);
       }
       default:
-        return chain(this.tables.vcpuIoctlHooks, vcpu, req, arg, -ENOTTY);
+        // kvm_arch_vcpu_ioctl's default (x86, arm64 and powerpc alike)
+        return chain(this.tables.vcpuIoctlHooks, vcpu, req, arg, -EINVAL);
     }
   }
 
@@ -579,7 +661,7 @@ export class Kernel {
     return chain(this.tables.setOneRegHooks, vcpu, id, addr, -EINVAL);
   }
 
-  /** vCPU-fd attribute groups (vcpu.rst). */
+  /** vCPU-fd attribute groups (vcpu.rst): the plugins' answer, else ENXIO. */
   vcpuAttr(vcpu: Vcpu, op: AttrOp, a: KvmDeviceAttr): number {
     const r = this.tables;
     return attrChain(op === ATTR_SET ? r.vcpuSetAttrHooks : op === ATTR_GET ? r.vcpuGetAttrHooks : r.vcpuHasAttrHooks, vcpu, a);
@@ -762,16 +844,15 @@ function chain<T, A, B>(hooks: readonly ((o: T, a: A, b: B) => number)[], o: T, 
 }
 
 /**
- * VM- and vCPU-fd attribute groups: the first plugin that answers; ENXIO when plugins serve such
- * groups but none this one (the arm64 convention), ENOTTY when no plugin serves any (the arch has
- * no attribute ioctls on that fd).
+ * VM- and vCPU-fd attribute groups of an arch that serves the request: the first plugin that
+ * answers, else ENXIO (the group switch's default in every arch's attr code).
  */
 function attrChain<T>(hooks: readonly ((o: T, a: KvmDeviceAttr) => number)[], o: T, a: KvmDeviceAttr): number {
-  for (const h of hooks) {
-    const v = h(o, a);
+  for (let i = 0; i < hooks.length; i++) {
+    const v = hooks[i]!(o, a);
     if (v !== KVM_HOOK_PASS) return v;
   }
-  return hooks.length ? -ENXIO : -ENOTTY;
+  return -ENXIO;
 }
 
 function opOf(req: number): AttrOp {

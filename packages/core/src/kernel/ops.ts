@@ -94,6 +94,11 @@ export interface KvmHooks {
    * for the core's x86 default of 3 pages of 4 KiB.
    */
   vcpuMmapSize?(host: Kernel): number;
+  /**
+   * PAGE_SIZE of the host kernel the architecture runs (what FIGETBSZ reports for KVM's files,
+   * and the unit of FIDEDUPERANGE's size limit), or KVM_HOOK_PASS for the core's 4096.
+   */
+  pageSize?(host: Kernel): number;
   /** KVM_CREATE_VM with a nonzero machine type; 0 accepts it (the VM then exists), -errno rejects. */
   vmType?(host: Kernel, type: number): number;
   /** Called right after a VM object is created (set VM defaults such as the IPA size). */
@@ -121,6 +126,30 @@ export interface KvmHooks {
   getOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
   /** KVM_SET_ONE_REG: read the register from user address `addr`. */
   setOneReg?(vcpu: Vcpu, id: bigint, addr: number): number;
+  /**
+   * What the architecture's `kvm_arch_vm_ioctl` does with a device-attr request on a VM fd
+   * (`request` is KVM_SET_DEVICE_ATTR, KVM_GET_DEVICE_ATTR or KVM_HAS_DEVICE_ATTR), before the
+   * struct is read: 0 when it serves the request (the struct is copied, EFAULT for a bad pointer,
+   * then the `vmSetAttr`/`vmGetAttr`/`vmHasAttr` hooks, and ENXIO for a group no hook serves);
+   * a negative errno the arch answers without reading the struct (ENOTTY: no VM attributes;
+   * arm64's GET: EINVAL); KVM_HOOK_PASS when the VM is not this architecture's. When no hook
+   * answers, the request is served if some plugin has a hook for it, else ENOTTY (x86 without
+   * VM attribute groups).
+   */
+  vmAttrIoctl?(vm: Vm, request: number): number;
+  /**
+   * The same for a vCPU fd (`kvm_arch_vcpu_ioctl`): 0 serves (copy, then the `vcpu*Attr` hooks,
+   * ENXIO for a group no hook serves), a negative errno answers before the struct is read
+   * (powerpc has no vCPU attributes: EINVAL), KVM_HOOK_PASS when not this arch's vCPU. When no
+   * hook answers, the request is served (x86 and arm64 have vCPU attribute groups).
+   */
+  vcpuAttrIoctl?(vcpu: Vcpu, request: number): number;
+  /**
+   * KVM_ENABLE_CAP on a VM fd, for a capability the generic code does not enable
+   * (kvm_vm_ioctl_enable_cap): 0 or -errno, KVM_HOOK_PASS when not this plugin's (the core's
+   * answer is then EINVAL). `flags` is 0 (the core refuses others with EINVAL).
+   */
+  vmEnableCap?(vm: Vm, cap: number, args: readonly bigint[]): number;
   /** KVM_SET_DEVICE_ATTR on a VM fd (the VM attribute groups of vm.rst). */
   vmSetAttr?(vm: Vm, attr: KvmDeviceAttr): number;
   /** KVM_GET_DEVICE_ATTR on a VM fd. */

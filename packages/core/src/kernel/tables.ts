@@ -32,6 +32,7 @@ export class KernelTables {
   // flattened hooks, in registration order
   checkExtensionHooks: HookFn<'checkExtension'>[] = [];
   vcpuMmapSizeHooks: HookFn<'vcpuMmapSize'>[] = [];
+  pageSizeHooks: HookFn<'pageSize'>[] = [];
   vmTypeHooks: HookFn<'vmType'>[] = [];
   vmCreatedHooks: HookFn<'vmCreated'>[] = [];
   vmIoctlHooks: HookFn<'vmIoctl'>[] = [];
@@ -44,6 +45,9 @@ export class KernelTables {
   vcpuEnableCapHooks: HookFn<'vcpuEnableCap'>[] = [];
   getOneRegHooks: HookFn<'getOneReg'>[] = [];
   setOneRegHooks: HookFn<'setOneReg'>[] = [];
+  vmAttrIoctlHooks: HookFn<'vmAttrIoctl'>[] = [];
+  vcpuAttrIoctlHooks: HookFn<'vcpuAttrIoctl'>[] = [];
+  vmEnableCapHooks: HookFn<'vmEnableCap'>[] = [];
   vmSetAttrHooks: HookFn<'vmSetAttr'>[] = [];
   vmGetAttrHooks: HookFn<'vmGetAttr'>[] = [];
   vmHasAttrHooks: HookFn<'vmHasAttr'>[] = [];
@@ -123,6 +127,7 @@ export class KernelTables {
     return [
       ['checkExtension', this.checkExtensionHooks],
       ['vcpuMmapSize', this.vcpuMmapSizeHooks],
+      ['pageSize', this.pageSizeHooks],
       ['vmType', this.vmTypeHooks],
       ['vmCreated', this.vmCreatedHooks],
       ['vmIoctl', this.vmIoctlHooks],
@@ -135,6 +140,9 @@ export class KernelTables {
       ['vcpuEnableCap', this.vcpuEnableCapHooks],
       ['getOneReg', this.getOneRegHooks],
       ['setOneReg', this.setOneRegHooks],
+      ['vmAttrIoctl', this.vmAttrIoctlHooks],
+      ['vcpuAttrIoctl', this.vcpuAttrIoctlHooks],
+      ['vmEnableCap', this.vmEnableCapHooks],
       ['vmSetAttr', this.vmSetAttrHooks],
       ['vmGetAttr', this.vmGetAttrHooks],
       ['vmHasAttr', this.vmHasAttrHooks],

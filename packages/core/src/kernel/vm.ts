@@ -67,6 +67,11 @@ export class Vm {
   dead = false;
   /** Set once teardown has run. */
   freed = false;
+  /**
+   * `kvm->max_halt_poll_ns` as KVM_ENABLE_CAP(KVM_CAP_HALT_POLL) set it, or null while the VM
+   * follows the halt_poll_ns module parameter.
+   */
+  maxHaltPollNs: number | null = null;
   /** Per-plugin data. */
   readonly slots = new SlotStore();
   private readonly byId = new Map<number, Vcpu>();

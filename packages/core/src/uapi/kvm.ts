@@ -97,8 +97,8 @@ export const KVM_CAP_NR_MEMSLOTS = 10;
 export const KVM_CAP_IRQ_ROUTING = 25;
 export const KVM_CAP_IRQ_INJECT_STATUS = 26;
 export const KVM_CAP_IRQFD = 32;
+export const KVM_CAP_ENABLE_CAP = 54;
 export const KVM_CAP_MAX_VCPUS = 66;
-export const KVM_CAP_ENABLE_CAP = 68;
 export const KVM_CAP_ONE_REG = 70;
 export const KVM_CAP_SIGNAL_MSI = 77;
 export const KVM_CAP_READONLY_MEM = 81;
@@ -120,6 +120,7 @@ export const KVM_CAP_MAX_VCPU_ID = 128;
 export const KVM_CAP_MSI_DEVID = 131;
 export const KVM_CAP_ARM_VM_IPA_SIZE = 165;
 export const KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 = 174;
+export const KVM_CAP_HALT_POLL = 182;
 export const KVM_CAP_SYS_ATTRIBUTES = 209;
 export const KVM_CAP_USER_MEMORY2 = 231;
 
