@@ -100,7 +100,7 @@ export class Kernel {
   readonly capSysAdmin: boolean;
   /**
    * The request numbers of the VFS's own ioctls (FIOCLEX, FIONBIO, ...) on this host:
-   * {@link VFS_IOCTLS_GENERIC} (x86, arm64), or `VFS_IOCTLS_POWERPC` on a host that speaks
+   * `VFS_IOCTLS_GENERIC` (x86, arm64), or `VFS_IOCTLS_POWERPC` on a host that speaks
    * powerpc's ioctl encoding.
    */
   vfsIoctls: VfsIoctlNumbers = VFS_IOCTLS_GENERIC;
