@@ -101,8 +101,10 @@ export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = 
   return {
     checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
       if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
-      // book3s has no CONFIG_HAVE_KVM_MSI (only the e500 MPIC selects it)
-      if (cap === KVM_CAP_SIGNAL_MSI && (vm === null || isPpcVm(vm))) return 0;
+      // book3s has no CONFIG_HAVE_KVM_MSI (only the e500 MPIC selects it); the model's
+      // `msi` option (an XICS with GSI routing and MSIs) is the exception
+      if (cap === KVM_CAP_SIGNAL_MSI && (vm === null || isPpcVm(vm)))
+        return vm?.irqchip?.msi && vm.irqchip.routing !== false ? 1 : 0;
       return KVM_HOOK_PASS;
     },
     // powerpc's kvm_arch_vm_ioctl has no device-attr requests (its default, ENOTTY, before the
