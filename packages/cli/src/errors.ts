@@ -7,14 +7,19 @@
 export const EXIT = {
   /** Everything ran; every expectation held. */
   OK: 0,
-  /** A scenario expectation failed. */
+  /** A scenario expectation failed; for `kvmdev diff`: the snapshots differ. */
   EXPECT: 1,
-  /** Bad input: usage, a file that cannot be read or parsed, an invalid VM config or scenario, an unknown plugin. */
+  /** Bad input: usage, a file that cannot be read or parsed, an invalid VM config or scenario, an unknown plugin; for `kvmdev diff`: any trouble. */
   INPUT: 2,
-  /** A snapshot does not match the VM (or is malformed): the restore was refused. */
+  /**
+   * A snapshot was refused: malformed (not JSON, a missing or wrong field), not matching the VM,
+   * without the VM config it is needed for, or a VM with a device that has no snapshot support.
+   */
   SNAPSHOT: 3,
-  /** A kernel call failed unexpectedly (the errno name is in the message). */
+  /** A kernel call failed unexpectedly, in any step (the errno name is in the message). */
   KERNEL: 4,
+  /** An internal error: a bug in kvmdev or a plugin (the message says what; please report it). */
+  INTERNAL: 70,
 } as const;
 
 /** An error with the exit code the CLI should end with. */
@@ -31,6 +36,11 @@ export class CliError extends Error {
 /** Bad input (exit code 2). */
 export function inputError(message: string): CliError {
   return new CliError(EXIT.INPUT, message);
+}
+
+/** A refused snapshot (exit code 3). */
+export function snapshotError(message: string): CliError {
+  return new CliError(EXIT.SNAPSHOT, message);
 }
 
 /** A SnapshotError's message without the errno prefix: `$.vm.vcpus: the snapshot has 2 vCPUs, this VM has 1`. */

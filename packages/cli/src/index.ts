@@ -17,7 +17,19 @@
  * ```
  * @packageDocumentation
  */
-export { CliError, EXIT, inputError } from './errors.js';
+export { CliError, EXIT, inputError, snapshotError } from './errors.js';
+export {
+  parseSnapshotFile,
+  readSnapshotFile,
+  snapshotVm,
+  takeSnapshot,
+  whyNoSnapshot,
+  writeSnapshotFile,
+  type SnapshotPlugin,
+  type VmSnapshot,
+  type VmSource,
+} from './snapfile.js';
+export { diffChanges, type DiffChange, type DiffDevice, type SnapshotDiff } from './diff.js';
 export { SourceFile, formatPath, parsePath, type FieldPath } from './source.js';
 export { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, isPlugin, loadPluginPackage, resolvePackage } from './plugins.js';
 export { loadPlugins, loadScenarioFile, loadVmFile, vmConfigOf, type VmFile } from './vmfile.js';

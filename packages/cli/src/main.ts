@@ -3,27 +3,16 @@
  * exit codes.
  * @packageDocumentation
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  type ComposedVm,
-  ConfigError,
-  type Host,
-  type KvmPlugin,
-  SnapshotError,
-  archProfiles,
-  composeVm,
-  diffSnapshots,
-  isKvmError,
-  parseSnapshot,
-  restoreSnapshot,
-  saveSnapshot,
-} from '@kvmdev/core';
-import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
+import { type ComposedVm, ConfigError, type Host, type KvmPlugin, SnapshotError, archProfiles, composeVm, isKvmError, restoreSnapshot } from '@kvmdev/core';
+import { type SnapshotDiff, diffChanges } from './diff.js';
+import { CliError, EXIT, inputError, snapshotError, snapshotMessage } from './errors.js';
 import { type Colours, colours, formatEvent, progressWriter, table, toJson, useColour } from './format.js';
 import { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { Runner, STEP_FIELDS, type ScenarioSource, type TraceEvent } from './scenario.js';
+import { type VmSource, devicesWithoutSnapshot, parseSnapshotFile, readSnapshotFile, snapshotHost, snapshotVm, whyNoSnapshot, writeSnapshotFile } from './snapfile.js';
 import { displayPath } from './source.js';
 import { type VmFile, loadScenarioFile, loadVmFile } from './vmfile.js';
 import { hex } from './names.js';
@@ -52,7 +41,8 @@ Commands:
   inspect    a table of per-interrupt state (enabled, pending, active, priority, target)
 
 Run 'kvmdev <command> --help' for a command's options.
-Exit codes: 0 ok, 1 an expectation failed, 2 bad input, 3 snapshot refused, 4 a kernel call failed.`,
+Exit codes: 0 ok, 1 an expectation failed, 2 bad input, 3 snapshot refused, 4 a kernel call failed,
+70 internal error; kvmdev diff: 0 same, 1 different, 2 trouble.`,
   types: `Usage: kvmdev types [--plugin <package>]... [--json]
 
 The device types (key, type number, plugin), their attribute groups (name, payload size, access,
@@ -62,14 +52,18 @@ Options:
   --plugin <package>  load this plugin package (repeatable) instead of the first-party ones
   --json              print JSON
   -h, --help          this help`,
-  run: `Usage: kvmdev run <vm-file>... [--scenario <file>]... [--json] [--trace]
+  run: `Usage: kvmdev run <vm-file>... [--scenario <file>]... [--replace] [--json] [--trace]
 
 Composes the VM of each file and runs its scenario (the file's scenario:, or the --scenario
 files in order instead), printing one line per event: host injections, guest accesses,
 acknowledges and EOIs decoded, vCPU line changes, attribute results with errno names.
+A step whose kernel call fails ends the run with exit code 4, whatever its kind, unless the
+next step is expect: { errno: ... }.
 
 Options:
   --scenario <file>  run these scenarios instead of the file's own (repeatable; a VM file works too)
+  --replace          say that --scenario replaces the file's own scenario (required when it has
+                     one, unless the VM file itself is among the --scenario files); alone: run none
   --json             print the trace as a JSON array of events
   --trace            also print the human trace on stderr (with --json)
   -h, --help         this help
@@ -78,19 +72,23 @@ Steps:
 ${Object.entries(STEP_FIELDS)
   .map(([k, v]) => `  ${k.padEnd(9)} ${v}`)
   .join('\n')}`,
-  snapshot: `Usage: kvmdev snapshot <vm-file> [--scenario <file>]... -o <snap.json>
+  snapshot: `Usage: kvmdev snapshot <vm-file> [--scenario <file>]... [--replace] -o <snap.json>
 
 Composes the VM, runs the scenario (the file's own, or the --scenario files), and saves the state
-of every device with @kvmdev/core's saveSnapshot.
+of every device with @kvmdev/core's saveSnapshot, with the VM config and the plugins' names and
+versions ($.vm.config, $.vm.plugins), so the snapshot alone can be restored, inspected and diffed.
+A VM with a device that has no snapshot support is refused before anything runs (exit code 3).
 
 Options:
   -o, --output <file>  where to write the snapshot (required)
   --scenario <file>    scenarios to run instead of the file's own (repeatable)
+  --replace            say that --scenario replaces the file's own scenario (see kvmdev run --help)
   --json               print the trace as JSON
   -h, --help           this help`,
-  restore: `Usage: kvmdev restore <vm-file> <snap.json> [--scenario <file>]... [-o <snap.json>] [--json]
+  restore: `Usage: kvmdev restore [<vm-file>] <snap.json> [--scenario <file>]... [-o <snap.json>] [--json]
 
-Composes a new VM from the file, restores the snapshot onto it (a mismatch is refused with exit
+Composes a new VM, from the VM file or else from the config the snapshot carries ($.vm.config,
+with the plugins of $.vm.plugins), restores the snapshot onto it (a mismatch is refused with exit
 code 3 and a message naming the field), then runs the --scenario files (the VM file's own
 scenario is not run) and prints their trace.
 
@@ -101,19 +99,23 @@ Options:
   -h, --help           this help`,
   diff: `Usage: kvmdev diff <a.json> <b.json> [--vm <vm-file>] [--json]
 
-What changed between two snapshots, in device terms ('SPI 40: pending 0 -> 1'). The plugins named
-by the snapshots' devices are loaded by package name (or those of --vm's file).
+What changed between two snapshots, in device terms ('SPI 40: pending 0 -> 1'). The plugins the
+snapshots name ($.vm.plugins, or their devices' plugin) are loaded by package name (or those of
+--vm's file). Exit codes as diff(1): 0 no differences, 1 differences, 2 trouble.
 
 Options:
   --vm <vm-file>  load the plugins this VM file names
-  --json          print a JSON array of lines
+  --json          print { a, b, same, changes: [...] }, one change per entry (see the README)
   -h, --help      this help`,
-  inspect: `Usage: kvmdev inspect <vm-file> [--scenario <file>]... [--all] [--json]
+  inspect: `Usage: kvmdev inspect <vm-file> [--scenario <file>]... [--replace] [--all] [--json]
+       kvmdev inspect [<vm-file>] <snap.json> [--scenario <file>]... [--all] [--json]
        kvmdev inspect --web [--port <n>] <file>...
 
 Composes the VM, runs the scenario, then prints a table of per-interrupt state (enabled, pending,
 active, priority, target) per device and vCPU, read through each device's attribute groups, and
 the per-vCPU interface state. Interrupts in their reset state are left out unless --all.
+Given a snapshot, shows its state: restored onto the VM it carries ($.vm.config) or onto the VM
+file's; --scenario files then run after the restore.
 
 With --web, serves the web inspector (@kvmdev/inspector) on 127.0.0.1 with the files opened
 instead: a VM file (its scenario, step by step), a snapshot, a snapshot and its VM file, or two
@@ -121,6 +123,7 @@ snapshots (diff mode). It prints the page's address and serves until Ctrl-C.
 
 Options:
   --scenario <file>  scenarios to run instead of the file's own (repeatable)
+  --replace          say that --scenario replaces the file's own scenario; alone: run none
   --all              show every interrupt
   --json             print JSON
   --web              serve the web inspector instead of printing a table
@@ -139,6 +142,7 @@ const OPTIONS = {
   trace: { type: 'boolean' },
   all: { type: 'boolean' },
   scenario: { type: 'string', multiple: true },
+  replace: { type: 'boolean' },
   plugin: { type: 'string', multiple: true },
   output: { type: 'string', short: 'o' },
   vm: { type: 'string' },
@@ -149,11 +153,11 @@ const OPTIONS = {
 
 const ALLOWED: Record<string, readonly string[]> = {
   types: ['help', 'json', 'plugin'],
-  run: ['help', 'json', 'trace', 'scenario'],
-  snapshot: ['help', 'json', 'scenario', 'output'],
+  run: ['help', 'json', 'trace', 'scenario', 'replace'],
+  snapshot: ['help', 'json', 'scenario', 'replace', 'output'],
   restore: ['help', 'json', 'scenario', 'output', 'trace'],
   diff: ['help', 'json', 'vm'],
-  inspect: ['help', 'json', 'scenario', 'all', 'web', 'port'],
+  inspect: ['help', 'json', 'scenario', 'replace', 'all', 'web', 'port'],
 };
 
 function parse(cmd: string, argv: string[]): Parsed {
@@ -161,14 +165,16 @@ function parse(cmd: string, argv: string[]): Parsed {
   try {
     r = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    throw inputError(`kvmdev ${cmd}: ${(e as Error).message.split('\n')[0]}\nRun 'kvmdev ${cmd} --help'.`);
+    // node's message goes on about positionals that start with '-': its first sentence says it
+    throw usage(cmd, (e as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, ''));
   }
-  for (const k of Object.keys(r.values)) if (!ALLOWED[cmd]!.includes(k)) throw inputError(`kvmdev ${cmd}: unknown option --${k}\nRun 'kvmdev ${cmd} --help'.`);
+  for (const k of Object.keys(r.values)) if (!ALLOWED[cmd]!.includes(k)) throw usage(cmd, `unknown option --${k}`);
   return r as unknown as Parsed;
 }
 
+/** A usage error (exit code 2); the CLI prefixes it with `kvmdev <command>:`. */
 function usage(cmd: string, msg: string): CliError {
-  return inputError(`kvmdev ${cmd}: ${msg}\nRun 'kvmdev ${cmd} --help'.`);
+  return inputError(`${msg}\nRun 'kvmdev ${cmd} --help'.`);
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -176,6 +182,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
   const c = colours(useColour(io.stdout));
   const ce = colours(useColour(io.stderr));
   const [cmd, ...rest] = argv;
+  // every message is `kvmdev: ...` or, once the command is known, `kvmdev <command>: ...`
+  let prefix = 'kvmdev';
   try {
     if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help') {
       const topic = cmd === 'help' ? rest[0] : undefined;
@@ -186,7 +194,8 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
       io.stdout.write(`${VERSION}\n`);
       return EXIT.OK;
     }
-    if (!(cmd in ALLOWED)) throw inputError(`kvmdev: unknown command ${JSON.stringify(cmd)}\n${HELP.main}`);
+    if (!(cmd in ALLOWED)) throw inputError(`unknown command ${JSON.stringify(cmd)}\n${HELP.main}`);
+    prefix = `kvmdev ${cmd}`;
     const p = parse(cmd, [...rest]);
     if (p.values.help) {
       io.stdout.write(`${HELP[cmd]}\n`);
@@ -210,8 +219,9 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     return EXIT.INPUT;
   } catch (e) {
     const { code, message } = explain(e);
-    io.stderr.write(`${ce.red('kvmdev:')} ${message}\n`);
-    return code;
+    io.stderr.write(`${ce.red(`${prefix}:`)} ${message}\n`);
+    // diff(1): 0 same, 1 different, 2 trouble (whatever it was)
+    return cmd === 'diff' ? EXIT.INPUT : code;
   }
 }
 
@@ -223,7 +233,7 @@ function explain(e: unknown): { code: number; message: string } {
   if (e instanceof SnapshotError) return { code: EXIT.SNAPSHOT, message: `snapshot refused: ${snapshotMessage(e)}` };
   if (e instanceof ConfigError) return { code: EXIT.INPUT, message: e.message };
   if (isKvmError(e)) return { code: EXIT.KERNEL, message: `a kernel call failed: ${e.message}` };
-  return { code: EXIT.KERNEL, message: `internal error: ${(e as Error)?.stack ?? String(e)}` };
+  return { code: EXIT.INTERNAL, message: `internal error (a bug: please report it): ${(e as Error)?.stack ?? String(e)}` };
 }
 
 interface Cmd {
@@ -235,20 +245,31 @@ interface Cmd {
 
 // ---------------------------------------------------------------- helpers
 
-function compose(f: VmFile): ComposedVm {
+function compose(f: VmSource): ComposedVm {
   try {
     return composeVm(f.host, f.config);
   } catch (e) {
-    if (e instanceof ConfigError) throw inputError(`${f.source.path}: ${e.message}`);
-    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${f.source.path}: building the VM failed: ${e.message}`);
+    if (e instanceof ConfigError) throw inputError(`${f.path}: ${e.message}`);
+    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${f.path}: building the VM failed: ${e.message}`);
     throw e;
   }
 }
 
-/** The scenarios a command runs: the --scenario files, or the VM file's own. */
-function scenariosOf(f: VmFile, files: readonly string[] | undefined, own = true): ScenarioSource[] {
-  if (files?.length) return files.map((s) => loadScenarioFile(s));
-  return own && f.scenario ? [f.scenario] : [];
+/**
+ * The scenarios a command runs: the VM file's own, or the --scenario files instead. Replacing
+ * the file's own scenario is said with --replace (or by naming the VM file itself among the
+ * --scenario files, which runs its scenario first); --replace alone runs no scenario.
+ */
+function scenariosOf(cmd: Cmd, f: VmFile): ScenarioSource[] {
+  const files = (cmd.p.values.scenario as string[] | undefined) ?? [];
+  const replace = !!cmd.p.values.replace;
+  if (!files.length) return replace || !f.scenario ? [] : [f.scenario];
+  const self = files.some((s) => resolve(s) === resolve(f.path));
+  if (f.scenario && !replace && !self)
+    throw inputError(
+      `${f.source.where(['scenario'])}: scenario: the VM file has a scenario of its own (${f.scenario.steps.length} steps), which --scenario would replace: add --replace to run only the --scenario files, or name the VM file first among them to run its own scenario before theirs`,
+    );
+  return files.map((s) => loadScenarioFile(s));
 }
 
 function makeRunner(cmd: Cmd, host: Host, vm: ComposedVm, stream: boolean): Runner {
@@ -263,13 +284,13 @@ function makeRunner(cmd: Cmd, host: Host, vm: ComposedVm, stream: boolean): Runn
   });
 }
 
-function header(cmd: Cmd, f: VmFile, vm: ComposedVm, what: string): void {
+function header(cmd: Cmd, f: VmSource, vm: ComposedVm, what: string): void {
   if (cmd.p.values.json) return;
   const devs = vm.devices.map((d) => (d.name === d.key ? d.key : `${d.name}: ${d.key}`)).join(', ');
-  cmd.io.stdout.write(`${cmd.c.bold(`== ${displayPath(f.source.path)}`)}${cmd.c.dim(` ${what}: ${vm.config.name ?? 'vm'} (${vm.config.arch}, ${vm.vcpus.length} vCPUs; ${devs})`)}\n`);
+  cmd.io.stdout.write(`${cmd.c.bold(`== ${displayPath(f.path)}`)}${cmd.c.dim(` ${what}: ${vm.config.name ?? 'vm'} (${vm.config.arch}, ${vm.vcpus.length} vCPUs; ${devs})`)}\n`);
 }
 
-/** Runs scenarios, turning an exception into the exit code after the trace is out. */
+/** Checks every scenario, then runs them. */
 function runAll(runner: Runner, scenarios: readonly ScenarioSource[]): void {
   for (const s of scenarios) runner.check(s);
   for (const s of scenarios) runner.run(s);
@@ -289,31 +310,34 @@ function summary(cmd: Cmd, r: Runner): void {
   for (const d of r.devices) if (d.view) cmd.io.stdout.write(cmd.c.dim(`-- ${d.name}: ${d.view.summary()}\n`));
 }
 
-function readSnapshotFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw inputError(`${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    let where = path;
-    if (m) {
-      const before = text.slice(0, Number(m[1]));
-      const line = before.split('\n').length;
-      where = `${path}:${line}:${Number(m[1]) - before.lastIndexOf('\n')}`;
-    }
-    throw inputError(`${where}: syntax error: ${msg.replace(/ in JSON at position \d+.*$/, '')}`);
-  }
+/** Refuses up front (exit code 3) to save a VM with a device that has no snapshot support. */
+function checkSavable(f: VmSource, vm: ComposedVm): void {
+  const why = whyNoSnapshot(f.host, vm);
+  if (!why) return;
+  const first = devicesWithoutSnapshot(f.host, vm)[0]!.index;
+  throw snapshotError(`${'source' in f ? (f as VmFile).source.where(['vm', 'devices', first]) : f.path}: ${why}`);
 }
 
-function writeSnapshot(path: string, host: Host, vm: ComposedVm): void {
-  const snap = saveSnapshot(host, vm.vm.fd);
-  writeFileSync(path, `${JSON.stringify(snap, null, 2)}\n`);
+/** Whether a file is a kvmdev snapshot rather than a VM file, read cheaply (its first 4 KiB). */
+function isSnapshotPath(path: string): boolean {
+  let head: string;
+  try {
+    head = readFileSync(path, 'utf8').slice(0, 4096);
+  } catch {
+    return false;
+  }
+  return /^\s*\{/.test(head) && /"format"\s*:\s*"kvmdev-snapshot"/.test(head);
+}
+
+/** Restores a snapshot onto a VM: a refusal is exit code 3 naming the field, a failed call 4. */
+function restoreOnto(f: VmSource, vm: ComposedVm, snapFile: string, data: unknown): void {
+  try {
+    restoreSnapshot(f.host, vm.vm.fd, data);
+  } catch (e) {
+    if (e instanceof SnapshotError) throw snapshotError(`${snapFile}: restore refused: ${snapshotMessage(e)}`);
+    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${snapFile}: restore failed: ${e.message}`);
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------- commands
@@ -323,7 +347,7 @@ async function types(cmd: Cmd): Promise<number> {
   const plugins: KvmPlugin[] = names.length
     ? await Promise.all(names.map((n, i) => loadPluginPackage(n, process.cwd(), `--plugin[${i}]`)))
     : [...firstPartyPlugins().values()];
-  const host = hostWith(plugins, 'kvmdev types');
+  const host = hostWith(plugins, '--plugin');
   const typesOut = host.registry.listTypes().map((t) => ({
     key: t.key,
     type: t.type,
@@ -375,7 +399,7 @@ async function run(cmd: Cmd): Promise<number> {
   let err: unknown;
   for (const file of files) {
     const f = await loadVmFile(file);
-    const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
+    const scenarios = scenariosOf(cmd, f);
     const vm = compose(f);
     header(cmd, f, vm, 'run');
     const r = makeRunner(cmd, f.host, vm, true);
@@ -399,14 +423,16 @@ async function snapshot(cmd: Cmd): Promise<number> {
   const out = cmd.p.values.output as string | undefined;
   if (!out) throw usage('snapshot', 'missing -o <snap.json>');
   const f = await loadVmFile(file);
-  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
+  const scenarios = scenariosOf(cmd, f);
   const vm = compose(f);
-  header(cmd, f, vm, 'snapshot');
+  checkSavable(f, vm);
   const r = makeRunner(cmd, f.host, vm, true);
+  for (const s of scenarios) r.check(s);
+  header(cmd, f, vm, 'snapshot');
   let err: unknown;
   try {
-    runAll(r, scenarios);
-    writeSnapshot(out, f.host, vm);
+    for (const s of scenarios) r.run(s);
+    writeSnapshotFile(out, f.host, vm);
     if (!cmd.p.values.json) cmd.io.stdout.write(`${cmd.c.green('saved')} ${out}\n`);
   } catch (e) {
     err = e;
@@ -414,30 +440,32 @@ async function snapshot(cmd: Cmd): Promise<number> {
   return finish(cmd, r.events, err);
 }
 
+/** The VM to restore a snapshot onto: the VM file's, or the one the snapshot carries. */
+async function restoreTarget(command: string, vmFile: string | undefined, snapFile: string, data: unknown): Promise<VmSource> {
+  if (vmFile !== undefined) return loadVmFile(vmFile);
+  return snapshotVm(snapFile, parseSnapshotFile(snapFile, data), command);
+}
+
 async function restore(cmd: Cmd): Promise<number> {
-  const [file, snapFile, extra] = cmd.p.positionals;
-  if (!file || !snapFile || extra) throw usage('restore', extra ? `unexpected argument ${extra}` : 'expected <vm-file> <snap.json>');
-  const f = await loadVmFile(file);
+  const ps = cmd.p.positionals;
+  if (!ps.length || ps.length > 2) throw usage('restore', ps.length ? `unexpected argument ${ps[2]}` : 'expected <snap.json> or <vm-file> <snap.json>');
+  const [vmFile, snapFile] = ps.length === 2 ? [ps[0], ps[1]!] : [undefined, ps[0]!];
   const data = readSnapshotFile(snapFile);
-  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined, false);
+  const f = await restoreTarget('restore', vmFile, snapFile, data);
+  const scenarios = ((cmd.p.values.scenario as string[] | undefined) ?? []).map((s) => loadScenarioFile(s));
   const vm = compose(f);
-  header(cmd, f, vm, 'restore');
+  const out = cmd.p.values.output as string | undefined;
+  if (out) checkSavable(f, vm);
   const r = makeRunner(cmd, f.host, vm, true);
   for (const s of scenarios) r.check(s);
-  try {
-    restoreSnapshot(f.host, vm.vm.fd, data);
-  } catch (e) {
-    if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${snapFile}: restore refused: ${snapshotMessage(e)}`);
-    if (isKvmError(e)) throw new CliError(EXIT.KERNEL, `${snapFile}: restore failed: ${e.message}`);
-    throw e;
-  }
+  restoreOnto(f, vm, snapFile, data);
+  header(cmd, f, vm, 'restore');
   r.emit({ at: 'restore', kind: 'restore', file: snapFile, text: `restored the VM from ${snapFile}` });
   let err: unknown;
   try {
     for (const s of scenarios) r.run(s);
-    const out = cmd.p.values.output as string | undefined;
     if (out) {
-      writeSnapshot(out, f.host, vm);
+      writeSnapshotFile(out, f.host, vm);
       if (!cmd.p.values.json) cmd.io.stdout.write(`${cmd.c.green('saved')} ${out}\n`);
     }
   } catch (e) {
@@ -449,55 +477,59 @@ async function restore(cmd: Cmd): Promise<number> {
 async function diff(cmd: Cmd): Promise<number> {
   const [a, b, extra] = cmd.p.positionals;
   if (!a || !b || extra) throw usage('diff', extra ? `unexpected argument ${extra}` : 'expected <a.json> <b.json>');
-  const da = readSnapshotFile(a);
-  const db = readSnapshotFile(b);
-  let sa: ReturnType<typeof parseSnapshot>;
-  let sb: ReturnType<typeof parseSnapshot>;
-  try {
-    sa = parseSnapshot(da);
-  } catch (e) {
-    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${a}: not a valid snapshot: ${snapshotMessage(e)}`) : e;
-  }
-  try {
-    sb = parseSnapshot(db);
-  } catch (e) {
-    throw e instanceof SnapshotError ? new CliError(EXIT.SNAPSHOT, `${b}: not a valid snapshot: ${snapshotMessage(e)}`) : e;
-  }
+  const sa = parseSnapshotFile(a, readSnapshotFile(a));
+  const sb = parseSnapshotFile(b, readSnapshotFile(b));
   let host: Host;
   if (cmd.p.values.vm) host = (await loadVmFile(cmd.p.values.vm as string)).host;
   else {
-    const plugins: KvmPlugin[] = [];
-    const seen = new Set<string>();
-    for (const [file, s] of [
-      [a, sa],
-      [b, sb],
-    ] as const)
-      for (const [i, d] of s.devices.entries()) {
-        if (seen.has(d.plugin)) continue;
-        seen.add(d.plugin);
-        plugins.push(await loadPluginPackage(d.plugin, dirname(resolve(file)), `${file}: $.devices[${i}].plugin`));
-      }
-    host = hostWith(plugins, 'kvmdev diff');
+    // the plugins of both snapshots, each package once
+    const { plugins } = await snapshotHost(a, sa);
+    for (const p of (await snapshotHost(b, sb)).plugins) if (!plugins.some((x) => x.name === p.name)) plugins.push(p);
+    host = hostWith(plugins, `${a}, ${b}`);
   }
-  const lines = diffSnapshots(host, sa, sb);
-  if (cmd.p.values.json) cmd.io.stdout.write(`${toJson(lines)}\n`);
+  const changes = diffChanges(host, sa, sb);
+  const result: SnapshotDiff = { a, b, same: changes.length === 0, changes };
+  const lines = changes.flatMap((x) => x.text);
+  if (cmd.p.values.json) cmd.io.stdout.write(`${toJson(result)}\n`);
   else cmd.io.stdout.write(lines.length ? `${lines.join('\n')}\n` : `${cmd.c.dim('no differences')}\n`);
-  return EXIT.OK;
+  return result.same ? EXIT.OK : EXIT.EXPECT;
 }
 
 async function inspect(cmd: Cmd): Promise<number> {
   if (cmd.p.values.web) {
-    for (const k of ['scenario', 'all', 'json'] as const) if (cmd.p.values[k] !== undefined) throw usage('inspect', `--${k} does not go with --web (the page runs the file's own scenario)`);
+    for (const k of ['scenario', 'replace', 'all', 'json'] as const) if (cmd.p.values[k] !== undefined) throw usage('inspect', `--${k} does not go with --web (the page runs the file's own scenario)`);
     return inspectWeb(cmd.p.positionals, { port: parsePort(cmd.p.values.port), out: cmd.io.stdout });
   }
   if (cmd.p.values.port !== undefined) throw usage('inspect', '--port goes with --web');
-  const [file, extra] = cmd.p.positionals;
-  if (!file || extra) throw usage('inspect', file ? `unexpected argument ${extra}` : 'missing <vm-file>');
-  const f = await loadVmFile(file);
-  const scenarios = scenariosOf(f, cmd.p.values.scenario as string[] | undefined);
-  const vm = compose(f);
-  const r = makeRunner(cmd, f.host, vm, false);
-  runAll(r, scenarios);
+  const ps = cmd.p.positionals;
+  if (!ps.length || ps.length > 2) throw usage('inspect', ps.length ? `unexpected argument ${ps[2]}` : 'missing <vm-file> or <snap.json>');
+  // a VM file; a snapshot (the VM it carries, restored); a VM file and a snapshot (restored onto that VM)
+  const snapFile = ps.length === 2 ? ps[1]! : isSnapshotPath(ps[0]!) ? ps[0]! : undefined;
+  if (ps.length === 2 && !isSnapshotPath(snapFile!) && !/\.json$/i.test(snapFile!)) throw usage('inspect', `expected a snapshot after the VM file, got ${snapFile}`);
+  const vmFile = ps.length === 2 || snapFile === undefined ? ps[0]! : undefined;
+  let f: VmSource;
+  let scenarios: ScenarioSource[];
+  let vm: ComposedVm;
+  let r: Runner;
+  if (snapFile === undefined) {
+    const vf = await loadVmFile(vmFile!);
+    f = vf;
+    scenarios = scenariosOf(cmd, vf);
+    vm = compose(f);
+    r = makeRunner(cmd, f.host, vm, false);
+    for (const s of scenarios) r.check(s);
+  } else {
+    // a snapshot's state is inspected as saved; --scenario files run after the restore
+    if (cmd.p.values.replace) throw usage('inspect', '--replace goes with a VM file (a snapshot has no scenario to replace)');
+    const data = readSnapshotFile(snapFile);
+    f = await restoreTarget('inspect', vmFile, snapFile, data);
+    scenarios = ((cmd.p.values.scenario as string[] | undefined) ?? []).map((s) => loadScenarioFile(s));
+    vm = compose(f);
+    r = makeRunner(cmd, f.host, vm, false);
+    for (const s of scenarios) r.check(s);
+    restoreOnto(f, vm, snapFile, data);
+  }
+  for (const s of scenarios) r.run(s);
   const all = !!cmd.p.values.all;
   const result = r.devices.map((d) => inspectDevice(d, all));
   if (cmd.p.values.json) {

@@ -6,7 +6,6 @@
  * from the devices' plugins through their introspection specs.
  * @packageDocumentation
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   type ComposedVm,
@@ -20,11 +19,11 @@ import {
   type VcpuHandle,
   isKvmError,
   restoreSnapshot,
-  saveSnapshot,
 } from '@kvmdev/core';
 import type { AccessReading, RawAccess } from '@kvmdev/core/plugin';
 import { type NameTables, type VmDevice, nameOf, nameTables, vmDevices } from './devices.js';
-import { CliError, EXIT, inputError, snapshotMessage } from './errors.js';
+import { CliError, EXIT, inputError, snapshotError, snapshotMessage } from './errors.js';
+import { readSnapshotFile, whyNoSnapshot, writeSnapshotFile } from './snapfile.js';
 import { hex, parseInteger, parseSysregForm, sysregForm } from './names.js';
 import { type FieldPath, type SourceFile, formatPath } from './source.js';
 
@@ -144,10 +143,9 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     if (typeof v !== 'number' || !ctx.vcpus.has(v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${[...ctx.vcpus.keys()].join(', ')}`);
     return v as number;
   };
+  /** A line level: 0 or 1 (raw KVM_IRQ_LINE and GSI levels: a u32 or a name a device gives). */
   const level = (name = 'level', wide = false): number => {
     const v = req(name);
-    if (v === true || v === 'high' || v === 'up') return 1;
-    if (v === false || v === 'low' || v === 'down') return 0;
     const named = wide && typeof v === 'string' ? ctx.names.irqLineLevels.get(v) : undefined;
     if (named !== undefined) return named;
     const n = parseInteger(v);
@@ -334,6 +332,8 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     case 'restore': {
       allowed('file');
       if (typeof b.file !== 'string' || !b.file) fail(f('file'), 'expected a file name');
+      const why = kind === 'snapshot' ? whyNoSnapshot(ctx.host, ctx.vm) : null;
+      if (why) throw snapshotError(`${source.where(path)}: ${formatPath(label)}: ${why}`);
       return step({ file: resolve(dirname(resolve(source.path)), b.file as string) });
     }
     case 'repeat': {
@@ -388,6 +388,8 @@ export class Runner {
   /** What each vCPU has acknowledged and not yet ended, per device: the tokens its EOIs need. */
   private readonly acked = new Map<string, bigint[]>();
   private last: Result = {};
+  /** The last attr step's call, for its error message. */
+  private lastCall = '';
   private done = 0;
   private total = 0;
 
@@ -451,18 +453,23 @@ export class Runner {
         for (let k = 0; k < (s.a.times as number); k++) this.runList(s.steps!);
         continue;
       }
+      // a failed kernel call, in any step: exit code 4 unless the next step expects its errno
+      let failed: string | null = null;
       try {
         this.runStep(s);
+        // an attr step records its errno in its own event (with what it means for the device)
+        if (s.kind === 'attr' && this.last.errno !== undefined && this.last.errno !== 'none') failed = `${this.last.errno}: ${this.lastCall}`;
       } catch (e) {
         if (!isKvmError(e)) throw e;
         if (e instanceof SnapshotError) throw new CliError(EXIT.SNAPSHOT, `${s.source.where(s.path)}: ${s.label}: restore refused: ${snapshotMessage(e)}`);
-        const next = steps[i + 1];
         const text = `${s.kind} failed: ${e.message}`;
         this.last = { errno: e.code, value: null };
         this.emit({ at: s.label, kind: 'error', text, errno: e.code, ...(s.a.vcpu !== undefined ? { vcpu: s.a.vcpu as number } : {}) });
-        if (!(next?.kind === 'expect' && next.a.form === 'errno'))
-          throw new CliError(EXIT.KERNEL, `${s.source.where(s.path)}: ${s.label}: ${e.message}`);
+        failed = e.message;
       }
+      const next = steps[i + 1];
+      if (failed !== null && !(next?.kind === 'expect' && next.a.form === 'errno'))
+        throw new CliError(EXIT.KERNEL, `${s.source.where(s.path)}: ${s.label}: ${failed}`);
       this.done++;
       this.options.progress?.(this.done, this.total, false);
     }
@@ -665,8 +672,7 @@ export class Runner {
         this.expect(s);
         return;
       case 'snapshot': {
-        const snap = saveSnapshot(this.host, this.vm.vm.fd);
-        writeFileSync(a.file as string, `${JSON.stringify(snap, null, 2)}\n`);
+        const snap = writeSnapshotFile(a.file as string, this.host, this.vm);
         this.last = {};
         this.emit({ at, kind: 'snapshot', file: a.file, text: `snapshot of ${snap.devices.length} device(s), ${snap.devices.reduce((n, d) => n + d.state.length, 0)} state entries saved to ${a.file as string}` });
         return;
@@ -674,9 +680,10 @@ export class Runner {
       case 'restore': {
         let data: unknown;
         try {
-          data = JSON.parse(readFileSync(a.file as string, 'utf8'));
+          data = readSnapshotFile(a.file as string);
         } catch (e) {
-          throw inputError(`${s.source.where(s.path)}: ${at}: cannot read snapshot ${a.file as string}: ${(e as Error).message}`);
+          if (e instanceof CliError) throw new CliError(e.exitCode, `${s.source.where(s.path)}: ${at}: ${e.message}`);
+          throw e;
         }
         restoreSnapshot(this.host, this.vm.vm.fd, data);
         this.last = {};
@@ -720,6 +727,7 @@ export class Runner {
     const reading = dev.view?.describe({ kind: 'attr', op, group, attr, value: op === 'get' ? value : setValue, errno: errno === 'none' ? null : errno }) ?? null;
     const ioctl = op === 'set' ? 'KVM_SET_DEVICE_ATTR' : op === 'get' ? 'KVM_GET_DEVICE_ATTR' : 'KVM_HAS_DEVICE_ATTR';
     const what = `${dev.name}: ${ioctl} ${a.groupName as string} ${a.attrName as string}${setValue !== null ? ` = ${hex(setValue)}` : ''}`;
+    this.lastCall = `${ioctl} ${a.groupName as string} ${a.attrName as string} on ${dev.name}${reading ? ` (${reading.text})` : ''}`;
     const res = errno !== 'none' ? `-> ${errno}` : op === 'get' ? `= ${hex(value!)}` : op === 'has' ? '-> implemented' : '-> ok';
     this.emit({
       at,

@@ -5,9 +5,10 @@
  */
 import { dirname, resolve } from 'node:path';
 import { type Host, type KvmPlugin, type VmConfig, presets, validateVmConfig } from '@kvmdev/core';
+import type { ConfigIssue } from '@kvmdev/core/plugin';
 import { inputError } from './errors.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
-import { type FieldPath, SourceFile, parsePath } from './source.js';
+import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
 /** Options each preset takes (and what they accept). */
 const PRESET_OPTIONS: Record<string, Record<string, (v: unknown) => string | null>> = {
@@ -25,6 +26,8 @@ function gic(v: unknown): string | null {
 
 /** A loaded VM file. */
 export interface VmFile {
+  /** The file's path as given (for messages). */
+  readonly path: string;
   /** The parsed file. */
   readonly source: SourceFile;
   /** Absolute directory of the file (plugins and scenario files resolve from it). */
@@ -85,12 +88,19 @@ export async function loadVmFile(path: string): Promise<VmFile> {
   const plugins = await loadPlugins(source, dir);
   const host = hostWith(plugins, path);
   const config = vmConfigOf(source, d.vm);
-  const issues = validateVmConfig(host, config);
+  const issues = vmIssues(host, config);
   if (issues.length) {
-    const preset = (d.vm as Record<string, unknown>).preset !== undefined;
+    const v = d.vm as Record<string, unknown>;
+    const preset = v.preset !== undefined ? String(v.preset) : undefined;
     const lines = issues.map((is) => {
-      const p: FieldPath = ['vm', ...parsePath(is.path)];
-      return `${source.where(p)}: vm.${is.path}: ${is.message}${preset ? ` (from preset ${String((d.vm as Record<string, unknown>).preset)})` : ''}`;
+      if (preset === undefined) {
+        const p: FieldPath = ['vm', ...parsePath(is.path)];
+        return `${source.where(p)}: vm.${is.path}: ${is.message}`;
+      }
+      // a preset's config has fields the file does not: name the option that leads to the issue
+      const opt = is.path === 'vcpus' ? 'vcpus' : blame(host, preset, v, is.path);
+      const p: FieldPath = opt ? ['vm', opt] : ['vm', 'preset'];
+      return `${source.where(p)}: ${formatPath(p)}: ${is.message}${opt === 'vcpus' && is.path === 'vcpus' ? '' : ` (${is.path} of preset ${preset})`}`;
     });
     throw invalid(lines);
   }
@@ -99,7 +109,31 @@ export async function loadVmFile(path: string): Promise<VmFile> {
     if (!Array.isArray(d.scenario)) throw source.error(['scenario'], 'expected a list of steps');
     scenario = { source, steps: d.scenario, path: ['scenario'] };
   }
-  return { source, dir, plugins, host, config, ...(scenario ? { scenario } : {}) };
+  return { path, source, dir, plugins, host, config, ...(scenario ? { scenario } : {}) };
+}
+
+/**
+ * The issues of a config, without the consequences of a bad vCPU count: device settings are
+ * checked against the vCPU count too (a GICv3 redistributor region holds so many), so with an
+ * invalid count only the count itself is reported.
+ */
+function vmIssues(host: Host, config: VmConfig): ConfigIssue[] {
+  const issues = validateVmConfig(host, config);
+  if (!issues.some((i) => i.path === 'vcpus')) return issues;
+  const withOne = new Set(validateVmConfig(host, { ...config, vcpus: 1 }).map((i) => i.path));
+  return issues.filter((i) => i.path === 'vcpus' || withOne.has(i.path));
+}
+
+/** The preset option without which the issue at `path` goes away (its default kept), or null. */
+function blame(host: Host, preset: string, v: Record<string, unknown>, path: string): string | null {
+  const make = (presets as Record<string, (o: Record<string, unknown>) => VmConfig>)[preset]!;
+  for (const k of Object.keys(v)) {
+    if (k === 'preset') continue;
+    const o: Record<string, unknown> = {};
+    for (const [x, y] of Object.entries(v)) if (x !== 'preset' && x !== k) o[x] = x === 'model' ? String(y) : y;
+    if (!vmIssues(host, make(o)).some((i) => i.path === path)) return k;
+  }
+  return null;
 }
 
 function invalid(lines: string[]): Error {

@@ -31,7 +31,7 @@ function isSnapshotFile(path: string): boolean {
 export function parsePort(v: unknown): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (typeof v !== 'string' || !/^\d+$/.test(v) || n > 65535) throw inputError(`kvmdev inspect: --port: expected a TCP port (0 to 65535), got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n > 65535) throw inputError(`--port: expected a TCP port (0 to 65535), got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -49,7 +49,7 @@ function signal(): Promise<void> {
 
 /** Serves the inspector with `files` opened; returns the exit code when it stops. */
 export async function inspectWeb(files: readonly string[], options: WebOptions): Promise<number> {
-  if (!files.length) throw inputError("kvmdev inspect --web: name a snapshot or a VM file (or two snapshots to diff)\nRun 'kvmdev inspect --help'.");
+  if (!files.length) throw inputError("--web: name a snapshot or a VM file (or two snapshots to diff)\nRun 'kvmdev inspect --help'.");
   for (const f of files) if (!existsSync(f) || !statSync(f).isFile()) throw inputError(`${f}: cannot read: ENOENT`);
   let web: typeof import('@kvmdev/inspector/server');
   try {
@@ -57,11 +57,11 @@ export async function inspectWeb(files: readonly string[], options: WebOptions):
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw inputError('kvmdev inspect --web needs the web inspector next to the CLI: npm install @kvmdev/inspector (an optional peer of @kvmdev/cli)');
+    throw inputError('--web needs the web inspector next to the CLI: npm install @kvmdev/inspector (an optional peer of @kvmdev/cli)');
   }
   const { serveInspector, servedNames, webRoot } = web;
   const root = options.root ?? webRoot();
-  if (!root) throw inputError('kvmdev inspect --web: the inspector page is not built: run `pnpm --filter @kvmdev/inspector build` (or `pnpm build`)');
+  if (!root) throw inputError('--web: the inspector page is not built: run `pnpm --filter @kvmdev/inspector build` (or `pnpm build`)');
   const names = servedNames(files);
   const params: Record<string, string[]> = {};
   for (const [name, path] of Object.entries(names)) (params[isSnapshotFile(path) ? 'snapshot' : 'vm'] ??= []).push(`files/${name}`);

@@ -172,7 +172,7 @@ describe('a third-party device in device terms (its plugin\'s introspection spec
   it('kvmdev inspect shows its tracked files, before and after the scenario', () => {
     const empty = join(tmp(), 'no-scenario.json');
     writeFileSync(empty, '[]');
-    const before = kvmdev(['inspect', vm('firecracker-vfio.yaml'), '--scenario', empty]);
+    const before = kvmdev(['inspect', vm('firecracker-vfio.yaml'), '--scenario', empty, '--replace']);
     expect(before.code).toBe(0);
     expect(before.stdout).toContain('vfio (@acme/kvmdev-vfio:vfio): KVM-VFIO, 2 files tracked, non-coherent DMA');
     expect(before.stdout).toContain('KVM_DEV_VFIO_FILE: file 0 vfio-group fd 9 (coherent), file 1 vfio-device fd 10 (non-coherent)');

@@ -3,9 +3,10 @@
  * --import tsx src/cli.ts`, so the tests need no build (tsx is a root dev dependency).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { main } from '../src/main.js';
 
 export const PKG = resolve(__dirname, '..');
 export const VMS = resolve(PKG, '../../examples/vms');
@@ -34,3 +35,30 @@ export function tmp(): string {
 }
 
 export const FAMILIES = ['arm64-virt-gicv3', 'firecracker-gicv2', 'e500-mpic', 'pseries-xics'] as const;
+
+/**
+ * Runs the CLI in this process through its library entry (`main`), capturing what it writes:
+ * much faster than a child process, for tests that run it many times.
+ */
+export async function cli(args: readonly string[]): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const stream = (put: (s: string) => void) => ({ isTTY: false, write: (s: string) => (put(s), true) }) as unknown as NodeJS.WriteStream;
+  const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
+  process.env.NO_COLOR = '1';
+  delete process.env.FORCE_COLOR;
+  try {
+    const code = await main(args, { stdout: stream((s) => (stdout += s)), stderr: stream((s) => (stderr += s)) });
+    return { code, stdout, stderr };
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+/** Writes a file in a directory and returns its path. */
+export function put(dir: string, name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
