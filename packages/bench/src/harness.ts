@@ -15,7 +15,7 @@ export const QUICK = process.env.KVMDEV_BENCH_QUICK === '1';
 
 /** One measured row of the report. */
 export interface Figure {
-  /** Figure group (attr, roundtrip, scale, state, churn, memory, syscall). */
+  /** Figure group (real, attr, roundtrip, scale, state, churn, memory). */
   group: string;
   /** What was measured. */
   name: string;
@@ -39,8 +39,17 @@ export interface Figure {
   status?: string;
   /** A note (why skipped, what the reference is, etc.). */
   note?: string;
-  /** The runner also compares this row with the real-ioctl row (facade target). */
-  vsIoctl?: boolean;
+  /**
+   * The real-kernel call this row is compared with (`syscall.ts`: has_attr, irq_line,
+   * create_close, fionread); the runner sets `realRatio` from the real row of the same run.
+   */
+  real?: 'fionread' | 'has_attr' | 'irq_line' | 'create_close';
+  /** How many real calls one operation of this row stands for (default 1; a snapshot: its entries). */
+  realCount?: number;
+  /** This row's time per op divided by `realCount` real calls' time (below 1 = cheaper than the kernel). */
+  realRatio?: number;
+  /** A target on `realRatio` (the row must cost at most this many real calls); the runner judges it. */
+  realMax?: number;
 }
 
 /** A case: performs the operation `n` times. */

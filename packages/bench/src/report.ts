@@ -42,13 +42,18 @@ function cell(s: string | undefined): string {
   return (s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
+function realLabel(f: Figure): string {
+  if (!f.real) return '';
+  return f.realCount && f.realCount !== 1 ? `${f.realCount.toLocaleString('en')} x ${f.real}` : f.real;
+}
+
 /** The markdown table of every figure. */
 export function markdownTable(figs: readonly Figure[]): string {
-  const head = '| Group | Figure | ops/s | ns/op | Reference | Cost vs ref (x) | B/call | GC/1M calls | Value | Target | Status | Note |';
-  const sep = '|---|---|---:|---:|---|---:|---:|---:|---|---|---|---|';
+  const head = '| Group | Figure | ops/s | ns/op | Reference | Cost vs ref (x) | Real call | vs real (x) | B/call | GC/1M calls | Value | Target | Status | Note |';
+  const sep = '|---|---|---:|---:|---|---:|---|---:|---:|---:|---|---|---|---|';
   const rows = figs.map(
     (f) =>
-      `| ${cell(f.group)} | ${cell(f.name)} | ${fmtOps(f.opsPerSec)} | ${num(f.nsPerOp, 1)} | ${cell(f.ref)} | ${num(f.ratio, 2)} | ${num(f.bytesPerCall, 1)} | ${num(f.gcPerMillion, 1)} | ${cell(f.value)} | ${cell(f.target)} | ${cell(f.status)} | ${cell(f.note)} |`,
+      `| ${cell(f.group)} | ${cell(f.name)} | ${fmtOps(f.opsPerSec)} | ${num(f.nsPerOp, 1)} | ${cell(f.ref)} | ${num(f.ratio, 2)} | ${cell(realLabel(f))} | ${num(f.realRatio, 3)} | ${num(f.bytesPerCall, 1)} | ${num(f.gcPerMillion, 1)} | ${cell(f.value)} | ${cell(f.target)} | ${cell(f.status)} | ${cell(f.note)} |`,
   );
   return [head, sep, ...rows].join('\n');
 }
@@ -61,6 +66,7 @@ export function markdownReport(figs: readonly Figure[], m: Machine): string {
     `Machine: ${m.nproc} CPUs, ${m.cpuModel}, Node ${m.node} (V8 ${m.v8}), ${m.platform}. Run at ${m.date}${m.totalSeconds ? `, ${m.totalSeconds.toFixed(1)} s total` : ''}.`,
     '',
     'Cost vs ref: this row\'s time per operation divided by its reference\'s (measured in the same run); below 1 is faster than the reference.',
+    'vs real: this row\'s time per operation divided by the matching real-kernel call\'s (the `real` rows, measured by c/kvmref.c in the same run); has_attr = KVM_HAS_DEVICE_ATTR on a KVM-VFIO fd, irq_line = KVM_IRQ_LINE on the x86 in-kernel irqchip, create_close = KVM_CREATE_DEVICE + close.',
     'B/call and GC/1M calls: the allocation check (heapUsed growth over chunks without a GC, and GCs observed per million calls).',
     '',
     markdownTable(figs),

@@ -32,13 +32,18 @@ async function injection(name: string, rig: Rig): Promise<Figure> {
   const { up, down } = structs(rig);
   if (host.ioctl(vmFd, KVM_IRQ_LINE, up) < 0) throw new Error(`${name}: KVM_IRQ_LINE errno ${host.errno}`);
   host.ioctl(vmFd, KVM_IRQ_LINE, down);
-  return measure(G, name, (n) => {
-    const pairs = n >>> 1 || 1;
-    for (let i = 0; i < pairs; i++) {
-      consume(host.ioctl(vmFd, KVM_IRQ_LINE, up));
-      consume(host.ioctl(vmFd, KVM_IRQ_LINE, down));
-    }
-  });
+  return measure(
+    G,
+    name,
+    (n) => {
+      const pairs = n >>> 1 || 1;
+      for (let i = 0; i < pairs; i++) {
+        consume(host.ioctl(vmFd, KVM_IRQ_LINE, up));
+        consume(host.ioctl(vmFd, KVM_IRQ_LINE, down));
+      }
+    },
+    { real: 'irq_line' },
+  );
 }
 
 /** A full round trip through the facade (inject, acknowledge, EOI, line down). */
@@ -47,13 +52,18 @@ async function roundTrip(name: string, rig: Rig): Promise<Figure> {
   const vmFd = rig.f.vmFd;
   const { up, down } = structs(rig);
   const ack = rig.ackEoi;
-  return measure(G, name, (n) => {
-    for (let i = 0; i < n; i++) {
-      host.ioctl(vmFd, KVM_IRQ_LINE, up);
-      consume(ack(0));
-      host.ioctl(vmFd, KVM_IRQ_LINE, down);
-    }
-  });
+  return measure(
+    G,
+    name,
+    (n) => {
+      for (let i = 0; i < n; i++) {
+        host.ioctl(vmFd, KVM_IRQ_LINE, up);
+        consume(ack(0));
+        host.ioctl(vmFd, KVM_IRQ_LINE, down);
+      }
+    },
+    { real: 'irq_line' },
+  );
 }
 
 function sweep(figs: Figure[], target: string): Figure[] {

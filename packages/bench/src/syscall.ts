@@ -1,58 +1,53 @@
 /**
- * The cost of one real ioctl() system call on this machine: a tiny C program, compiled at bench
- * time with the machine's `cc`, calls ioctl(fd, FIONREAD, &n) on a pipe in a loop and prints
- * ns/op (median of several timed loops). Skipped with a note when no compiler is found.
+ * The real kernel as the yardstick: a small C program (`c/kvmref.c`, ours, written from the uapi
+ * numbers), compiled with the system gcc -O2 into a cache directory (rebuilt when its source or
+ * the compiler changes), measures on this machine's /dev/kvm, in the same bench run:
+ * - KVM_HAS_DEVICE_ATTR on a KVM-VFIO device fd (a device attr ioctl on a real KVM device),
+ * - KVM_IRQ_LINE on the x86 in-kernel irqchip (KVM_CREATE_IRQCHIP),
+ * - KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO) + close of the device fd,
+ * - ioctl(FIONREAD) on a pipe (what any ioctl() system call costs).
+ * Every row it cannot measure (no compiler, no /dev/kvm, not x86) is a skipped row with the
+ * reason, and the note is printed; the model's ratios to the real calls are then left empty.
  * @packageDocumentation
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Figure, QUICK, rate, skipped } from './harness.js';
 
-const SOURCE = `#include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
-#include <unistd.h>
-#include <sys/ioctl.h>
+const here = dirname(fileURLToPath(import.meta.url));
+const SOURCE = join(here, '..', 'c', 'kvmref.c');
+/** packages/bench/node_modules/.cache/kvmdev-bench (ignored by git, kept between runs). */
+const CACHE = join(here, '..', 'node_modules', '.cache', 'kvmdev-bench');
 
-static double now_ns(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
+/** The keys the C program prints, the rows they become, and what the model's rows compare with them. */
+export const REAL = {
+  fionread: 'real ioctl(FIONREAD) on a pipe (C, gcc -O2)',
+  has_attr: 'real KVM_HAS_DEVICE_ATTR on a KVM-VFIO device fd (C, gcc -O2)',
+  irq_line: 'real KVM_IRQ_LINE on the x86 in-kernel irqchip (C, gcc -O2)',
+  create_close: 'real KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO) + close (C, gcc -O2)',
+} as const;
+/** A real-kernel figure a model row is compared with. */
+export type RealKey = keyof typeof REAL;
 
-static int cmp(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
+const CALLS = QUICK ? 200_000 : 2_000_000;
+const LOOPS = QUICK ? 3 : 7;
+const CREATE_CALLS = QUICK ? 10 : 40;
 
-int main(int argc, char **argv) {
-  long n = argc > 1 ? atol(argv[1]) : 1000000;
-  int samples = argc > 2 ? atoi(argv[2]) : 5;
-  int p[2];
-  int v = 0;
-  double s[64];
-  if (pipe(p) != 0) return 1;
-  if (samples > 64) samples = 64;
-  for (long i = 0; i < n / 4; i++) ioctl(p[0], FIONREAD, &v);
-  for (int k = 0; k < samples; k++) {
-    double t0 = now_ns();
-    for (long i = 0; i < n; i++) ioctl(p[0], FIONREAD, &v);
-    s[k] = (now_ns() - t0) / (double)n;
-  }
-  qsort(s, samples, sizeof s[0], cmp);
-  printf("%.3f\\n", s[samples / 2]);
-  return v;
-}
-`;
+const NOTES: Record<RealKey, string> = {
+  fionread: `median of ${LOOPS} loops of ${CALLS.toLocaleString('en')} calls`,
+  has_attr: `group KVM_DEV_VFIO_FILE, attr KVM_DEV_VFIO_FILE_ADD; median of ${LOOPS} loops of ${CALLS.toLocaleString('en')} calls`,
+  irq_line: `IRQ 5 (PIC + IOAPIC), level 1 and 0 alternating, one call per op; median of ${LOOPS} loops of ${CALLS.toLocaleString('en')} calls`,
+  create_close: `one device per VM (KVM-VFIO allows one), kvm_device_release waits for an RCU grace period; median of ${LOOPS} loops of ${CREATE_CALLS} calls`,
+};
 
-function findCompiler(): string | null {
-  for (const c of [process.env.CC, 'cc', 'gcc', 'clang']) {
+function compilerOf(): { cc: string; version: string } | null {
+  for (const c of [process.env.CC, 'gcc', 'cc', 'clang']) {
     if (!c) continue;
     try {
-      execFileSync(c, ['--version'], { stdio: 'ignore' });
-      return c;
+      return { cc: c, version: execFileSync(c, ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0] ?? '' };
     } catch {
       // try the next one
     }
@@ -60,24 +55,65 @@ function findCompiler(): string | null {
   return null;
 }
 
-/** The real-ioctl figure (or a skipped row). */
+/** The compiled program (from the cache when its source and compiler are unchanged). */
+function build(cc: string, version: string): string {
+  const src = readFileSync(SOURCE);
+  const key = createHash('sha256').update(src).update(version).update(process.arch).digest('hex').slice(0, 16);
+  const exe = join(CACHE, `kvmref-${key}`);
+  if (existsSync(exe)) return exe;
+  mkdirSync(CACHE, { recursive: true });
+  const tmp = `${exe}.${process.pid}.tmp`;
+  execFileSync(cc, ['-O2', '-o', tmp, SOURCE], { stdio: ['ignore', 'ignore', 'pipe'] });
+  renameSync(tmp, exe);
+  return exe;
+}
+
+function skipAll(why: string): Figure[] {
+  process.stderr.write(`  note: real-kernel reference rows skipped: ${why}\n`);
+  return (Object.keys(REAL) as RealKey[]).map((k) => skipped('real', REAL[k], why));
+}
+
+/** The real-kernel rows (measured now), or skipped rows with the reason. */
 export function syscallFigures(): Figure[] {
-  const name = 'real ioctl(FIONREAD) on a pipe (C, cc -O2)';
-  const cc = findCompiler();
-  if (cc === null) return [skipped('syscall', name, 'no C compiler (cc/gcc/clang) found: the ioctl reference is skipped')];
-  const dir = mkdtempSync(join(tmpdir(), 'kvmdev-bench-'));
+  const c = compilerOf();
+  if (c === null) return skipAll('no C compiler (gcc/cc/clang) found');
+  let exe: string;
   try {
-    const src = join(dir, 'ioctl.c');
-    const exe = join(dir, 'ioctl');
-    writeFileSync(src, SOURCE);
-    execFileSync(cc, ['-O2', '-o', exe, src], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const out = execFileSync(exe, [QUICK ? '200000' : '2000000', QUICK ? '3' : '7'], { encoding: 'utf8' });
-    const ns = Number.parseFloat(out.trim());
-    if (!(ns > 0)) return [skipped('syscall', name, `the ioctl program printed ${JSON.stringify(out)}`)];
-    return [rate('syscall', name, ns, { note: `compiled with ${cc}; median of ${QUICK ? 3 : 7} loops of ${QUICK ? '200k' : '2M'} calls` })];
+    exe = build(c.cc, c.version);
   } catch (e) {
-    return [skipped('syscall', name, `building or running the C program failed: ${(e as Error).message.split('\n')[0]}`)];
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    return skipAll(`compiling c/kvmref.c failed: ${(e as Error).message.split('\n')[0]}`);
   }
+  let kvmOk = true;
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    kvmOk = false;
+  }
+  let out: string;
+  try {
+    out = execFileSync(exe, [String(CALLS), String(LOOPS), String(CREATE_CALLS)], { encoding: 'utf8', timeout: 300_000 });
+  } catch (e) {
+    return skipAll(`running the C program failed: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const figs: Figure[] = [];
+  const seen = new Set<string>();
+  for (const line of out.split('\n')) {
+    const m = /^(\w+) (.*)$/.exec(line.trim());
+    if (!m || !(m[1]! in REAL)) continue;
+    const k = m[1] as RealKey;
+    seen.add(k);
+    const rest = m[2]!;
+    if (rest.startsWith('skip')) {
+      const why = rest.slice(5);
+      process.stderr.write(`  note: ${REAL[k]} skipped: ${why}\n`);
+      figs.push(skipped('real', REAL[k], why));
+      continue;
+    }
+    const ns = Number.parseFloat(rest);
+    figs.push(ns > 0 ? rate('real', REAL[k], ns, { note: `${c.cc} -O2 (${c.version}); ${NOTES[k]}` }) : skipped('real', REAL[k], `printed ${JSON.stringify(rest)}`));
+  }
+  for (const k of Object.keys(REAL) as RealKey[]) {
+    if (!seen.has(k)) figs.push(skipped('real', REAL[k], kvmOk || k === 'fionread' ? 'the C program printed no figure' : '/dev/kvm is not there (or not readable and writable)'));
+  }
+  return figs;
 }
