@@ -13,6 +13,7 @@ const TWO32 = 4294967296;
 
 /** A handle on an eventfd (from `host.createEventFd()`); methods throw KvmError. */
 export class EventFdHandle {
+  /** The host whose fd table holds the eventfd. */
   readonly host: Host;
   /** The eventfd's fd in the host's fd table (what KVM_IRQFD takes). */
   readonly fd: number;

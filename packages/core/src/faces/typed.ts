@@ -60,11 +60,15 @@ export class KvmHandle extends Handle {
 
 /** An MSI as KVM_SIGNAL_MSI takes it (struct kvm_msi). */
 export interface MsiMessage {
+  /** `address_lo`: the low 32 bits of the doorbell address (GITS_TRANSLATER on arm64). */
   addressLo: number;
+  /** `address_hi`: the high 32 bits of the doorbell address (default 0). */
   addressHi?: number;
+  /** `data`: the payload (the EventID written to GITS_TRANSLATER). */
   data: number;
   /** KVM_MSI_VALID_DEVID when `devid` is meaningful. */
   flags?: number;
+  /** `devid`: the requester (DeviceID for an ITS). */
   devid?: number;
 }
 
@@ -74,9 +78,11 @@ export interface MemoryRegion {
   slot: number;
   /** KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY. */
   flags?: number;
+  /** `guest_phys_addr`: the slot's guest physical base (page aligned). */
   guestPhysAddr: bigint | number;
   /** Bytes; 0 deletes the slot. */
   memorySize: bigint | number;
+  /** `userspace_addr`: the slot's host virtual base in the process's user memory (page aligned). */
   userspaceAddr: bigint | number;
 }
 

@@ -24,6 +24,7 @@ export class EventFd {
   lo: number;
   /** Counter bits 63:32. */
   hi: number;
+  /** EFD_SEMAPHORE: a read returns 1 and decrements, instead of returning and clearing the counter. */
   readonly semaphore: boolean;
   /** O_NONBLOCK of the open file. */
   nonblock: boolean;

@@ -22,6 +22,7 @@ export interface MemSlot {
   readonly asId: number;
   /** Slot id (slot & 0xffff). */
   readonly id: number;
+  /** The slot's flags (KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEM_GUEST_MEMFD). */
   readonly flags: number;
   /** Guest physical base (page aligned). */
   readonly gpa: number;
@@ -41,12 +42,19 @@ export type MemRegionChange = 'create' | 'delete' | 'move' | 'flags-only';
 
 /** A decoded KVM_SET_USER_MEMORY_REGION(2) request, u64 fields as bigints (straight from the struct). */
 export interface MemRegionRequest {
+  /** `as_id << 16 | slot id`. */
   readonly slot: number;
+  /** KVM_MEM_* flags. */
   readonly flags: number;
+  /** Guest physical base. */
   readonly guestPhysAddr: bigint;
+  /** Size in bytes. */
   readonly memorySize: bigint;
+  /** Host virtual base in the process's user memory. */
   readonly userspaceAddr: bigint;
+  /** REGION2's guest_memfd_offset (0 for REGION). */
   readonly guestMemfdOffset: bigint;
+  /** REGION2's guest_memfd (0 for REGION). */
   readonly guestMemfd: number;
 }
 
@@ -70,6 +78,7 @@ const PAGE = BigInt(KVM_PAGE_SIZE);
 
 /** The memory slots of one VM, every address space. */
 export class MemSlots {
+  /** What the architecture allows: address spaces, read-only slots, private slots, and a hook run before a slot changes. */
   readonly config: MemSlotConfig = { addressSpaces: 1, readonlyMem: false, privateSlots: 0, prepare: null };
   /** access_ok's TASK_SIZE of the process (the user address space's upper bound). */
   private readonly taskSize: bigint;

@@ -27,7 +27,9 @@ import type { SetupDevice } from './setup-spec.js';
  * handles of a `ComposedVm`).
  */
 export interface IntrospectTarget {
+  /** The VM the device belongs to. */
   readonly vm: IntrospectVm;
+  /** The device being read. */
   readonly device: IntrospectDevice;
   /** The VM's vCPUs, in creation order. */
   readonly vcpus: readonly IntrospectVcpu[];
@@ -113,11 +115,13 @@ export interface DeviceView {
 export interface StateSection {
   /** `'distributor'`, `'KVM_DEV_VFIO_FILE'`, `'vCPU 0 ICP'`. */
   readonly title: string;
+  /** The section's values, in display order. */
   readonly fields: readonly StateField[];
 }
 
 /** One named value: `{ name: 'GICD_CTLR', value: 0x12, text: '0x12 (EnableGrp1A, ARE)' }`. */
 export interface StateField {
+  /** The register or field name, as the device's documentation spells it. */
   readonly name: string;
   /** The value as data (null when it could not be read). */
   readonly value: number | bigint | string | boolean | null;
@@ -165,7 +169,9 @@ export interface InterruptView {
 export interface InterruptRange {
   /** `'SGI'`, `'PPI'`, `'SPI'`, `'LPI'`, `'source'`, `'IPI'`, `'timer'`. */
   readonly kind: string;
+  /** The first interrupt number of the range. */
   readonly first: number;
+  /** How many interrupts the range has. */
   readonly count: number;
   /** Each vCPU has its own copy (SGIs, PPIs, an XICS server's IPI): read per vCPU. */
   readonly banked: boolean;
@@ -179,12 +185,17 @@ export type TriggerMode = 'edge' | 'level';
  * attribute read failed, or the field has no meaning for this device).
  */
 export interface InterruptState {
+  /** The interrupt number (INTID, MPIC source, XICS global number). */
   readonly id: number;
+  /** Display name: `'SPI 40'`, `'IPI 0'`, `'source 4096'`. */
   readonly name: string;
   /** The vCPU whose copy this is (banked interrupts), else null. */
   readonly vcpu: number | null;
+  /** Enabled (unmasked), or null when the device does not say. */
   readonly enabled: boolean | null;
+  /** Pending, or null when the device does not say. */
   readonly pending: boolean | null;
+  /** Active (acknowledged and not yet EOIed), or null when the device has no active state. */
   readonly active: boolean | null;
   /** In the device's own scale (a GIC's 8-bit priority, an MPIC's 0..15, an XICS 0..0xff). */
   readonly priority: number | null;
@@ -194,6 +205,7 @@ export interface InterruptState {
   readonly target: string;
   /** Interrupt group (a GIC's group 0 / 1), or null. */
   readonly group: number | null;
+  /** Edge or level, or null when the device does not say. */
   readonly config: TriggerMode | null;
   /** False while the interrupt is in its reset state (tools hide those rows unless asked). */
   readonly configured: boolean;
@@ -203,12 +215,15 @@ export interface InterruptState {
 
 /** A vCPU output line and its level. */
 export interface LineLevel {
+  /** The line's name (`'IRQ'`, `'FIQ'`, `'INT'`, `'CINT'`, `'MCHK'`, `'EE'`). */
   readonly name: LineName;
+  /** The line's level now. */
   readonly level: 0 | 1;
 }
 
 /** The interrupt interface of one vCPU. */
 export interface CpuState {
+  /** The vCPU id. */
   readonly vcpu: number;
   /** The output lines the controller drives, with their levels. */
   readonly lines: readonly LineLevel[];
@@ -259,6 +274,7 @@ export interface GuestOps {
 export interface GuestAck {
   /** The raw value the guest read (IAR, the IACK vector, XIRR). */
   readonly value: bigint;
+  /** What the value means (an interrupt number, spurious, none). */
   readonly reading: AccessReading;
 }
 

@@ -32,15 +32,20 @@ export type { SnapshotMemory, SnapshotMemoryRun, SnapshotMemorySlot } from './me
 
 /** The snapshot format identifier and version. */
 export const SNAPSHOT_FORMAT = 'kvmdev-snapshot';
+/** The snapshot format version this kvmdev writes and reads. */
 export const SNAPSHOT_FORMAT_VERSION = 1;
 
 /** One saved state value, as JSON. */
 export interface SnapshotEntry {
+  /** The entry's key, stable and unique within the device (`'dist.0x104'`, `'icp.2'`). */
   key: string;
+  /** The attribute group it is read and written through, or -1 for a vCPU ONE_REG. */
   group: number;
   /** attr (or ONE_REG id) as a hex string */
   attr: string;
+  /** Payload size in bytes. */
   size: 4 | 8;
+  /** The vCPU id, for a per-vCPU value. */
   vcpu?: number;
   /** value as a hex string */
   value: string;
@@ -52,17 +57,25 @@ export interface SnapshotDevice {
   type: number;
   /** Registry key (stable across hosts, unlike vendor type numbers). */
   key: string;
+  /** Name of the plugin that registered the device. */
   plugin: string;
+  /** Creation parameters the device's setup spec needs to re-create it (checked on restore). */
   params: Record<string, number | string | boolean>;
+  /** The saved values, in save order. */
   state: SnapshotEntry[];
 }
 
 /** A VM snapshot (JSON-serialisable). */
 export interface Snapshot {
+  /** Always `kvmdev-snapshot`. */
   format: typeof SNAPSHOT_FORMAT;
+  /** The format version ({@link SNAPSHOT_FORMAT_VERSION}). */
   formatVersion: number;
+  /** Version of @kvmdev/core that wrote the snapshot. */
   kvmdevVersion: string;
+  /** The kernel uapi the model follows (`KVM_UAPI_VERSION`, e.g. `'linux-7.0'`). */
   uapiVersion: string;
+  /** The VM: its KVM_CREATE_VM type and its vCPU ids in creation order. */
   vm: { type: number; vcpus: number[] };
   /** Devices in creation order. */
   devices: SnapshotDevice[];
@@ -76,6 +89,7 @@ export interface Snapshot {
 
 /** A snapshot that cannot be restored here; `path` names the field, `message` what differs. */
 export class SnapshotError extends KvmError {
+  /** Where in the snapshot the problem is (a JSON path such as `$.devices[0].state[3]`). */
   readonly path: string;
   constructor(path: string, message: string) {
     super(EINVAL, `${path}: ${message}`);

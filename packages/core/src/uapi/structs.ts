@@ -277,16 +277,22 @@ export const kvm_arm_device_addr = {
  * adds guest_memfd_offset u64@32, guest_memfd u32@40, pad1 u32@44, pad2[14] u64@48.
  */
 export interface KvmUserspaceMemoryRegion {
+  /** `slot`: `as_id << 16 | slot id`. */
   slot: number;
+  /** `flags`: KVM_MEM_LOG_DIRTY_PAGES, KVM_MEM_READONLY, KVM_MEM_GUEST_MEMFD. */
   flags: number;
+  /** `guest_phys_addr`. */
   guestPhysAddr: bigint;
+  /** `memory_size` in bytes (0 deletes the slot). */
   memorySize: bigint;
+  /** `userspace_addr`. */
   userspaceAddr: bigint;
   /** REGION2 only. */
   guestMemfdOffset?: bigint;
   /** REGION2 only. */
   guestMemfd?: number;
 }
+/** Codec of struct kvm_userspace_memory_region (32 bytes) and kvm_userspace_memory_region2 (160 bytes). */
 export const kvm_userspace_memory_region = {
   size: 32,
   size2: 160,
@@ -321,11 +327,16 @@ export const kvm_userspace_memory_region = {
 
 /** struct kvm_irqfd (32 bytes): fd@0, gsi@4, flags@8, resamplefd@12, pad[16]. */
 export interface KvmIrqfd {
+  /** `fd`: the eventfd. */
   fd: number;
+  /** `gsi`: the GSI (routing entry) the eventfd raises. */
   gsi: number;
+  /** `flags`: KVM_IRQFD_FLAG_DEASSIGN, KVM_IRQFD_FLAG_RESAMPLE. */
   flags: number;
+  /** `resamplefd`: the eventfd signalled when a level-triggered interrupt is acknowledged (KVM_IRQFD_FLAG_RESAMPLE). */
   resamplefd: number;
 }
+/** Codec of struct kvm_irqfd (32 bytes). */
 export const kvm_irqfd = {
   size: 32,
   read(mem: StructMemory, addr: number): KvmIrqfd {
