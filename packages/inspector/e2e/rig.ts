@@ -39,7 +39,7 @@ export interface Sample {
   readonly vm: string;
 }
 
-/** `kvmdev snapshot <vm> [--scenario s] -o <out>`, run from the CLI's source. */
+/** `kvmdev snapshot <vm> [--scenario s --replace] -o <out>` (the fixture's scenario instead of the VM file's), run from the CLI's source. */
 function snapshot(vm: string, out: string, scenario?: string): void {
   const args = [
     '--conditions=@kvmdev/source',
@@ -48,7 +48,7 @@ function snapshot(vm: string, out: string, scenario?: string): void {
     'src/cli.ts',
     'snapshot',
     vm,
-    ...(scenario ? ['--scenario', scenario] : []),
+    ...(scenario ? ['--scenario', scenario, '--replace'] : []),
     '-o',
     out,
   ];
