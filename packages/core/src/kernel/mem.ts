@@ -171,7 +171,8 @@ export class UserMemory {
       this.view.setUint32(addr, v >>> 0, true);
       this.view.setUint32(addr + 4, Math.floor(v / TWO32) >>> 0, true);
     } else {
-      this.view.setBigUint64(addr, BigInt.asUintN(64, v), true);
+      // setBigUint64 takes the value modulo 2^64 itself (ToBigUint64): no intermediate bigint
+      this.view.setBigUint64(addr, v, true);
     }
   }
   /** Low 32 bits of the u64 at `addr` (no bigint). */

@@ -8,35 +8,49 @@
 export interface Slot<T> {
   /** A name for debugging. */
   readonly name: string;
-  /** The property key the value is stored under (unique per slot). */
+  /** A unique key per slot (for debugging and identity). */
   readonly key: symbol;
+  /**
+   * The slot's index in a {@link SlotStore} (unique per slot, dense from 0): a lookup is an array
+   * element load, the same load for every slot, so a shared call site stays monomorphic.
+   */
+  readonly index: number;
   /** Phantom field carrying the type. */
   readonly __type?: T;
 }
 
+/** The next slot index: slot keys are process-wide identities, like the symbols they carry. */
+let nextIndex = 0;
+
 /** Creates a slot key. Each call gives a distinct key. */
 export function defineSlot<T>(name: string): Slot<T> {
-  return Object.freeze({ name, key: Symbol(name) });
+  return Object.freeze({ name, key: Symbol(name), index: nextIndex++ });
 }
 
 /**
- * A bag of slot values. Values live under each slot's symbol on a plain object, so a lookup at a
- * given call site is a monomorphic property load (no hashing), which matters on the hot paths
- * that find a device's per-VM or per-vCPU state.
+ * A bag of slot values. Values live in an array at each slot's index, so every lookup, whichever
+ * the slot, is the same element load (no hashing, and no megamorphic keyed property load at the
+ * shared `get` site; a symbol-keyed bag made that site megamorphic once a few plugins' slots
+ * went through it), which matters on the hot paths that find a device's per-VM or per-vCPU state.
  */
 export class SlotStore {
-  private bag: Record<symbol, unknown> = {};
+  private values: unknown[] = [];
   /** The value under `slot`, or undefined. */
   get<T>(slot: Slot<T>): T | undefined {
-    return this.bag[slot.key] as T | undefined;
+    const v = this.values;
+    const i = slot.index;
+    return (i < v.length ? v[i] : undefined) as T | undefined;
   }
   /** Stores (or clears, with undefined) the value under `slot`. */
   set<T>(slot: Slot<T>, value: T | undefined): void {
-    // never `delete`: that would turn the bag into a dictionary-mode object
-    this.bag[slot.key] = value;
+    const v = this.values;
+    const i = slot.index;
+    // filled with undefined up to the index, so the array stays packed (no holes)
+    while (v.length <= i) v.push(undefined);
+    v[i] = value;
   }
   /** Drops every value. */
   clear(): void {
-    this.bag = {};
+    this.values = [];
   }
 }
