@@ -74,7 +74,14 @@ export class SourceFile {
       const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw inputError(`${path}:${pos.line}:${pos.col}: syntax error: ${msg}`);
     }
-    return new SourceFile(path, doc, lines, normalise(doc.toJS({ maxAliasCount: 1000 })));
+    let data: unknown;
+    try {
+      data = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      // an alias with no anchor, or too many aliases: not a document the CLI can use
+      throw inputError(`${path}: syntax error: ${(e as Error).message.split('\n')[0]}`);
+    }
+    return new SourceFile(path, doc, lines, normalise(data));
   }
 
   /** `file:line:col` of the deepest existing node on the path (the file alone when unknown). */

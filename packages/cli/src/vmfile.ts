@@ -10,6 +10,9 @@ import { inputError } from './errors.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
+const FULL_KEYS = ['name', 'arch', 'vcpus', 'vmType', 'devices'];
+const DEVICE_KEYS = ['type', 'name', 'settings'];
+
 /** Options each preset takes (and what they accept). */
 const PRESET_OPTIONS: Record<string, Record<string, (v: unknown) => string | null>> = {
   qemuE500: { vcpus: int, model: (v) => (v === '20' || v === '42' || v === 20 || v === 42 ? null : "expected '20' or '42'") },
@@ -60,7 +63,16 @@ export async function loadPlugins(source: SourceFile, dir: string): Promise<KvmP
 export function vmConfigOf(source: SourceFile, vm: unknown): VmConfig {
   if (typeof vm !== 'object' || vm === null || Array.isArray(vm)) throw source.error(['vm'], 'expected a VM config (arch, vcpus, devices) or { preset: name, ... }');
   const v = vm as Record<string, unknown>;
-  if (v.preset === undefined) return v as unknown as VmConfig;
+  if (v.preset === undefined) {
+    // core's validation names what is missing or wrong; unknown keys are the file's to report
+    for (const k of Object.keys(v)) if (!FULL_KEYS.includes(k)) throw source.error(['vm', k], `unknown key; a VM config has ${FULL_KEYS.join(', ')} (or preset: with its options)`);
+    if (Array.isArray(v.devices))
+      v.devices.forEach((d: unknown, i: number) => {
+        if (typeof d === 'object' && d !== null && !Array.isArray(d))
+          for (const k of Object.keys(d)) if (!DEVICE_KEYS.includes(k)) throw source.error(['vm', 'devices', i, k], `unknown key; a device has ${DEVICE_KEYS.join(', ')}`);
+      });
+    return v as unknown as VmConfig;
+  }
   const name = v.preset;
   const opts = typeof name === 'string' ? PRESET_OPTIONS[name] : undefined;
   if (typeof name !== 'string' || !opts || !(name in presets))

@@ -148,7 +148,7 @@ describe('a device without snapshot support', () => {
     const r = kvmdev(['snapshot', vm('firecracker-vfio.yaml'), '-o', join(dir, 'vfio.json')]);
     expect(r.code).toBe(EXIT.SNAPSHOT);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^kvmdev snapshot: \S+firecracker-vfio\.yaml:13:7: this VM cannot be saved: its device vm\.devices\[1\] vfio \(@acme\/kvmdev-vfio:vfio\) has no snapshot support/);
+    expect(r.stderr).toMatch(/^kvmdev snapshot: \S+firecracker-vfio\.yaml:14:7: this VM cannot be saved: its device vm\.devices\[1\] vfio \(@acme\/kvmdev-vfio:vfio\) has no snapshot support/);
     expect(r.stderr).not.toContain('kernel call failed');
   });
   it('a snapshot step on such a VM is refused when the scenario is checked, before any step runs', () => {
@@ -165,7 +165,7 @@ describe('--scenario and the file\'s own scenario', () => {
     const further = vm('continue/e500-mpic.yaml');
     const r = await cli(['run', vm('e500-mpic.yaml'), '--scenario', further]);
     expect(r.code).toBe(EXIT.INPUT);
-    expect(r.stderr).toMatch(/e500-mpic\.yaml:7:3: scenario: the VM file has a scenario of its own \(30 steps\), which --scenario would replace: add --replace/);
+    expect(r.stderr).toMatch(/e500-mpic\.yaml:8:3: scenario: the VM file has a scenario of its own \(30 steps\), which --scenario would replace: add --replace/);
     const replaced = await cli(['run', vm('e500-mpic.yaml'), '--scenario', further, '--replace', '--json']);
     expect(replaced.code).toBe(EXIT.OK);
     expect((JSON.parse(replaced.stdout) as { at: string }[]).length).toBeGreaterThan(0);

@@ -6,11 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { main } from '../src/main.js';
 
 export const PKG = resolve(__dirname, '..');
 export const VMS = resolve(PKG, '../../examples/vms');
 export const CLI = join(PKG, 'src/cli.ts');
+/** tsx's loader by URL, so the CLI runs from any working directory (tsx is a root dev dependency). */
+const TSX = pathToFileURL(join(PKG, '../../node_modules/tsx/dist/loader.mjs')).href;
 
 export interface Run {
   readonly code: number;
@@ -19,7 +22,7 @@ export interface Run {
 }
 
 export function kvmdev(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Run {
-  const r = spawnSync(process.execPath, ['--conditions=@kvmdev/source', '--import', 'tsx', CLI, ...args], {
+  const r = spawnSync(process.execPath, ['--conditions=@kvmdev/source', '--import', TSX, CLI, ...args], {
     cwd: options.cwd ?? PKG,
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '', ...options.env },
