@@ -35,7 +35,7 @@ describe('a failed kernel call exits 4 in a step of any kind', () => {
     const r = await cli(['run', scenario('mpic-attr.yaml', E500, ['attr: { device: mpic, op: get, group: KVM_DEV_MPIC_GRP_REGISTER, attr: 0x2 }'])]);
     expect(r.code).toBe(EXIT.KERNEL);
     expect(r.stdout).toContain('mpic: KVM_GET_DEVICE_ATTR KVM_DEV_MPIC_GRP_REGISTER attr 0x2 -> ENXIO (register 0x2)');
-    expect(r.stderr).toBe('kvmdev run: ' + join(dir, 'mpic-attr.yaml') + ':3:5: scenario[0]: ENXIO: KVM_GET_DEVICE_ATTR KVM_DEV_MPIC_GRP_REGISTER attr 0x2 on mpic (register 0x2)\n');
+    expect(r.stderr).toBe(`kvmdev run: ${join(dir, 'mpic-attr.yaml')}:3:5: scenario[0]: ENXIO: KVM_GET_DEVICE_ATTR KVM_DEV_MPIC_GRP_REGISTER attr 0x2 on mpic (register 0x2)\n`);
   });
 });
 

@@ -46,7 +46,14 @@ export const FAMILIES = ['arm64-virt-gicv3', 'firecracker-gicv2', 'e500-mpic', '
 export async function cli(args: readonly string[]): Promise<Run> {
   let stdout = '';
   let stderr = '';
-  const stream = (put: (s: string) => void) => ({ isTTY: false, write: (s: string) => (put(s), true) }) as unknown as NodeJS.WriteStream;
+  const stream = (put: (s: string) => void) =>
+    ({
+      isTTY: false,
+      write: (s: string) => {
+        put(s);
+        return true;
+      },
+    }) as unknown as NodeJS.WriteStream;
   const saved = { NO_COLOR: process.env.NO_COLOR, FORCE_COLOR: process.env.FORCE_COLOR };
   process.env.NO_COLOR = '1';
   delete process.env.FORCE_COLOR;
