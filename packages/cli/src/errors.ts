@@ -47,3 +47,9 @@ export function snapshotError(message: string): CliError {
 export function snapshotMessage(e: Error): string {
   return e.message.replace(/^E[A-Z0-9]+: /, '');
 }
+
+/** A value for a message, as JSON (bigints as decimal, so any parsed value prints). */
+export function show(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}

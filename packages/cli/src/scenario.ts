@@ -22,7 +22,7 @@ import {
 } from '@kvmdev/core';
 import type { AccessReading, RawAccess } from '@kvmdev/core/plugin';
 import { type NameTables, type VmDevice, nameOf, nameTables, vmDevices } from './devices.js';
-import { CliError, EXIT, inputError, snapshotError, snapshotMessage } from './errors.js';
+import { CliError, EXIT, inputError, show, snapshotError, snapshotMessage } from './errors.js';
 import { readSnapshotFile, whyNoSnapshot, writeSnapshotFile } from './snapfile.js';
 import { hex, parseInteger, parseSysregForm, sysregForm } from './names.js';
 import { type FieldPath, type SourceFile, formatPath } from './source.js';
@@ -112,7 +112,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
   const keys = Object.keys(raw as object);
   if (keys.length !== 1) fail([], `a step has exactly one key (the step kind), got ${keys.length ? keys.join(', ') : 'none'}`);
   const kind = keys[0]!;
-  if (!(kind in STEP_FIELDS)) fail([kind], `unknown step ${JSON.stringify(kind)}; steps are ${Object.keys(STEP_FIELDS).join(', ')}`);
+  if (!(kind in STEP_FIELDS)) fail([kind], `unknown step ${show(kind)}; steps are ${Object.keys(STEP_FIELDS).join(', ')}`);
   let body = (raw as Args)[kind];
   if (kind === 'note' && typeof body === 'string') body = { text: body };
   if (body === null || body === undefined) body = {};
@@ -130,7 +130,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     const v = required ? req(name) : b[name];
     if (v === undefined) return undefined;
     const n = parseInteger(v);
-    if (n === null || n < min || n > max) fail(f(name), `expected an integer from ${hex(min)} to ${hex(max)}, got ${JSON.stringify(typeof v === 'bigint' ? hex(v) : v)}`);
+    if (n === null || n < min || n > max) fail(f(name), `expected an integer from ${hex(min)} to ${hex(max)}, got ${show(typeof v === 'bigint' ? hex(v) : v)}`);
     return n!;
   };
   const num = (name: string, min: number, max: number, required = true) => {
@@ -140,7 +140,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
   const vcpu = (name = 'vcpu', required = true): number | undefined => {
     const v = required ? req(name) : b[name];
     if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !ctx.vcpus.has(v)) fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${[...ctx.vcpus.keys()].join(', ')}`);
+    if (typeof v !== 'number' || !ctx.vcpus.has(v)) fail(f(name), `no vCPU ${show(v)}; the VM has vCPUs ${[...ctx.vcpus.keys()].join(', ')}`);
     return v as number;
   };
   /** A line level: 0 or 1 (raw KVM_IRQ_LINE and GSI levels: a u32 or a name a device gives). */
@@ -150,12 +150,12 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     if (named !== undefined) return named;
     const n = parseInteger(v);
     const names = [...ctx.names.irqLineLevels.keys()];
-    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f(name), `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${JSON.stringify(v)}`);
+    if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n)) fail(f(name), `expected 0 or 1${wide ? ` (or a u32${names.length ? ` or ${names.join(', ')}` : ''})` : ''}, got ${show(v)}`);
     return Number(n);
   };
   const op = (choices: string[]): string => {
     const v = req('op');
-    if (typeof v !== 'string' || !choices.includes(v)) fail(f('op'), `expected ${choices.join(' or ')}, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'string' || !choices.includes(v)) fail(f('op'), `expected ${choices.join(' or ')}, got ${show(v)}`);
     return v as string;
   };
   /** The device a step names (`device:` by name, key or index), or the first that `has` what the step needs. */
@@ -165,7 +165,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     if (b.device === undefined) d = all.find(has);
     else if (typeof b.device === 'number') d = all[b.device];
     else d = all.find((x) => x.name === b.device || x.key === b.device);
-    if (b.device !== undefined && !d) fail(f('device'), `no device ${JSON.stringify(b.device)}; the VM has ${all.map((x) => x.name).join(', ') || 'none'}`);
+    if (b.device !== undefined && !d) fail(f('device'), `no device ${show(b.device)}; the VM has ${all.map((x) => x.name).join(', ') || 'none'}`);
     if (!d || !has(d))
       fail(b.device === undefined ? [kind] : f('device'), `${kind} needs a device whose plugin describes ${what}; ${all.length ? all.map((x) => `${x.name} (${x.key}) ${x.spec ? 'does not' : 'has no introspection spec'}`).join(', ') : 'this VM has no device'}`);
     return d!;
@@ -176,10 +176,10 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
     const has = (d: VmDevice) => !!d.view?.interrupts?.raise && d.view.interrupts.lookup(name) !== null;
     if (b.device === undefined) {
       const dev = ctx.devices.find(has);
-      if (!dev) fail(where, `no device of this VM has an interrupt ${JSON.stringify(name)} it can raise (${describeNames(ctx.devices)})`);
+      if (!dev) fail(where, `no device of this VM has an interrupt ${show(name)} it can raise (${describeNames(ctx.devices)})`);
       return { dev: dev!, id: dev!.view!.interrupts!.lookup(name)! };
     }
-    const dev = device(has, `an interrupt ${JSON.stringify(name)}`);
+    const dev = device(has, `an interrupt ${show(name)}`);
     return { dev, id: dev.view!.interrupts!.lookup(name)! };
   };
   const step = (a: Args, steps?: Step[]): Step => ({ kind, path, label: formatPath(label), source, a, ...(steps ? { steps } : {}) });
@@ -229,7 +229,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       let nr: number;
       if (b.name !== undefined) {
         const known = typeof b.name === 'string' ? ctx.names.hypercalls.get(b.name) : undefined;
-        if (known === undefined) fail(f('name'), `unknown hypercall ${JSON.stringify(b.name)}; the VM's devices name ${[...ctx.names.hypercalls.keys()].join(', ') || 'none'}`);
+        if (known === undefined) fail(f('name'), `unknown hypercall ${show(b.name)}; the VM's devices name ${[...ctx.names.hypercalls.keys()].join(', ') || 'none'}`);
         nr = known!;
       } else nr = num('nr', 0, 0xffffffff)!;
       const args: number[] = [];
@@ -237,7 +237,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
         if (!Array.isArray(b.args)) fail(f('args'), 'expected a list of integers');
         (b.args as unknown[]).forEach((x, i) => {
           const n = parseInteger(x);
-          if (n === null || n < 0n || n > 0xffffffffn) fail([kind, 'args', i], `expected a u32, got ${JSON.stringify(x)}`);
+          if (n === null || n < 0n || n > 0xffffffffn) fail([kind, 'args', i], `expected a u32, got ${show(x)}`);
           args.push(Number(n));
         });
       }
@@ -251,7 +251,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       if (typeof r === 'string') enc = ctx.names.sysregs.get(r.toUpperCase()) ?? parseSysregForm(r) ?? (/^0x/i.test(r) ? Number(parseInteger(r) ?? -1) : null);
       else if (typeof r === 'number') enc = r;
       if (enc === null || !Number.isInteger(enc) || enc < 0 || enc > 0xffff)
-        fail(f('reg'), `unknown register ${JSON.stringify(r)}; use a name the VM's devices give (${[...ctx.names.sysregs.keys()].join(', ') || 'none'}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`);
+        fail(f('reg'), `unknown register ${show(r)}; use a name the VM's devices give (${[...ctx.names.sysregs.keys()].join(', ') || 'none'}), S<op0>_<op1>_C<n>_C<m>_<op2> or a 16-bit encoding`);
       if (o === 'read' && b.value !== undefined) fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << 64n) - 1n) : undefined;
       return step({ vcpu: vcpu(), op: o, enc, value });
@@ -268,7 +268,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       if (decl) group = decl.group;
       else {
         const n = parseInteger(g);
-        if (n === null || n < 0n || n > 0xffffffffn) fail(f('group'), `unknown group ${JSON.stringify(g)}; ${dev!.key} has ${table.map((d) => `${d.name} (${d.group})`).join(', ') || 'no declared groups'}`);
+        if (n === null || n < 0n || n > 0xffffffffn) fail(f('group'), `unknown group ${show(g)}; ${dev!.key} has ${table.map((d) => `${d.name} (${d.group})`).join(', ') || 'no declared groups'}`);
         group = Number(n);
       }
       const at = req('attr');
@@ -282,7 +282,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
         }
       }
       attr ??= parseInteger(at);
-      if (attr === null || attr < 0n || attr > (1n << 64n) - 1n) fail(f('attr'), `expected an attribute id${decl && typeof decl.attrs !== 'string' ? ` or a name (${decl.attrs.map((y) => y.name).join(', ')})` : ''}, got ${JSON.stringify(at)}`);
+      if (attr === null || attr < 0n || attr > (1n << 64n) - 1n) fail(f('attr'), `expected an attribute id${decl && typeof decl.attrs !== 'string' ? ` or a name (${decl.attrs.map((y) => y.name).join(', ')})` : ''}, got ${show(at)}`);
       const size = dev!.handle.payloadSize(group, attr!);
       if (o !== 'set' && b.value !== undefined) fail(f('value'), `${o} takes no value`);
       const value = o === 'set' && size > 0 ? integer('value', 0n, size === 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * size)) - 1n) : undefined;
@@ -300,7 +300,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       const t = req('targets');
       if (!Array.isArray(t)) fail(f('targets'), 'expected a list of vCPU ids');
       const targets = (t as unknown[]).map((x, i) => {
-        if (typeof x !== 'number' || !ctx.vcpus.has(x)) fail([kind, 'targets', i], `no vCPU ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !ctx.vcpus.has(x)) fail([kind, 'targets', i], `no vCPU ${show(x)}`);
         return x as number;
       });
       return step({ dev, vcpu: vcpu(), targets, id: num('id', 0, 15, false), priority: num('priority', 0, 255, false) });
@@ -315,7 +315,7 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       if (b.level !== undefined) {
         const line = b.line ?? ctx.devices.find((d) => d.view?.interrupts)?.view?.interrupts?.line;
         if (line === undefined) fail(f('line'), `required: no device of this VM says which vCPU line it drives; lines are ${LINE_NAMES.join(', ')}`);
-        if (typeof line !== 'string' || !(LINE_NAMES as readonly string[]).includes(line)) fail(f('line'), `expected ${LINE_NAMES.join(', ')}, got ${JSON.stringify(b.line)}`);
+        if (typeof line !== 'string' || !(LINE_NAMES as readonly string[]).includes(line)) fail(f('line'), `expected ${LINE_NAMES.join(', ')}, got ${show(b.line)}`);
         return step({ form: 'line', vcpu: vcpu(), line, level: level() });
       }
       if (b.value !== undefined) return step({ form: 'value', value: integer('value', -(1n << 63n), (1n << 64n) - 1n), mask: integer('mask', 0n, (1n << 64n) - 1n, false) });

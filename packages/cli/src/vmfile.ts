@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { type Host, type KvmPlugin, type VmConfig, presets, validateVmConfig } from '@kvmdev/core';
 import type { ConfigIssue } from '@kvmdev/core/plugin';
-import { inputError } from './errors.js';
+import { inputError, show } from './errors.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
@@ -21,10 +21,10 @@ const PRESET_OPTIONS: Record<string, Record<string, (v: unknown) => string | nul
   qemuVirtArm64: { vcpus: int, gic: gic },
 };
 function int(v: unknown): string | null {
-  return typeof v === 'number' && Number.isInteger(v) ? null : `expected an integer, got ${JSON.stringify(v)}`;
+  return typeof v === 'number' && Number.isInteger(v) ? null : `expected an integer, got ${show(v)}`;
 }
 function gic(v: unknown): string | null {
-  return v === 'v2' || v === 'v3' ? null : `expected v2 or v3, got ${JSON.stringify(v)}`;
+  return v === 'v2' || v === 'v3' ? null : `expected v2 or v3, got ${show(v)}`;
 }
 
 /** A loaded VM file. */
@@ -76,7 +76,7 @@ export function vmConfigOf(source: SourceFile, vm: unknown): VmConfig {
   const name = v.preset;
   const opts = typeof name === 'string' ? PRESET_OPTIONS[name] : undefined;
   if (typeof name !== 'string' || !opts || !(name in presets))
-    throw source.error(['vm', 'preset'], `unknown preset ${JSON.stringify(name)}; presets are ${Object.keys(presets).join(', ')}`);
+    throw source.error(['vm', 'preset'], `unknown preset ${show(name)}; presets are ${Object.keys(presets).join(', ')}`);
   const o: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
     if (k === 'preset') continue;

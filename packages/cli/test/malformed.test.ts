@@ -70,12 +70,19 @@ const file = (name: string, text: string) => {
 };
 
 describe('malformed input: one precise error, a documented exit code', () => {
+  it('what the property test found: a 64-bit vCPU id, a YAML alias with no anchor (both were exit 70 with a stack)', async () => {
+    const big = await cli(['run', file('big.yaml', 'vm: { preset: qemuE500, vcpus: 2 }\nscenario:\n  - ack: { vcpu: 9007199254740992 }\n')]);
+    expect([big.code, big.stderr]).toEqual([EXIT.INPUT, expect.stringMatching(/^kvmdev run: \S+:3:18: scenario\[0\]\.ack\.vcpu: no vCPU 9007199254740992; the VM has vCPUs 0, 1\n$/)]);
+    const alias = await cli(['run', file('alias.yaml', '*!')]);
+    expect([alias.code, alias.stderr]).toEqual([EXIT.INPUT, expect.stringMatching(/^kvmdev run: \S+alias\.yaml: syntax error: Unresolved alias/)]);
+  });
+
   it('mutated VM files, run and inspected', async () => {
     await fc.assert(
       fc.asyncProperty(mutated(BASES), fc.constantFrom('run', 'inspect'), async (doc, command) => {
         sound(await cli([command, file('vm.json', json(doc))]), command);
       }),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 
