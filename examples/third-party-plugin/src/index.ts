@@ -1,6 +1,7 @@
 /**
  * `@acme/kvmdev-vfio`: the KVM-VFIO pseudo-device (Documentation/virt/kvm/devices/vfio.rst) as a
- * third-party kvmdev plugin, registered under the vendor key `'@acme/kvmdev-vfio:vfio'`.
+ * third-party kvmdev plugin, registered under the key `'@acme/kvmdev-vfio:vfio'` and the kernel's number
+ * KVM_DEV_TYPE_VFIO (4).
  * @packageDocumentation
  */
 export * from './uapi.js';

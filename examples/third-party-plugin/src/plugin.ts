@@ -1,7 +1,9 @@
 /**
- * The plugin object: one vendor device type under a namespaced key, no kernel type number.
+ * The plugin object: one device type under a namespaced key, registered under the kernel's own
+ * number for KVM-VFIO (KVM_DEV_TYPE_VFIO, 4), as every kernel numbers it.
  * @packageDocumentation
  */
+import { KVM_DEV_TYPE_VFIO } from '@kvmdev/core';
 import { type DeviceOps, definePlugin } from '@kvmdev/core/plugin';
 import { type VfioOptions, createVfioOps, vfioAttrTable } from './device.js';
 import { vfioIntrospect } from './introspect.js';
@@ -12,8 +14,9 @@ import { VFIO_DEVICE_KEY } from './uapi.js';
 export const VERSION = '0.1.0';
 
 /**
- * Builds the plugin. Register it with `createHost({ plugins: [createVfioPlugin()] })`; the host
- * assigns the device a number from the vendor range (`host.deviceType('@acme/kvmdev-vfio:vfio')`).
+ * Builds the plugin. Register it with `createHost({ plugins: [createVfioPlugin()] })`; the device
+ * has the kernel's number, KVM_DEV_TYPE_VFIO (`host.deviceType('@acme/kvmdev-vfio:vfio')` is 4), so a
+ * C port that creates type 4 gets it. Only one plugin per host can hold a kernel number.
  */
 export function createVfioPlugin(options: VfioOptions = {}) {
   return definePlugin({
@@ -23,7 +26,9 @@ export function createVfioPlugin(options: VfioOptions = {}) {
     devices: [
       {
         key: VFIO_DEVICE_KEY,
-        // no `type`: kernel numbers belong to the kernel; the host assigns a vendor-range one
+        // the kernel has this device, so it takes the kernel's number; a device the kernel does
+        // not have omits `type` and the host assigns it a vendor-range number
+        type: KVM_DEV_TYPE_VFIO,
         ops: createVfioOps(options) as DeviceOps,
         attrs: vfioAttrTable(options),
         setup: vfioSetup,

@@ -20,7 +20,7 @@ export const KVM_DEV_VFIO_GROUP_DEL = KVM_DEV_VFIO_FILE_DEL;
 /** sizeof(struct kvm_vfio_spapr_tce). */
 export const SIZEOF_KVM_VFIO_SPAPR_TCE = 8;
 
-/** The namespaced device key this package registers (no kernel type number: the host assigns a vendor one). */
+/** The namespaced device key this package registers (under the kernel's number, KVM_DEV_TYPE_VFIO). */
 export const VFIO_DEVICE_KEY = '@acme/kvmdev-vfio:vfio';
 
 /** Anon-inode name of the device fd, as in the kernel. */

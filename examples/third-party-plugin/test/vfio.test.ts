@@ -10,6 +10,7 @@ import {
   KVM_DEV_TYPE_MAX,
   KVM_DEV_TYPE_VFIO,
 } from '@kvmdev/core';
+import { createHost } from '@kvmdev/core';
 import { KVM_DEV_TYPE_VENDOR_BASE, definePlugin } from '@kvmdev/core/plugin';
 import { attrRaw, createDevice, getAttr, hasAttr, setAttr, trackLifecycle, vmWithVcpus } from '@kvmdev/testing';
 import {
@@ -34,29 +35,36 @@ function setup() {
   return { ...fx, type };
 }
 
-describe('vendor device type', () => {
-  test('the host assigns a number from the vendor range, never a kernel number', () => {
-    const { type } = setup();
-    expect(type).toBeGreaterThanOrEqual(KVM_DEV_TYPE_VENDOR_BASE);
-    expect(type).not.toBe(KVM_DEV_TYPE_VFIO);
+describe("device type: the kernel's number", () => {
+  test('KVM-VFIO registers under KVM_DEV_TYPE_VFIO (4), as the kernel numbers it', () => {
+    const { host, vmFd, type } = setup();
+    expect(type).toBe(KVM_DEV_TYPE_VFIO);
+    expect(createDevice(host, vmFd, 4).ret).toBe(0); // what a C port creates
   });
 
-  test('coexists with a plugin that registers the kernel KVM_DEV_TYPE_VFIO number', () => {
+  test('a second plugin cannot take the kernel number too (EEXIST); a vendor device beside it gets a vendor number', () => {
     const kernelVfio = definePlugin({
       name: 'kernel-vfio-stub',
       version: '0.0.0',
       core: '*',
       devices: [{ key: 'KVM_DEV_TYPE_VFIO', type: KVM_DEV_TYPE_VFIO, ops: { name: 'kvm-vfio-stub', create: () => 0, release: () => {} } }],
     });
-    const fx = vmWithVcpus([kernelVfio, vfio], 0);
-    expect(fx.host.deviceType('KVM_DEV_TYPE_VFIO')).toBe(KVM_DEV_TYPE_VFIO);
-    expect(fx.host.deviceType(VFIO_DEVICE_KEY)).toBeGreaterThanOrEqual(KVM_DEV_TYPE_VENDOR_BASE);
-    expect(fx.host.deviceType(VFIO_DEVICE_KEY)).toBeGreaterThanOrEqual(KVM_DEV_TYPE_MAX);
+    expect(() => createHost({ plugins: [vfio, kernelVfio] })).toThrow(/already registered/);
+    const vendor = definePlugin({
+      name: '@acme/kvmdev-foo',
+      version: '0.0.0',
+      core: '*',
+      devices: [{ key: '@acme/kvmdev-foo:foo', ops: { name: 'kvm-foo', create: () => 0, release: () => {} } }],
+    });
+    const fx = vmWithVcpus([vfio, vendor], 0);
+    const foo = fx.host.deviceType('@acme/kvmdev-foo:foo');
+    expect(foo).toBeGreaterThanOrEqual(KVM_DEV_TYPE_VENDOR_BASE);
+    expect(foo).toBeGreaterThanOrEqual(KVM_DEV_TYPE_MAX);
     expect(createDevice(fx.host, fx.vmFd, VFIO_DEVICE_KEY).ret).toBe(0);
-    expect(createDevice(fx.host, fx.vmFd, KVM_DEV_TYPE_VFIO).ret).toBe(0);
+    expect(createDevice(fx.host, fx.vmFd, foo).ret).toBe(0);
   });
 
-  test('TEST probe by the vendor number', () => {
+  test('TEST probe by the kernel number', () => {
     const { host, vmFd, type } = setup();
     const r = createDevice(host, vmFd, type, 1, 0x1234);
     expect(r).toEqual({ ret: 0, errno: 0, fd: 0x1234 });
