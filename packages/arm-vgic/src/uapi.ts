@@ -54,7 +54,7 @@ export const KVM_DEV_ARM_VGIC_SYSREG_INSTR_MASK = 0xffff;
 /** `KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT`: the info type's bit position in a LEVEL_INFO attr. */
 export const KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_SHIFT = 10;
 /** `KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK`: the info type's mask in a LEVEL_INFO attr (bits 31:10). */
-export const KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK = 0x3fffff << 10;
+export const KVM_DEV_ARM_VGIC_LINE_LEVEL_INFO_MASK = 0xfffffc00;
 /** `KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK`: the first INTID's mask in a LEVEL_INFO attr (bits 9:0, a multiple of 32). */
 export const KVM_DEV_ARM_VGIC_LINE_LEVEL_INTID_MASK = 0x3ff;
 /** `VGIC_LEVEL_INFO_LINE_LEVEL` (0): the only LEVEL_INFO type: the input line levels. */
@@ -117,7 +117,7 @@ export const KVM_ARM_DEVICE_VGIC_V2 = 0;
 /** `KVM_ARM_DEVICE_ID_SHIFT`: bit position of the device id in KVM_ARM_SET_DEVICE_ADDR's `id`. */
 export const KVM_ARM_DEVICE_ID_SHIFT = 16;
 /** `KVM_ARM_DEVICE_ID_MASK`: the device id in KVM_ARM_SET_DEVICE_ADDR's `id`. */
-export const KVM_ARM_DEVICE_ID_MASK = 0xffff << 16;
+export const KVM_ARM_DEVICE_ID_MASK = 0xffff0000;
 /** `KVM_ARM_DEVICE_TYPE_SHIFT`: bit position of the address type in KVM_ARM_SET_DEVICE_ADDR's `id`. */
 export const KVM_ARM_DEVICE_TYPE_SHIFT = 0;
 /** `KVM_ARM_DEVICE_TYPE_MASK`: the address type in KVM_ARM_SET_DEVICE_ADDR's `id`. */

@@ -32,8 +32,8 @@ export const KVM_NR_IRQCHIPS = 1;
 /** KVM_IRQCHIP_NUM_PINS on powerpc: one pin per SRC source. */
 export const KVM_IRQCHIP_NUM_PINS = 256;
 
-/** ONE_REG id of the vCPU's External Proxy Register (KVM_REG_PPC | KVM_REG_SIZE_U32 | 0x85). */
-export const KVM_REG_PPC_EPR = 0x1020000000000085n;
+/** ONE_REG id of the vCPU's External Proxy Register (KVM_REG_PPC | KVM_REG_SIZE_U32 | 0x86; 0x85 is KVM_REG_PPC_EPCR). */
+export const KVM_REG_PPC_EPR = 0x1020000000000086n;
 
 // ---- model limits (mpic.c) ----
 /** Most CPUs (per-CPU pages) an MPIC serves. */
