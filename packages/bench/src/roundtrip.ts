@@ -9,7 +9,7 @@
 import { KVM_IRQ_LINE, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
 import { KVM_DEV_MPIC_GRP_IRQ_ACTIVE } from '@kvmdev/mpic';
 import { type Rig, fakeRig, gicv2Rig, gicv3Rig, mpicRig, MPIC_SRC, vgicMissing, xicsRig } from './families.js';
-import { type Figure, against, consume, judge, measure, skipped } from './harness.js';
+import { type Figure, type RunFn, against, consume, judge, measure, skipped } from './harness.js';
 
 const G = 'roundtrip';
 const FACADE_TARGET = 'facade round trip (inject, ack, EOI, line down) <= 0.5x one real KVM_IRQ_LINE';
@@ -29,17 +29,60 @@ function expectedAck(rig: Rig): number {
   }
 }
 
-async function family(label: string, rig: Rig, ref: { facade: Pick<Figure, 'name' | 'nsPerOp'>; typed: Pick<Figure, 'name' | 'nsPerOp'> } | null): Promise<Figure[]> {
-  const { f } = rig;
-  const host = f.host;
-  const mem = host.mem;
-  const vmFd = f.vmFd;
+/** The rigs of the round-trip figures, one per family (the allocation test measures the same ones). */
+export const roundtripRigs = {
+  fake: (): Rig => fakeRig(),
+  gicv3: (): Promise<Rig> => gicv3Rig({ vcpus: 1, nrIrqs: 128 }),
+  gicv2: (): Promise<Rig> => gicv2Rig({ vcpus: 1, nrIrqs: 128 }),
+  mpic: (): Rig => mpicRig({ cpus: 1 }),
+  xics: (): Rig => xicsRig({ servers: 1 }),
+} as const;
+
+/** The line-up and line-down `kvm_irq_level` structs of a rig's round trip, built in its host memory. */
+export function irqLevelStructs(rig: Rig): { up: number; down: number } {
+  const mem = rig.f.host.mem;
   const up = mem.alloc(8);
   const down = mem.alloc(8);
   mem.setU32(up, rig.irqField);
   mem.setU32(up + 4, rig.levelUp);
   mem.setU32(down, rig.irqField);
   mem.setU32(down + 4, rig.levelDown);
+  return { up, down };
+}
+
+/** The measured round trips (inject, acknowledge + EOI, line down): through the facade with the given structs, and through the typed API. */
+export function roundTripRuns(rig: Rig, up: number, down: number): { facade: RunFn; typed: RunFn } {
+  const host = rig.f.host;
+  const vmFd = rig.f.vmFd;
+  const ackEoi = rig.ackEoi;
+  const vm = rig.vm;
+  const irq = rig.irqField;
+  const lu = rig.levelUp;
+  const ld = rig.levelDown;
+  return {
+    facade: (n) => {
+      for (let i = 0; i < n; i++) {
+        host.ioctl(vmFd, KVM_IRQ_LINE, up);
+        consume(ackEoi(0));
+        host.ioctl(vmFd, KVM_IRQ_LINE, down);
+      }
+    },
+    typed: (n) => {
+      for (let i = 0; i < n; i++) {
+        vm.irqLine(irq, lu);
+        consume(ackEoi(0));
+        vm.irqLine(irq, ld);
+      }
+    },
+  };
+}
+
+async function family(label: string, rig: Rig, ref: { facade: Pick<Figure, 'name' | 'nsPerOp'>; typed: Pick<Figure, 'name' | 'nsPerOp'> } | null): Promise<Figure[]> {
+  const { f } = rig;
+  const host = f.host;
+  const mem = host.mem;
+  const vmFd = f.vmFd;
+  const { up, down } = irqLevelStructs(rig);
   // one checked round trip first
   if (host.ioctl(vmFd, KVM_IRQ_LINE, up) < 0) throw new Error(`${label}: KVM_IRQ_LINE failed, errno ${host.errno}`);
   const got = rig.ackEoi(0);
@@ -49,24 +92,9 @@ async function family(label: string, rig: Rig, ref: { facade: Pick<Figure, 'name
   const ok = (got & mask) === want;
   const ackNote = ok ? '' : `WARNING: the acknowledge returned 0x${(got >>> 0).toString(16)}, expected 0x${want.toString(16)} (the round trip is not delivering)`;
   const ackEoi = rig.ackEoi;
-  const facade = await measure(G, `${label}: facade KVM_IRQ_LINE up, ack, EOI, down`, (n) => {
-    for (let i = 0; i < n; i++) {
-      host.ioctl(vmFd, KVM_IRQ_LINE, up);
-      consume(ackEoi(0));
-      host.ioctl(vmFd, KVM_IRQ_LINE, down);
-    }
-  });
-  const vm = rig.vm;
-  const irq = rig.irqField;
-  const lu = rig.levelUp;
-  const ld = rig.levelDown;
-  const typed = await measure(G, `${label}: typed vm.irqLine up, ack, EOI, down`, (n) => {
-    for (let i = 0; i < n; i++) {
-      vm.irqLine(irq, lu);
-      consume(ackEoi(0));
-      vm.irqLine(irq, ld);
-    }
-  });
+  const runs = roundTripRuns(rig, up, down);
+  const facade = await measure(G, `${label}: facade KVM_IRQ_LINE up, ack, EOI, down`, runs.facade);
+  const typed = await measure(G, `${label}: typed vm.irqLine up, ack, EOI, down`, runs.typed);
   if (ackNote) {
     facade.note = ackNote;
     typed.note = ackNote;
@@ -128,9 +156,9 @@ async function gic(label: string, make: () => Promise<Rig>): Promise<Figure[]> {
 
 /** One process per family; the fake device's figures are the reference (resolved by name by the runner). */
 export const roundtripUnits: Record<string, () => Promise<Figure[]>> = {
-  'roundtrip:fake': () => family('fake (core floor)', fakeRig(), null),
-  'roundtrip:gicv3': () => gic('GICv3 SPI (ICC_IAR1_EL1 / ICC_EOIR1_EL1)', () => gicv3Rig({ vcpus: 1, nrIrqs: 128 })),
-  'roundtrip:gicv2': () => gic('GICv2 SPI (GICC_IAR / GICC_EOIR MMIO)', () => gicv2Rig({ vcpus: 1, nrIrqs: 128 })),
-  'roundtrip:mpic': () => family('MPIC source 1 (IACK / EOI MMIO)', mpicRig({ cpus: 1 }), REF),
-  'roundtrip:xics': () => family('XICS MSI source 0x1000 (H_XIRR / H_EOI)', xicsRig({ servers: 1 }), REF),
+  'roundtrip:fake': () => family('fake (core floor)', roundtripRigs.fake(), null),
+  'roundtrip:gicv3': () => gic('GICv3 SPI (ICC_IAR1_EL1 / ICC_EOIR1_EL1)', roundtripRigs.gicv3),
+  'roundtrip:gicv2': () => gic('GICv2 SPI (GICC_IAR / GICC_EOIR MMIO)', roundtripRigs.gicv2),
+  'roundtrip:mpic': () => family('MPIC source 1 (IACK / EOI MMIO)', roundtripRigs.mpic(), REF),
+  'roundtrip:xics': () => family('XICS MSI source 0x1000 (H_XIRR / H_EOI)', roundtripRigs.xics(), REF),
 };

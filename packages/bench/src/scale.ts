@@ -11,25 +11,15 @@
 import { KVM_IRQ_LINE } from '@kvmdev/core';
 import { type Rig, gicv3Rig, mpicRig, vgicMissing, xicsRig } from './families.js';
 import { type Figure, QUICK, against, consume, judge, measure, skipped } from './harness.js';
+import { irqLevelStructs, roundTripRuns } from './roundtrip.js';
 
 const G = 'scale';
-
-function structs(rig: Rig): { up: number; down: number } {
-  const mem = rig.f.host.mem;
-  const up = mem.alloc(8);
-  const down = mem.alloc(8);
-  mem.setU32(up, rig.irqField);
-  mem.setU32(up + 4, rig.levelUp);
-  mem.setU32(down, rig.irqField);
-  mem.setU32(down + 4, rig.levelDown);
-  return { up, down };
-}
 
 /** One injection (half of an up/down pair) through the facade. */
 async function injection(name: string, rig: Rig): Promise<Figure> {
   const host = rig.f.host;
   const vmFd = rig.f.vmFd;
-  const { up, down } = structs(rig);
+  const { up, down } = irqLevelStructs(rig);
   if (host.ioctl(vmFd, KVM_IRQ_LINE, up) < 0) throw new Error(`${name}: KVM_IRQ_LINE errno ${host.errno}`);
   host.ioctl(vmFd, KVM_IRQ_LINE, down);
   return measure(
@@ -48,22 +38,8 @@ async function injection(name: string, rig: Rig): Promise<Figure> {
 
 /** A full round trip through the facade (inject, acknowledge, EOI, line down). */
 async function roundTrip(name: string, rig: Rig): Promise<Figure> {
-  const host = rig.f.host;
-  const vmFd = rig.f.vmFd;
-  const { up, down } = structs(rig);
-  const ack = rig.ackEoi;
-  return measure(
-    G,
-    name,
-    (n) => {
-      for (let i = 0; i < n; i++) {
-        host.ioctl(vmFd, KVM_IRQ_LINE, up);
-        consume(ack(0));
-        host.ioctl(vmFd, KVM_IRQ_LINE, down);
-      }
-    },
-    { real: 'irq_line' },
-  );
+  const { up, down } = irqLevelStructs(rig);
+  return measure(G, name, roundTripRuns(rig, up, down).facade, { real: 'irq_line' });
 }
 
 function sweep(figs: Figure[], target: string): Figure[] {

@@ -4,12 +4,15 @@
  * that a run of calls allocating less than that triggers no scavenge and the growth of
  * `heapUsed` over it is exactly what the calls allocated. Each hot path is warmed up (JIT),
  * then measured over CALLS calls after a forced GC; a run in which a GC did happen is repeated.
+ * The rigs, the `kvm_irq_level` structs and the round-trip loops are the bench's own
+ * (`src/roundtrip.ts`, also used by `src/scale.ts`), so this counts exactly the benchmarked paths.
  * Prints one JSON line: `{ [case]: bytesPerCall }`.
  * @packageDocumentation
  */
 import { PerformanceObserver } from 'node:perf_hooks';
-import { KVM_GET_DEVICE_ATTR, KVM_IRQ_LINE, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
-import { type Rig, fakeRig, gicv2Rig, gicv3Rig, mpicRig, xicsRig } from '../src/families.js';
+import { KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
+import type { Rig } from '../src/families.js';
+import { irqLevelStructs, roundTripRuns, roundtripRigs } from '../src/roundtrip.js';
 
 const CALLS = 200_000;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -43,9 +46,8 @@ async function once(run: (n: number) => void): Promise<number> {
 }
 
 async function family(name: string, rig: Rig, out: Record<string, number>): Promise<void> {
-  const { f, devFd, dev, vm } = rig;
+  const { f, devFd, dev } = rig;
   const host = f.host;
-  const mem = host.mem;
   f.prepAttr(rig.attrGroup, rig.attrLo, rig.attrHi);
   const attr = f.attr;
   if (host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attr) < 0) throw new Error(`${name}: GET errno ${host.errno}`);
@@ -65,39 +67,20 @@ async function family(name: string, rig: Rig, out: Record<string, number>): Prom
     for (let i = 0; i < n; i++) dev.setAttr(group, a, value);
   });
   if (rig.family === 'gicv3' && rig.ackEoi(0) === 0 && rig.irqField === 0) return;
-  const up = mem.alloc(8);
-  const down = mem.alloc(8);
-  mem.setU32(up, rig.irqField);
-  mem.setU32(up + 4, rig.levelUp);
-  mem.setU32(down, rig.irqField);
-  mem.setU32(down + 4, rig.levelDown);
-  const vmFd = f.vmFd;
-  const ack = rig.ackEoi;
-  out[`${name} facade round trip`] = await bytesPerCall((n) => {
-    for (let i = 0; i < n; i++) {
-      host.ioctl(vmFd, KVM_IRQ_LINE, up);
-      sink += ack(0);
-      host.ioctl(vmFd, KVM_IRQ_LINE, down);
-    }
-  });
-  const irq = rig.irqField;
-  out[`${name} typed round trip`] = await bytesPerCall((n) => {
-    for (let i = 0; i < n; i++) {
-      vm.irqLine(irq, 1);
-      sink += ack(0);
-      vm.irqLine(irq, 0);
-    }
-  });
+  const { up, down } = irqLevelStructs(rig);
+  const runs = roundTripRuns(rig, up, down);
+  out[`${name} facade round trip`] = await bytesPerCall(runs.facade);
+  out[`${name} typed round trip`] = await bytesPerCall(runs.typed);
 }
 
 const out: Record<string, number> = {};
 const which = process.argv[2] ?? 'all';
 const plan: [string, () => Rig | Promise<Rig>][] = [
-  ['fake', () => fakeRig()],
-  ['GICv3', () => gicv3Rig({ vcpus: 1, nrIrqs: 128 })],
-  ['GICv2', () => gicv2Rig({ vcpus: 1, nrIrqs: 128 })],
-  ['MPIC', () => mpicRig({ cpus: 1 })],
-  ['XICS', () => xicsRig({ servers: 1 })],
+  ['fake', roundtripRigs.fake],
+  ['GICv3', roundtripRigs.gicv3],
+  ['GICv2', roundtripRigs.gicv2],
+  ['MPIC', roundtripRigs.mpic],
+  ['XICS', roundtripRigs.xics],
 ];
 for (const [name, make] of plan) if (which === 'all' || which === name) await family(name, await make(), out);
 process.stdout.write(`${JSON.stringify(out)}\n`);

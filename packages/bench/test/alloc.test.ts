@@ -13,9 +13,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 /**
  * The paths that allocate today, with what they allocate: a u64 typed GET returns a bigint (the
- * API's type for a 64-bit payload: one 24-byte BigInt per call); the XICS round trip boxes one
- * or two heap numbers (16 bytes each, depending on the JIT's inlining) per call: an XIRR value
- * above 2^30 crossing a call boundary; not removed yet (docs/benchmarks.md). Any other path that
+ * API's type for a 64-bit payload: one 24-byte BigInt per call); the XICS round trip boxes at
+ * most one heap number (16 bytes, depending on the JIT's inlining: 0 or 16 B per call with the
+ * bench's own loops) per call: an XIRR value above 2^30 crossing a call boundary; not removed yet
+ * (docs/benchmarks.md). Any other path that
  * starts allocating fails this test (the XICS typed setAttr did, 40 B/call, before setU64 stopped
  * making an intermediate bigint).
  */
