@@ -33,6 +33,7 @@ import {
 import { KVM_HOOK_PASS, type KvmHooks, type Vcpu, type Vm, type Kernel } from '@kvmdev/core/plugin';
 import { type Arm64HostProfile, DEFAULT_ARM64_HOST, defaultMaxVcpus, vcpuMmapSize } from './arm64/host-profile.js';
 import { armGetOneReg, armGetRegList, armSetOneReg } from './arm64/one-reg.js';
+import { SYS_REG_MPIDR, sysRegIndexOfEncoding } from './arm64/sys-regs.js';
 import * as R from './arm64/reg-ids.js';
 import { ArmVcpu } from './arm64/vcpu-state.js';
 import { ArmVm } from './arm64/vm-state.js';
@@ -285,6 +286,27 @@ function sysregWrite32(vcpu: Vcpu, enc: number, lo: number, hi: number): boolean
   return iccGuestWrite(g, v, enc & 0xffff, lo >>> 0, hi >>> 0);
 }
 
+/**
+ * Guest MRS of a register the vCPU keeps (MPIDR_EL1, SCTLR_EL1, CPACR_EL1, VBAR_EL1: the ones
+ * ONE_REG serves), so the core's guest port answers them; anything else passes (an UNDEF when no
+ * plugin takes it).
+ */
+function keptSysregRead(vcpu: Vcpu, enc: number): bigint | null {
+  const a = vcpu.slot(ARM_VCPU);
+  const i = sysRegIndexOfEncoding(enc & 0xffff);
+  if (a === undefined || i < 0) return null;
+  return (BigInt(a.sys.hi(i)) << 32n) | BigInt(a.sys.lo(i));
+}
+
+/** Guest MSR of a kept register; MPIDR_EL1 is read-only (the MSR is an UNDEF). */
+function keptSysregWrite(vcpu: Vcpu, enc: number, value: bigint): boolean {
+  const a = vcpu.slot(ARM_VCPU);
+  const i = sysRegIndexOfEncoding(enc & 0xffff);
+  if (a === undefined || i < 0 || i === SYS_REG_MPIDR) return false;
+  a.sys.set(i, Number(value & 0xffffffffn), Number((value >> 32n) & 0xffffffffn));
+  return true;
+}
+
 /** The plugin's hooks for one host profile. */
 export function armHooksFor(host: Arm64HostProfile): KvmHooks {
   return {
@@ -308,6 +330,8 @@ export function armHooksFor(host: Arm64HostProfile): KvmHooks {
     vcpuRun,
     sysregRead32,
     sysregWrite32,
+    sysregRead: keptSysregRead,
+    sysregWrite: keptSysregWrite,
     irqfdCheck: armIrqfdCheck,
   };
 }

@@ -49,4 +49,18 @@ describe('arm64 guest system registers', () => {
     const b = p.mrs(MPIDR);
     expect(a).toBe(b);
   });
+  test('the core guest port gives the same outcomes (issue 13 item 15): UNDEF with ESR 0x02000000, kept registers served', () => {
+    const w = v3Guest(2);
+    const g = w.vcpus[1]!.guest;
+    expect(g.mrs(UNKNOWN)).toMatchObject({ kind: 'undef', value: 0n, esr: UNDEF_ESR });
+    expect(g.msr(UNKNOWN, 1n)).toMatchObject({ kind: 'undef', esr: UNDEF_ESR });
+    expect(g.mrs(MPIDR)).toMatchObject({ kind: 'done', value: 0x80000001n });
+    expect(g.msr(MPIDR, 0n).kind).toBe('undef');
+    expect(g.msr(VBAR, 0xffff800008010000n).kind).toBe('done');
+    expect(arm64GuestSysregs(w.vcpus[1]!).mrs(VBAR).value).toBe(0xffff800008010000n);
+    expect(g.mrs(ICC_PMR_EL1)).toMatchObject({ kind: 'done', value: 0n });
+    const { vm } = typed();
+    const lone = vm.createVcpu(0).guest;
+    expect(lone.mrs(ICC_PMR_EL1)).toMatchObject({ kind: 'undef', esr: UNDEF_ESR });
+  });
 });

@@ -12,7 +12,10 @@ import {
   type DeviceHandle,
   type DeviceKey,
   ENXIO,
+  type GuestOutcome,
   type Host,
+  KVM_EXIT_MMIO,
+  KVM_EXIT_PAPR_HCALL,
   KvmError,
   LINE_NAMES,
   SnapshotError,
@@ -39,6 +42,30 @@ export interface TraceEvent {
   readonly vcpu?: number;
   /** Kind-specific fields (attribute, value, errno...), as written to the JSON trace. */
   readonly [field: string]: unknown;
+}
+
+/**
+ * A guest action's outcome that the kernel did not complete, for the trace: the text after the
+ * arrow and the JSON fields (`outcome`, and for an exit `exit` with the kvm_run fields by their
+ * uapi names).
+ */
+function guestOutcome(o: GuestOutcome): { text: string; fields: Record<string, unknown> } {
+  if (o.kind === 'undef') return { text: `UNDEF injected (ESR ${hex(o.esr)})`, fields: { outcome: 'undef', esr: hex(o.esr) } };
+  if (o.kind === 'bugged') return { text: 'a handler failed; the VM is bugged (EIO)', fields: { outcome: 'bugged' } };
+  const run = o.run;
+  if (run.exitReason === KVM_EXIT_MMIO) {
+    const m = run.mmio;
+    const data = m.isWrite ? ` data ${hex(Array.from(m.data.subarray(0, m.len)).reduceRight((acc, b) => (acc << 8n) | BigInt(b), 0n))}` : '';
+    return {
+      text: `KVM_EXIT_MMIO (phys_addr ${hex(m.physAddr)} len ${m.len} is_write ${m.isWrite}${data})`,
+      fields: { outcome: 'exit', exit: { reason: 'KVM_EXIT_MMIO', exit_reason: KVM_EXIT_MMIO, phys_addr: hex(m.physAddr), len: m.len, is_write: m.isWrite, data: Array.from(m.data) } },
+    };
+  }
+  const h = run.paprHcall;
+  return {
+    text: `KVM_EXIT_PAPR_HCALL (nr ${hex(h.nr)}; the VMM answers)`,
+    fields: { outcome: 'exit', exit: { reason: 'KVM_EXIT_PAPR_HCALL', exit_reason: KVM_EXIT_PAPR_HCALL, nr: hex(h.nr), args: h.args.map((x) => hex(x)) } },
+  };
 }
 
 /** A scenario to run: its steps and where they come from. */
@@ -578,8 +605,9 @@ export class Runner {
           const value = x === null ? null : BigInt(x);
           this.last = { value };
           if (value !== null && this.decoded(at, { kind: 'mmio', vcpu: v.id, op: 'read', addr, size, value }, { addr: hex(addr), value: hex(value) })) return;
-          const raw = value === null ? `MMIO exit: no in-kernel device handles a ${size}-byte read at ${hex(addr)}` : `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) = ${hex(value)}`;
-          this.emit({ at, kind: 'mmio', vcpu: v.id, op: 'read', addr: hex(addr), size, value: value === null ? null : hex(value), text: raw });
+          const out = guestOutcome(v.guest.last);
+          const raw = value === null ? `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) -> ${out.text}` : `vCPU ${v.id} reads ${hex(addr)} (${size} bytes) = ${hex(value)}`;
+          this.emit({ at, kind: 'mmio', vcpu: v.id, op: 'read', addr: hex(addr), size, value: value === null ? null : hex(value), ...out.fields, text: raw });
         } else {
           const ok = v.guest.mmioWrite(Number(addr), size, a.value as bigint);
           this.last = { value: ok ? 1n : 0n };
@@ -593,7 +621,8 @@ export class Runner {
             size,
             value: hex(a.value as bigint),
             handled: ok,
-            text: ok ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)` : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
+            ...(ok ? {} : guestOutcome(v.guest.last).fields),
+            text: `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)${ok ? '' : ` -> ${guestOutcome(v.guest.last).text}`}`,
           });
         }
         return;
@@ -604,8 +633,14 @@ export class Runner {
         const args = a.args as number[];
         const r = v.guest.hypercall(nr, args);
         const out = [...r.out];
-        this.last = { ret: r.ret, value: BigInt(out[0]! >>> 0) };
         const name = this.hcallName(nr);
+        if (r.kind !== 'done') {
+          const o = guestOutcome(r);
+          this.last = {};
+          this.emit({ at, kind: 'hcall', vcpu: v.id, hcall: name, args, ...o.fields, text: `vCPU ${v.id} ${name}(${args.map((x) => hex(x)).join(', ')}) -> ${o.text}` });
+          return;
+        }
+        this.last = { ret: r.ret, value: BigInt(out[0]! >>> 0) };
         if (this.decoded(at, { kind: 'hcall', vcpu: v.id, nr, args, ret: r.ret, out }, { hcall: name, ret: r.ret })) return;
         this.emit({ at, kind: 'hcall', vcpu: v.id, hcall: name, args, ret: r.ret, out: out.slice(0, 2), text: `vCPU ${v.id} ${name}(${args.map((x) => hex(x)).join(', ')}) -> ${this.hcallRetName(r.ret)}` });
         return;
@@ -616,12 +651,23 @@ export class Runner {
         const name = this.sysregName(enc);
         if (a.op === 'read') {
           const x = v.guest.sysregRead(enc);
+          if (v.guest.last.kind !== 'done') {
+            const o = guestOutcome(v.guest.last);
+            this.last = {};
+            this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'read', reg: name, ...o.fields, text: `vCPU ${v.id} reads ${name} -> ${o.text}` });
+            return;
+          }
           this.last = { value: x };
           if (this.decoded(at, { kind: 'sysreg', vcpu: v.id, op: 'read', encoding: enc, value: x }, { reg: name, value: hex(x) })) return;
           this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'read', reg: name, value: hex(x), text: `vCPU ${v.id} reads ${name} = ${hex(x)}` });
         } else {
-          v.guest.sysregWrite(enc, a.value as bigint);
+          const w = v.guest.sysregWrite(enc, a.value as bigint);
           this.last = {};
+          if (w.kind !== 'done') {
+            const o = guestOutcome(w);
+            this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'write', reg: name, value: hex(a.value as bigint), ...o.fields, text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)} -> ${o.text}` });
+            return;
+          }
           if (this.decoded(at, { kind: 'sysreg', vcpu: v.id, op: 'write', encoding: enc, value: a.value as bigint }, { reg: name, value: hex(a.value as bigint) })) return;
           this.emit({ at, kind: 'sysreg', vcpu: v.id, op: 'write', reg: name, value: hex(a.value as bigint), text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)}` });
         }

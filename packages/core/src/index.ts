@@ -19,6 +19,7 @@ export * from './uapi/kvm.js';
 export * from './uapi/structs.js';
 export * from './uapi/eventfd.js';
 export * from './uapi/vfs.js';
+export * from './uapi/run.js';
 export { KvmError, isKvmError } from './uapi/errors.js';
 
 // the host: syscall facade and typed API
@@ -36,7 +37,17 @@ export {
 export { EventFdHandle } from './faces/eventfd.js';
 export type { KernelOptions, KernelTestHooks } from './kernel/kernel.js';
 export { UserMemory, type UserMemoryOptions } from './kernel/mem.js';
-export { GuestPort, type HypercallResult } from './kernel/guest-port.js';
+export {
+  GuestPort,
+  GUEST_UNDEF_ESR,
+  type GuestOutcome,
+  type GuestOutcomeKind,
+  type HypercallResult,
+  type KvmRunExit,
+  type KvmRunMmio,
+  type KvmRunPaprHcall,
+  type SysregReadOutcome,
+} from './kernel/guest-port.js';
 export {
   KVM_LINE_IRQ,
   KVM_LINE_FIQ,

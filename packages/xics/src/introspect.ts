@@ -7,7 +7,7 @@
  * (the ABI has no list of them).
  * @packageDocumentation
  */
-import { EINVAL, KvmError, isKvmError } from '@kvmdev/core';
+import { EINVAL, EIO, ENXIO, type HypercallResult, KvmError, isKvmError } from '@kvmdev/core';
 import type {
   AccessReading,
   CpuState,
@@ -99,7 +99,7 @@ class XicsView implements DeviceView {
     this.guest = {
       ack: (vcpu) => {
         const v = this.vcpu(vcpu);
-        const r = v.guest.hypercall(H_XIRR, []);
+        const r = inKernel(v.guest.hypercall(H_XIRR, []), 'H_XIRR');
         const xirr = r.out[0]! >>> 0;
         return { value: BigInt(xirr), reading: this.ackReading(v, xirr, r.ret, 'H_XIRR') };
       },
@@ -107,7 +107,7 @@ class XicsView implements DeviceView {
         const v = this.vcpu(vcpu);
         if (token === undefined) throw new KvmError(EINVAL, `H_EOI on vCPU ${vcpu} needs the XIRR being ended (the acknowledge's token)`);
         const xirr = Number(token & 0xffffffffn);
-        const r = v.guest.hypercall(H_EOI, [xirr]);
+        const r = inKernel(v.guest.hypercall(H_EOI, [xirr]), 'H_EOI');
         if (r.ret !== H_SUCCESS) throw new KvmError(EINVAL, `H_EOI returned ${r.ret}`);
         return this.eoiReading(v, xirr);
       },
@@ -116,7 +116,7 @@ class XicsView implements DeviceView {
         const mfrr = (options.priority ?? 5) & 0xff;
         return targets.map((id) => {
           const server = this.serverOf(this.vcpu(id));
-          const r = v.guest.hypercall(H_IPI, [server, mfrr]);
+          const r = inKernel(v.guest.hypercall(H_IPI, [server, mfrr]), 'H_IPI');
           if (r.ret !== H_SUCCESS) throw new KvmError(EINVAL, `H_IPI returned ${r.ret}`);
           return this.ipiReading(v, server, mfrr);
         });
@@ -325,3 +325,13 @@ export const xicsIntrospect: DeviceIntrospectSpec = {
   names: { hypercalls: XICS_HCALL_NAMES, hypercallReturns: XICS_HCALL_RETURNS, irqLineLevels: { KVM_INTERRUPT_SET, KVM_INTERRUPT_UNSET, KVM_INTERRUPT_SET_LEVEL } },
   open: (t) => new XicsView(t),
 };
+
+/**
+ * The tool's guest operations need the kernel to answer the hcall: one that exits to userspace
+ * (KVM_EXIT_PAPR_HCALL: no ICP on the vCPU) or bugged the VM is an error of the request.
+ */
+function inKernel(r: HypercallResult, name: string): HypercallResult {
+  if (r.kind === 'exit') throw new KvmError(ENXIO, `${name} is not handled in the kernel (KVM_EXIT_PAPR_HCALL)`);
+  if (r.kind !== 'done') throw new KvmError(EIO, `${name} failed; the VM is bugged`);
+  return r;
+}

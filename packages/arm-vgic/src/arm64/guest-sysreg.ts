@@ -6,8 +6,9 @@
  * and UNDEF, as on a host with the GICv3 CPU interface hidden), and the registers the vCPU keeps
  * (MPIDR_EL1 is read-only: an MSR to it is UNDEF; SCTLR_EL1, CPACR_EL1, VBAR_EL1 read and write).
  *
- * The core's guest port still throws a KvmError for an unhandled register; this port is the
- * arm64 answer until the core grows a generic result type.
+ * The core's guest port answers the same registers with the same outcomes (`vcpu.guest.mrs` /
+ * `msr`: `'done'` or `'undef'` with ESR 0x02000000): the plugin serves the kept registers to it
+ * through its sysreg hooks. This port keeps the arm64 names (`'ok'`, `mrs`/`msr` on a handle).
  * @packageDocumentation
  */
 import type { Vcpu } from '@kvmdev/core/plugin';

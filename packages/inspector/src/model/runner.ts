@@ -9,7 +9,10 @@ import {
   type ComposedVm,
   ENOENT,
   ENXIO,
+  type GuestOutcome,
   type Host,
+  KVM_EXIT_MMIO,
+  KVM_EXIT_PAPR_HCALL,
   KvmError,
   LINE_NAMES,
   type Snapshot,
@@ -326,6 +329,11 @@ export class StepRunner {
         const nr = a.nr as number;
         const args = a.args as number[];
         const r = v.guest.hypercall(nr, args);
+        if (r.kind !== 'done') {
+          this.last = {};
+          this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} ${this.names.hcall(nr)}(${args.map((x) => hex(x)).join(', ')}) -> ${outcomeText(r)}` });
+          return;
+        }
         const out = Array.from(r.out);
         this.last = { ret: r.ret, value: BigInt((out[0] ?? 0) >>> 0) };
         const d = this.describe({ kind: 'hcall', vcpu: v.id, nr, args, ret: r.ret, out });
@@ -346,6 +354,11 @@ export class StepRunner {
         const name = this.names.sysreg(enc);
         if (a.op === 'read') {
           const x = v.guest.sysregRead(enc);
+          if (v.guest.last.kind !== 'done') {
+            this.last = {};
+            this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} reads ${name} -> ${outcomeText(v.guest.last)}` });
+            return;
+          }
           this.last = { value: x };
           const d = this.describe({
             kind: 'sysreg',
@@ -365,8 +378,12 @@ export class StepRunner {
           });
           return;
         }
-        v.guest.sysregWrite(enc, a.value as bigint);
+        const w = v.guest.sysregWrite(enc, a.value as bigint);
         this.last = {};
+        if (w.kind !== 'done') {
+          this.emit(s, { kind: 'access', vcpu: v.id, text: `vCPU ${v.id} writes ${name} = ${hex(a.value as bigint)} -> ${outcomeText(w)}` });
+          return;
+        }
         const d = this.describe({
           kind: 'sysreg',
           vcpu: v.id,
@@ -548,4 +565,13 @@ export class StepRunner {
     });
     if (!ok) this.halted = { step: s.index, message: `${s.label}: expectation failed: ${what}` };
   }
+}
+
+/** A guest outcome the kernel did not complete, as trace text (the kvm_run exit, or the UNDEF). */
+function outcomeText(o: GuestOutcome): string {
+  if (o.kind === 'undef') return `UNDEF injected (ESR ${hex(o.esr)})`;
+  if (o.kind === 'bugged') return 'a handler failed; the VM is bugged (EIO)';
+  if (o.run.exitReason === KVM_EXIT_MMIO) return `KVM_EXIT_MMIO (phys_addr ${hex(o.run.mmio.physAddr)} len ${o.run.mmio.len})`;
+  if (o.run.exitReason === KVM_EXIT_PAPR_HCALL) return `KVM_EXIT_PAPR_HCALL (nr ${hex(o.run.paprHcall.nr)}; the VMM answers)`;
+  return `exit ${o.run.exitReason}`;
 }
