@@ -14,6 +14,7 @@
 
 // uapi: numbers, encodings, errno and struct codecs (the whole uapi layer is public)
 export * from './uapi/ioctl.js';
+export * from './uapi/requests.js';
 export * from './uapi/errno.js';
 export * from './uapi/kvm.js';
 export * from './uapi/structs.js';
@@ -36,6 +37,7 @@ export {
 } from './faces/typed.js';
 export { EventFdHandle } from './faces/eventfd.js';
 export type { KernelOptions, KernelTestHooks } from './kernel/kernel.js';
+export type { HostArch } from './kernel/tables.js';
 export { UserMemory, type UserMemoryOptions } from './kernel/mem.js';
 export {
   GuestPort,

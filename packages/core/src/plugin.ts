@@ -33,7 +33,7 @@ export {
 
 // what the kernel calls
 export { KVM_HOOK_PASS, type DeviceOps, type IrqChip, type KvmHooks } from './kernel/ops.js';
-export { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type HookName } from './kernel/tables.js';
+export { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type HookName, type HostArch } from './kernel/tables.js';
 
 // the plugin object and the specs tools read
 export { definePlugin, type DeviceRegistration, type PluginClaims } from './plugins/plugin.js';

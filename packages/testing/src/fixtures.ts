@@ -11,12 +11,6 @@ import {
   type KvmPlugin,
   type LineName,
   type VmEvent,
-  KVM_CREATE_DEVICE,
-  KVM_CREATE_VCPU,
-  KVM_CREATE_VM,
-  KVM_GET_DEVICE_ATTR,
-  KVM_HAS_DEVICE_ATTR,
-  KVM_SET_DEVICE_ATTR,
   VmHandle,
   createHost,
   kvm_device_attr,
@@ -64,9 +58,9 @@ function must(host: Host, ret: number, what: string): number {
 export function vmWithVcpus(plugins: readonly KvmPlugin[], n = 0, opts: VmWithVcpusOptions = {}): VmFixture {
   const host = createHost({ ...(opts.host ?? {}), plugins });
   const kvmFd = must(host, host.open('/dev/kvm'), 'open /dev/kvm');
-  const vmFd = must(host, host.ioctl(kvmFd, KVM_CREATE_VM, opts.vmType ?? 0), 'KVM_CREATE_VM');
+  const vmFd = must(host, host.ioctl(kvmFd, host.ioctls.KVM_CREATE_VM, opts.vmType ?? 0), 'KVM_CREATE_VM');
   const ids = opts.vcpuIds ?? Array.from({ length: n }, (_, i) => i);
-  const vcpuFds = ids.map((id) => must(host, host.ioctl(vmFd, KVM_CREATE_VCPU, id), `KVM_CREATE_VCPU ${id}`));
+  const vcpuFds = ids.map((id) => must(host, host.ioctl(vmFd, host.ioctls.KVM_CREATE_VCPU, id), `KVM_CREATE_VCPU ${id}`));
   return { host, kvmFd, vmFd, vcpuFds, vm: new VmHandle(host, vmFd), kvm: host.vmOf(vmFd) };
 }
 
@@ -95,7 +89,7 @@ export function createDevice(host: Host, vmFd: number, type: number | string, fl
   host.mem.setU32(buf, t >>> 0);
   host.mem.setU32(buf + 4, presetFd >>> 0);
   host.mem.setU32(buf + 8, flags >>> 0);
-  const ret = host.ioctl(vmFd, KVM_CREATE_DEVICE, buf);
+  const ret = host.ioctl(vmFd, host.ioctls.KVM_CREATE_DEVICE, buf);
   return { ret, errno: ret < 0 ? host.errno : 0, fd: host.mem.getU32(buf + 4) };
 }
 
@@ -149,7 +143,8 @@ export function i32(host: Host, value: number): number {
 /** Which attr ioctl. */
 export type AttrOpName = 'set' | 'get' | 'has';
 
-const REQ: Record<AttrOpName, number> = { set: KVM_SET_DEVICE_ATTR, get: KVM_GET_DEVICE_ATTR, has: KVM_HAS_DEVICE_ATTR };
+const reqOf = (host: Host, op: AttrOpName): number =>
+  op === 'set' ? host.ioctls.KVM_SET_DEVICE_ATTR : op === 'get' ? host.ioctls.KVM_GET_DEVICE_ATTR : host.ioctls.KVM_HAS_DEVICE_ATTR;
 
 /**
  * KVM_{SET,GET,HAS}_DEVICE_ATTR with a caller-chosen payload address (NULL, unmapped, end of
@@ -160,7 +155,7 @@ export function attrRaw(host: Host, fd: number, op: AttrOpName, group: number, a
   const a = typeof attr === 'bigint' ? BigInt.asUintN(64, attr) : BigInt(Math.floor(attr / TWO32)) * 4294967296n + BigInt(attr >>> 0);
   const p = typeof addr === 'bigint' ? BigInt.asUintN(64, addr) : BigInt(addr < 0 ? 0 : addr);
   kvm_device_attr.write(host.mem, s, { flags, group: group >>> 0, attr: a, addr: p });
-  const ret = host.ioctl(fd, REQ[op], s);
+  const ret = host.ioctl(fd, reqOf(host, op), s);
   return { ret, errno: ret < 0 ? host.errno : 0 };
 }
 

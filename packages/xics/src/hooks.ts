@@ -16,7 +16,6 @@ import {
   KVM_CAP_IRQ_XICS,
   KVM_CAP_SIGNAL_MSI,
   KVM_CAP_PPC_RTAS,
-  KVM_PPC_RTAS_DEFINE_TOKEN,
 } from '@kvmdev/core';
 import {
   KVM_HOOK_PASS,
@@ -115,7 +114,8 @@ export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = 
     // page off x86), in the 64 KiB pages of a ppc64le host kernel
     vcpuMmapSize: () => 2 * 65536,
     vmIoctl(vm: Vm, request: number, arg: number): number {
-      if (request === KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);
+      // the host's number: KVM_IOCTLS.powerpc's on a ppc64 host
+      if (request === vm.host.ioctls.KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);
       return KVM_HOOK_PASS;
     },
     vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {

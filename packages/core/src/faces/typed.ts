@@ -46,7 +46,7 @@ abstract class Handle {
 export class KvmHandle extends Handle {
   /** KVM_GET_API_VERSION (12). */
   apiVersion(): number {
-    return check(this.host.ioctl(this.fd, 0xae00) < 0 ? -this.host.errno : 12);
+    return check(this.host.ioctl(this.fd, this.host.ioctls.KVM_GET_API_VERSION) < 0 ? -this.host.errno : 12);
   }
   /** KVM_CHECK_EXTENSION on /dev/kvm. */
   checkExtension(cap: number): number {

@@ -24,7 +24,7 @@ import { EventFd } from './eventfd.js';
 import { UserMemory, type UserMemoryOptions } from './mem.js';
 import { KVM_HOOK_PASS } from './ops.js';
 import { vfsIoctl } from './vfs.js';
-import { VFS_IOCTLS_GENERIC, type VfsIoctlNumbers } from '../uapi/vfs.js';
+import type { VfsIoctlNumbers } from '../uapi/vfs.js';
 import { KernelTables } from './tables.js';
 import {
   EBADF,
@@ -40,6 +40,7 @@ import {
 import { EFD_CLOEXEC, EFD_FLAGS_SET, EVENTFD_COUNTER_SIZE } from '../uapi/eventfd.js';
 import { O_NONBLOCK } from '../uapi/vfs.js';
 import * as K from '../uapi/kvm.js';
+import type { KvmIoctls } from '../uapi/requests.js';
 import { kvm_irq_routing, type KvmIrqRoutingEntry } from '../uapi/structs.js';
 import { Vcpu } from './vcpu.js';
 import { Vm, type VmEvent } from './vm.js';
@@ -92,6 +93,13 @@ export class Kernel {
   readonly hooks: KernelTestHooks;
   /** KVM_MAX_VCPUS of the modelled kernel. */
   readonly maxVcpus: number;
+  /**
+   * The request numbers this kernel answers: its architecture's (`KVM_IOCTLS.powerpc` once a
+   * plugin declared a ppc64 host, the generic `KVM_*` constants otherwise).
+   */
+  get ioctls(): KvmIoctls {
+    return this.tables.ioctls;
+  }
   /** KVM_MAX_VCPU_IDS of the modelled kernel. */
   readonly maxVcpuIds: number;
   /** TASK_SIZE of the process (the `taskSize` option). */
@@ -101,9 +109,14 @@ export class Kernel {
   /**
    * The request numbers of the VFS's own ioctls (FIOCLEX, FIONBIO, ...) on this host:
    * `VFS_IOCTLS_GENERIC` (x86, arm64), or `VFS_IOCTLS_POWERPC` on a host that speaks
-   * powerpc's ioctl encoding.
+   * powerpc's ioctl encoding (they follow the host architecture a plugin declares).
    */
-  vfsIoctls: VfsIoctlNumbers = VFS_IOCTLS_GENERIC;
+  get vfsIoctls(): VfsIoctlNumbers {
+    return this.tables.vfsIoctls;
+  }
+  set vfsIoctls(n: VfsIoctlNumbers) {
+    this.tables.vfsIoctls = n;
+  }
   /** VMs that exist (created and not yet freed). */
   readonly liveVms = new Set<Vm>();
   private listeners: ((e: VmEvent) => void)[] = [];
@@ -283,14 +296,15 @@ export class Kernel {
   // ------------------------------------------------------------------ /dev/kvm
 
   private kvmDevIoctl(req: number, arg: number): number {
+    const R = this.tables.ioctls;
     switch (req) {
-      case K.KVM_GET_API_VERSION:
+      case R.KVM_GET_API_VERSION:
         return arg ? -EINVAL : K.KVM_API_VERSION;
-      case K.KVM_CREATE_VM:
+      case R.KVM_CREATE_VM:
         return this.kvmCreateVm(arg);
-      case K.KVM_CHECK_EXTENSION:
+      case R.KVM_CHECK_EXTENSION:
         return this.checkExtension(null, arg);
-      case K.KVM_GET_VCPU_MMAP_SIZE:
+      case R.KVM_GET_VCPU_MMAP_SIZE:
         return arg ? -EINVAL : this.vcpuMmapSize();
       default:
         return -EINVAL;
@@ -382,12 +396,13 @@ export class Kernel {
     const acc = this.vmAccess(f, vm);
     if (acc < 0) return acc;
     const mem = this.mem;
+    const R = this.tables.ioctls;
     switch (req) {
-      case K.KVM_CREATE_VCPU:
+      case R.KVM_CREATE_VCPU:
         return this.createVcpu(vm, arg);
-      case K.KVM_CHECK_EXTENSION:
+      case R.KVM_CHECK_EXTENSION:
         return this.checkExtension(vm, arg);
-      case K.KVM_CREATE_DEVICE: {
+      case R.KVM_CREATE_DEVICE: {
         if (!mem.ok(arg, 12)) return -EFAULT;
         const type = mem.getU32(arg);
         const flags = mem.getU32(arg + 8);
@@ -399,19 +414,19 @@ export class Kernel {
         mem.setU32(arg + 4, r);
         return 0;
       }
-      case K.KVM_IRQ_LINE:
-      case K.KVM_IRQ_LINE_STATUS: {
+      case R.KVM_IRQ_LINE:
+      case R.KVM_IRQ_LINE_STATUS: {
         if (!mem.ok(arg, 8)) return -EFAULT;
         vm.irqLineStatus = null;
         const r = this.irqLine(vm, mem.getU32(arg), mem.getU32(arg + 4));
         if (r < 0) return r;
-        if (req === K.KVM_IRQ_LINE_STATUS) {
+        if (req === R.KVM_IRQ_LINE_STATUS) {
           if (!mem.okWrite(arg, 8)) return -EFAULT;
           mem.setU32(arg, (vm.irqLineStatus ?? r) >>> 0); // s32 status
         }
         return 0;
       }
-      case K.KVM_SET_GSI_ROUTING: {
+      case R.KVM_SET_GSI_ROUTING: {
         if (vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 8)) return -EFAULT;
         const nr = mem.getU32(arg);
@@ -422,9 +437,9 @@ export class Kernel {
         for (let i = 0; i < nr; i++) entries.push(kvm_irq_routing.readEntry(mem, arg + 8 + 48 * i));
         return this.setGsiRouting(vm, entries, flags);
       }
-      case K.KVM_SET_USER_MEMORY_REGION:
-      case K.KVM_SET_USER_MEMORY_REGION2: {
-        const v2 = req === K.KVM_SET_USER_MEMORY_REGION2;
+      case R.KVM_SET_USER_MEMORY_REGION:
+      case R.KVM_SET_USER_MEMORY_REGION2: {
+        const v2 = req === R.KVM_SET_USER_MEMORY_REGION2;
         if (!mem.ok(arg, v2 ? K.SIZEOF_KVM_USERSPACE_MEMORY_REGION2 : K.SIZEOF_KVM_USERSPACE_MEMORY_REGION)) return -EFAULT;
         const flags = mem.getU32(arg + 4);
         if (!v2 && flags & ~K.KVM_SET_USER_MEMORY_REGION_V1_FLAGS) return -EINVAL;
@@ -438,26 +453,26 @@ export class Kernel {
           guestMemfd: v2 ? mem.getU32(arg + 40) : 0,
         });
       }
-      case K.KVM_IRQFD: {
+      case R.KVM_IRQFD: {
         if (!mem.ok(arg, K.SIZEOF_KVM_IRQFD)) return -EFAULT;
         return this.irqfd(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12));
       }
-      case K.KVM_SIGNAL_MSI: {
+      case R.KVM_SIGNAL_MSI: {
         if (vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 32)) return -EFAULT;
         return this.signalMsi(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12), mem.getU32(arg + 16));
       }
-      case K.KVM_SET_DEVICE_ATTR:
-      case K.KVM_GET_DEVICE_ATTR:
-      case K.KVM_HAS_DEVICE_ATTR: {
-        const op = opOf(req);
+      case R.KVM_SET_DEVICE_ATTR:
+      case R.KVM_GET_DEVICE_ATTR:
+      case R.KVM_HAS_DEVICE_ATTR: {
+        const op = opOf(R, req);
         const served = this.vmAttrServed(vm, req, op);
         if (served < 0) return served; // answered before the struct is read
         const a = this.readAttr(arg);
         if (a === null) return -EFAULT;
         return this.vmAttr(vm, op, a);
       }
-      case K.KVM_ENABLE_CAP: {
+      case R.KVM_ENABLE_CAP: {
         if (!mem.ok(arg, K.SIZEOF_KVM_ENABLE_CAP)) return -EFAULT;
         const args = [mem.getU64(arg + 8), mem.getU64(arg + 16), mem.getU64(arg + 24), mem.getU64(arg + 32)];
         return this.vmEnableCap(vm, mem.getU32(arg), mem.getU32(arg + 4), args);
@@ -608,29 +623,30 @@ export class Kernel {
     if (acc < 0) return acc;
     if (((req >>> 8) & 0xff) !== K.KVMIO) return -EINVAL; // kvm_vcpu_ioctl: not a KVM request
     const mem = this.mem;
+    const R = this.tables.ioctls;
     switch (req) {
-      case K.KVM_RUN:
+      case R.KVM_RUN:
         return arg ? -EINVAL : this.run(vcpu);
-      case K.KVM_ENABLE_CAP: {
+      case R.KVM_ENABLE_CAP: {
         if (!mem.ok(arg, 104)) return -EFAULT;
         const args = [mem.getU64(arg + 8), mem.getU64(arg + 16), mem.getU64(arg + 24), mem.getU64(arg + 32)];
         return this.enableCap(vcpu, mem.getU32(arg), mem.getU32(arg + 4), args);
       }
-      case K.KVM_GET_ONE_REG:
-      case K.KVM_SET_ONE_REG: {
+      case R.KVM_GET_ONE_REG:
+      case R.KVM_SET_ONE_REG: {
         if (!mem.ok(arg, 16)) return -EFAULT;
         const id = mem.getU64(arg);
         const addr = UserMemory.ptr(mem.getU64(arg + 8));
-        return req === K.KVM_GET_ONE_REG ? this.getOneReg(vcpu, id, addr) : this.setOneReg(vcpu, id, addr);
+        return req === R.KVM_GET_ONE_REG ? this.getOneReg(vcpu, id, addr) : this.setOneReg(vcpu, id, addr);
       }
-      case K.KVM_SET_DEVICE_ATTR:
-      case K.KVM_GET_DEVICE_ATTR:
-      case K.KVM_HAS_DEVICE_ATTR: {
+      case R.KVM_SET_DEVICE_ATTR:
+      case R.KVM_GET_DEVICE_ATTR:
+      case R.KVM_HAS_DEVICE_ATTR: {
         const served = chain(this.tables.vcpuAttrIoctlHooks, vcpu, req, undefined, 0);
         if (served < 0) return served; // the arch has no vCPU attributes: before the struct is read
         const a = this.readAttr(arg);
         if (a === null) return -EFAULT;
-        return this.vcpuAttr(vcpu, opOf(req), a);
+        return this.vcpuAttr(vcpu, opOf(R, req), a);
       }
       default:
         // kvm_arch_vcpu_ioctl's default (x86, arm64 and powerpc alike)
@@ -677,8 +693,9 @@ export class Kernel {
   private deviceIoctl(f: KFile, dev: KvmDevice, req: number, arg: number): number {
     const acc = this.vmAccess(f, dev.kvm);
     if (acc < 0) return acc;
-    if (req === K.KVM_SET_DEVICE_ATTR || req === K.KVM_GET_DEVICE_ATTR || req === K.KVM_HAS_DEVICE_ATTR) {
-      const fn = attrAccessor(dev, opOf(req));
+    const R = this.tables.ioctls;
+    if (req === R.KVM_SET_DEVICE_ATTR || req === R.KVM_GET_DEVICE_ATTR || req === R.KVM_HAS_DEVICE_ATTR) {
+      const fn = attrAccessor(dev, opOf(R, req));
       if (fn === undefined) return -EPERM; // before the struct is copied
       const a = this.readAttr(arg);
       if (a === null) return -EFAULT;
@@ -860,6 +877,6 @@ function attrChain<T>(hooks: readonly ((o: T, a: KvmDeviceAttr) => number)[], o:
   return -ENXIO;
 }
 
-function opOf(req: number): AttrOp {
-  return req === K.KVM_SET_DEVICE_ATTR ? ATTR_SET : req === K.KVM_GET_DEVICE_ATTR ? ATTR_GET : ATTR_HAS;
+function opOf(R: KvmIoctls, req: number): AttrOp {
+  return req === R.KVM_SET_DEVICE_ATTR ? ATTR_SET : req === R.KVM_GET_DEVICE_ATTR ? ATTR_GET : ATTR_HAS;
 }

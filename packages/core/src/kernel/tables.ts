@@ -6,8 +6,23 @@
  * @packageDocumentation
  */
 import { EEXIST, ENOSPC } from '../uapi/errno.js';
+import type { IoctlEncoding } from '../uapi/ioctl.js';
 import { KVM_DEV_TYPE_MAX } from '../uapi/kvm.js';
+import { KVM_IOCTLS, type KvmIoctls } from '../uapi/requests.js';
+import { VFS_IOCTLS_GENERIC, VFS_IOCTLS_POWERPC, type VfsIoctlNumbers } from '../uapi/vfs.js';
 import type { DeviceOps, KvmHooks } from './ops.js';
+
+/**
+ * The architecture a host's kernel is built for, as far as the core needs to know it: its name
+ * and its ioctl encoding. A plugin that models a whole host (an architecture profile such as
+ * `@kvmdev/xics`'s ppc64 hosts) declares it as `KvmPlugin.hostArch`.
+ */
+export interface HostArch {
+  /** The architecture's name, e.g. `'ppc64'`. */
+  readonly name: string;
+  /** How the architecture encodes ioctl request numbers (`'powerpc'` on ppc64). */
+  readonly ioctlEncoding: IoctlEncoding;
+}
 
 /**
  * First type number of the vendor range. Third-party device types are assigned from
@@ -28,6 +43,12 @@ type HookFn<N extends HookName> = NonNullable<KvmHooks[N]>;
 export class KernelTables {
   private readonly table: (DeviceOps | null)[] = new Array<DeviceOps | null>(KVM_DEV_TYPE_MAX).fill(null);
   private readonly vendor: (DeviceOps | null)[] = [];
+  private arch: HostArch | null = null;
+  private archOwner: string | null = null;
+  /** The request numbers the kernel matches (its architecture's; the generic ones by default). */
+  ioctls: KvmIoctls = KVM_IOCTLS.generic;
+  /** The VFS request numbers (do_vfs_ioctl) of the same architecture. */
+  vfsIoctls: VfsIoctlNumbers = VFS_IOCTLS_GENERIC;
 
   // flattened hooks, in registration order
   checkExtensionHooks: HookFn<'checkExtension'>[] = [];
@@ -94,6 +115,24 @@ export class KernelTables {
     if (type >= KVM_DEV_TYPE_VENDOR_BASE) return this.vendor[type - KVM_DEV_TYPE_VENDOR_BASE] ?? null;
     if (!(type >= 0) || type >= KVM_DEV_TYPE_MAX) return null;
     return this.table[type] ?? null;
+  }
+
+  /** The host architecture a plugin declared, or null (the generic-encoding default). */
+  get hostArch(): HostArch | null {
+    return this.arch;
+  }
+
+  /** The plugin that declared the host architecture, or null. */
+  get hostArchOwner(): string | null {
+    return this.archOwner;
+  }
+
+  /** Makes the kernel one of `arch` (null: back to the default); its requests follow the encoding. */
+  setHostArch(arch: HostArch | null, owner: string | null = null): void {
+    this.arch = arch;
+    this.archOwner = arch === null ? null : owner;
+    this.ioctls = KVM_IOCTLS[arch?.ioctlEncoding ?? 'generic'];
+    this.vfsIoctls = arch?.ioctlEncoding === 'powerpc' ? VFS_IOCTLS_POWERPC : VFS_IOCTLS_GENERIC;
   }
 
   /** How many vendor-range slots have been handed out (the next free index). */

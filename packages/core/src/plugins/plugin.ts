@@ -6,6 +6,7 @@
  */
 import type { AttrTable } from '../kernel/attr.js';
 import type { DeviceOps, KvmHooks } from '../kernel/ops.js';
+import type { HostArch } from '../kernel/tables.js';
 import type { DeviceIntrospectSpec } from './introspect-spec.js';
 import type { ArchProfile, DeviceSetupSpec } from './setup-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
@@ -51,6 +52,12 @@ export interface KvmPlugin {
   readonly hooks?: KvmHooks;
   /** Architecture profiles for composition (e.g. `'arm64'`). */
   readonly profiles?: readonly ArchProfile[];
+  /**
+   * The architecture of the host this plugin models, for a plugin that models a whole host (its
+   * ioctl encoding decides which request numbers the host answers, `host.ioctls`). One host has
+   * one architecture: a second plugin declaring another is refused. Device-only plugins omit it.
+   */
+  readonly hostArch?: HostArch;
   /**
    * What the plugin's hooks answer for. Two plugins claiming the same capability, hypercall,
    * ONE_REG id, ioctl or system register conflict, and the second is rejected at registration.

@@ -10,6 +10,7 @@ import { KvmError } from '../uapi/errors.js';
 import type { DeviceOps } from '../kernel/ops.js';
 import { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type KernelTables } from '../kernel/tables.js';
 import type { DeviceRegistration, KvmPlugin } from './plugin.js';
+import { KVM_IOCTLS } from '../uapi/requests.js';
 import { satisfies } from './semver.js';
 import type { DeviceSetupSpec } from './setup-spec.js';
 import type { DeviceSnapshotSpec } from './snapshot-spec.js';
@@ -137,6 +138,15 @@ export class Registry {
         if (owner) fail(EEXIST, `${kind} ${typeof id === 'bigint' ? `0x${id.toString(16)}` : id} is already served by ${owner}`);
       }
     }
+    const arch = plugin.hostArch;
+    if (arch !== undefined) {
+      if (typeof arch !== 'object' || arch === null || typeof arch.name !== 'string' || !arch.name)
+        fail(EINVAL, 'hostArch needs a name');
+      if (!Object.hasOwn(KVM_IOCTLS, arch.ioctlEncoding)) fail(EINVAL, `unknown ioctl encoding ${JSON.stringify(arch.ioctlEncoding)}`);
+      const cur = this.tables.hostArch;
+      if (cur !== null && (cur.name !== arch.name || cur.ioctlEncoding !== arch.ioctlEncoding))
+        fail(EEXIST, `the host is already a ${cur.name} host (declared by ${this.tables.hostArchOwner ?? '?'}); it cannot also be ${arch.name}`);
+    }
     for (const d of plugin.dependencies ?? []) {
       if (!this.plugins.has(d)) fail(ENOENT, `depends on ${d}, which is not registered (register it first)`);
     }
@@ -190,6 +200,7 @@ export class Registry {
     }
     this.plugins.set(plugin.name, plugin);
     for (const [kind, ids] of claims) for (const id of ids) this.claimed.set(`${kind}:${id}`, plugin.name);
+    if (arch !== undefined && this.tables.hostArch === null) this.tables.setHostArch(arch, plugin.name);
     const h = plugin.hooks;
     if (h) this.tables.addHooks(h);
   }
@@ -202,6 +213,10 @@ export class Registry {
     this.plugins.delete(name);
     for (const [k, owner] of [...this.claimed]) if (owner === name) this.claimed.delete(k);
     if (p.hooks) this.tables.removeHooks(p.hooks);
+    if (this.tables.hostArchOwner === name) {
+      const next = [...this.plugins.values()].find((x) => x.hostArch !== undefined);
+      this.tables.setHostArch(next?.hostArch ?? null, next?.name ?? null);
+    }
     return true;
   }
 }
