@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { KVM_IOCTLS } from '@kvmdev/core';
 import { CONSTANTS } from '@kvmdev/oracle';
 import { DIVERGENCES } from '../suite/files.js';
 import { type UapiHeaderRecording, type UapiNumber, UAPI_RECORDING, UAPI_TABLES, exportedNames, isNameTable, UAPI_MODULES, uapiNumbers } from '../suite/uapi.js';
@@ -82,6 +83,8 @@ const MODEL_OBJECTS: Readonly<Record<string, string>> = {
   ICC_UACCESS_REGS: 'the ICC_* encodings userspace reaches through KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS (each is an ICC_* export)',
   HOST_GIC: "the default host profile's ICH_VTR_EL2 fields (issue 13 item 7)",
   MPIC_MODEL_20: 'the MPIC v2.0 model description of arch/powerpc/kvm/mpic.c (its type is KVM_DEV_TYPE_FSL_MPIC_20, compared under that name)',
+  IOC_LAYOUTS:
+    "the field layout of each _IOC encoding (direction values, size bits, direction shift), not header constants; the numbers it produces are compared: KVM_IOCTLS.powerpc against the ppc64el headers in core's test/ioctl-arch.test.ts, the powerpc re-encoding here",
   MPIC_MODEL_42: 'the MPIC v4.2 model description of arch/powerpc/kvm/mpic.c (its type is KVM_DEV_TYPE_FSL_MPIC_42, compared under that name)',
 };
 
@@ -92,6 +95,21 @@ test('every uapi object export is compared member by member, or is model data wi
       if (typeof v === 'object' && v !== null && !isNameTable(v) && MODEL_OBJECTS[name] === undefined)
         expect(UAPI_TABLES.map((t) => t.name)).toContain(name);
     }
+});
+
+test('KVM_IOCTLS: each architecture table equals its headers, request by request (issue 13 item 13)', () => {
+  const wrong: string[] = [];
+  let compared = 0;
+  for (const [table, arches] of [['generic', ['x86_64', 'aarch64']], ['powerpc', ['powerpc64le']]] as const)
+    for (const [name, v] of Object.entries(KVM_IOCTLS[table]))
+      for (const a of arches) {
+        const h = rec.values[a][name];
+        if (h === undefined) continue;
+        compared++;
+        if (BigInt(h) !== BigInt(v >>> 0)) wrong.push(`KVM_IOCTLS.${table}.${name} on ${a}: ${hex(BigInt(v >>> 0))}, the headers say ${h}`);
+      }
+  expect(wrong).toEqual([]);
+  expect(compared).toBeGreaterThan(30);
 });
 
 test('the fixes of issue 13 item 12 hold', () => {

@@ -10,8 +10,10 @@
  * @packageDocumentation
  */
 
-/** How an architecture encodes ioctl request numbers. */
-export type IoctlEncoding = 'generic' | 'powerpc';
+import type { IoctlEncoding } from '@kvmdev/core';
+
+/** How an architecture encodes ioctl request numbers: `@kvmdev/core`'s type, re-exported. */
+export type { IoctlEncoding };
 
 /** Direction of an `_IOC` request, as the uapi macro names it. */
 export type IocDir = 'none' | 'r' | 'w' | 'rw';
