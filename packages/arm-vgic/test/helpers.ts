@@ -15,6 +15,7 @@ import {
   kvm_device_attr,
   kvm_vcpu_init,
 } from '@kvmdev/core';
+import { ioctlRet } from '@kvmdev/testing';
 import { armVgic } from '../src/internal.js';
 import * as U from '../src/uapi.js';
 
@@ -23,7 +24,7 @@ export interface Facade {
   host: Host;
   kvm: number;
   vm: number;
-  /** -errno of a failed call, or its result. */
+  /** -errno of a failed call, or its result (for a call already made; {@link ioctlRet} makes the call). */
   r(ret: number): number;
   createDevice(type: number): number;
   createVcpu(id: number): number;
@@ -45,7 +46,7 @@ export function facade(vmType = 0, plugin: KvmPlugin = armVgic): Facade {
   const r = (ret: number): number => (ret < 0 ? -host.errno : ret);
   const doAttr = (fd: number, req: number, group: number, attr: bigint | number): number => {
     kvm_device_attr.write(mem, attrBuf, { flags: 0, group, attr: BigInt(attr), addr: BigInt(val) });
-    return r(host.ioctl(fd, req, attrBuf));
+    return ioctlRet(host, fd, req, attrBuf);
   };
   return {
     host,
@@ -55,25 +56,25 @@ export function facade(vmType = 0, plugin: KvmPlugin = armVgic): Facade {
     createDevice(type) {
       const cd = mem.alloc(12);
       mem.setU32(cd, type);
-      const ret = r(host.ioctl(vm, KVM_CREATE_DEVICE, cd));
+      const ret = ioctlRet(host, vm, KVM_CREATE_DEVICE, cd);
       return ret < 0 ? ret : mem.getU32(cd + 4);
     },
     createVcpu(id) {
-      return r(host.ioctl(vm, KVM_CREATE_VCPU, id));
+      return ioctlRet(host, vm, KVM_CREATE_VCPU, id);
     },
     vcpuInit(fd) {
       const b = mem.alloc(32);
       kvm_vcpu_init.write(mem, b, { target: 5, features: [] });
-      return r(host.ioctl(fd, KVM_ARM_VCPU_INIT, b));
+      return ioctlRet(host, fd, KVM_ARM_VCPU_INIT, b);
     },
     run(fd) {
-      return r(host.ioctl(fd, KVM_RUN, 0));
+      return ioctlRet(host, fd, KVM_RUN, 0);
     },
     irqLine(irq, level) {
       const b = mem.alloc(8);
       mem.setU32(b, irq >>> 0);
       mem.setU32(b + 4, level);
-      return r(host.ioctl(vm, KVM_IRQ_LINE, b));
+      return ioctlRet(host, vm, KVM_IRQ_LINE, b);
     },
     set(fd, group, attr, value = 0, size = 4) {
       if (size === 8) mem.setU64(val, BigInt(value));

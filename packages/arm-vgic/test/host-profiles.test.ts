@@ -25,6 +25,7 @@ import {
   type KvmPlugin,
   createHost,
 } from '@kvmdev/core';
+import { ioctlRet } from '@kvmdev/testing';
 import {
   ARM64_HOSTS,
   ICC_CTLR_EL1,
@@ -46,10 +47,7 @@ const presetsNames = Object.keys(ARM64_HOSTS);
 function caps(plugin: KvmPlugin) {
   const host = createHost({ plugins: [plugin] });
   const kvm = host.open('/dev/kvm');
-  const check = (fd: number, cap: number) => {
-    const r = host.ioctl(fd, KVM_CHECK_EXTENSION, cap);
-    return r < 0 ? -host.errno : r;
-  };
+  const check = (fd: number, cap: number) => ioctlRet(host, fd, KVM_CHECK_EXTENSION, cap);
   return { host, kvm, check };
 }
 

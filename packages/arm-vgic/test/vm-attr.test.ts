@@ -14,32 +14,27 @@ import {
   KVM_GET_DEVICE_ATTR,
   KVM_HAS_DEVICE_ATTR,
   KVM_SET_DEVICE_ATTR,
-  type Host,
 } from '@kvmdev/core';
+import { ioctlRet } from '@kvmdev/testing';
 import { createArmVgic, DEFAULT_ARM64_HOST } from '../src/index.js';
-
-function errOf(h: Host, fd: number, req: number, arg: number): number {
-  const r = h.ioctl(fd, req, arg);
-  return r < 0 ? -h.errno : r;
-}
 
 test('VM fd: HAS/SET copy the struct (EFAULT, then ENXIO for an unknown group), GET is EINVAL before the copy', () => {
   const h = createHost({ plugins: [createArmVgic({ host: 'qemu-tcg-max' })] });
   const vm = h.ioctl(h.open('/dev/kvm'), KVM_CREATE_VM, 0);
   const a = h.mem.alloc(24);
   h.mem.setU32(a + 4, 0x7fff);
-  expect(errOf(h, vm, KVM_HAS_DEVICE_ATTR, 0)).toBe(-EFAULT);
-  expect(errOf(h, vm, KVM_SET_DEVICE_ATTR, 0)).toBe(-EFAULT);
-  expect(errOf(h, vm, KVM_GET_DEVICE_ATTR, 0)).toBe(-EINVAL);
-  expect(errOf(h, vm, KVM_HAS_DEVICE_ATTR, a)).toBe(-ENXIO);
-  expect(errOf(h, vm, KVM_SET_DEVICE_ATTR, a)).toBe(-ENXIO);
-  expect(errOf(h, vm, KVM_GET_DEVICE_ATTR, a)).toBe(-EINVAL);
+  expect(ioctlRet(h, vm, KVM_HAS_DEVICE_ATTR, 0)).toBe(-EFAULT);
+  expect(ioctlRet(h, vm, KVM_SET_DEVICE_ATTR, 0)).toBe(-EFAULT);
+  expect(ioctlRet(h, vm, KVM_GET_DEVICE_ATTR, 0)).toBe(-EINVAL);
+  expect(ioctlRet(h, vm, KVM_HAS_DEVICE_ATTR, a)).toBe(-ENXIO);
+  expect(ioctlRet(h, vm, KVM_SET_DEVICE_ATTR, a)).toBe(-ENXIO);
+  expect(ioctlRet(h, vm, KVM_GET_DEVICE_ATTR, a)).toBe(-EINVAL);
 });
 
 test('FIGETBSZ on a KVM fd is the host profile\'s PAGE_SIZE', () => {
   const h = createHost({ plugins: [createArmVgic({ host: { ...DEFAULT_ARM64_HOST, name: 'k16', pageSize: 16384 } })] });
   const kvm = h.open('/dev/kvm');
   const b = h.mem.alloc(8);
-  expect(errOf(h, kvm, FIGETBSZ, b)).toBe(0);
+  expect(ioctlRet(h, kvm, FIGETBSZ, b)).toBe(0);
   expect(h.mem.getU32(b)).toBe(16384);
 });

@@ -72,6 +72,20 @@ export interface IoctlResult {
   errno: number;
 }
 
+/**
+ * One ioctl through the facade, folded into one number as the kernel's ioctl handler returns it:
+ * the call's result (`>= 0`) on success, `-errno` on failure (e.g. `-ENXIO`). The form to compare
+ * with `toBe(-EINVAL)` when a test only needs the outcome; {@link IoctlResult} keeps both halves.
+ * @param host - the simulated host
+ * @param fd - the fd to call on (system, VM, vCPU or device fd)
+ * @param req - the ioctl request number (e.g. `KVM_HAS_DEVICE_ATTR`)
+ * @param arg - the argument: a user address or a plain integer, as the request takes it
+ */
+export function ioctlRet(host: Host, fd: number, req: number, arg: number): number {
+  const ret = host.ioctl(fd, req, arg);
+  return ret < 0 ? -host.errno : ret;
+}
+
 /** Result of {@link createDevice}. */
 export interface CreateDeviceResult extends IoctlResult {
   /** The `fd` field of the struct after the call (untouched on TEST and on errors). */

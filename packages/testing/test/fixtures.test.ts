@@ -1,4 +1,4 @@
-import { EEXIST, EFAULT, ENXIO, KVM_CREATE_DEVICE_TEST } from '@kvmdev/core';
+import { EBADF, EEXIST, EFAULT, ENOTTY, ENXIO, KVM_CHECK_EXTENSION, KVM_CREATE_DEVICE_TEST, KVM_GET_API_VERSION, KVM_HAS_DEVICE_ATTR } from '@kvmdev/core';
 import {
   attrRaw,
   createDevice,
@@ -6,6 +6,7 @@ import {
   getAttr,
   guest,
   hasAttr,
+  ioctlRet,
   setAttr,
   trackLifecycle,
   u32,
@@ -37,6 +38,14 @@ describe('selftest-style fixtures', () => {
     expect(life).toMatchObject({ created: 1, released: 0, destroyed: 0 });
     for (const fd of [...vcpuFds, vmFd]) host.close(fd);
     expect(life).toMatchObject({ destroyed: 1, vmFreed: 1, bugged: 0 });
+  });
+
+  test('ioctlRet: the result, or -errno', () => {
+    const { host, kvmFd, vmFd } = vmWithVcpus([], 0);
+    expect(ioctlRet(host, kvmFd, KVM_GET_API_VERSION, 0)).toBe(12);
+    expect(ioctlRet(host, vmFd, KVM_CHECK_EXTENSION, 0x7fffffff)).toBe(0); // an unknown cap: 0, not an error
+    expect(ioctlRet(host, vmFd, KVM_HAS_DEVICE_ATTR, 0)).toBe(-ENOTTY); // no device-attr ioctl on this VM fd
+    expect(ioctlRet(host, 9999, KVM_GET_API_VERSION, 0)).toBe(-EBADF);
   });
 
   test('guest().expectLine', () => {

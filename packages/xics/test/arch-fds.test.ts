@@ -15,14 +15,9 @@ import {
   KVM_GET_DEVICE_ATTR,
   KVM_HAS_DEVICE_ATTR,
   KVM_SET_DEVICE_ATTR,
-  type Host,
 } from '@kvmdev/core';
+import { ioctlRet } from '@kvmdev/testing';
 import { xics } from '../src/internal.js';
-
-function errOf(h: Host, fd: number, req: number, arg: number): number {
-  const r = h.ioctl(fd, req, arg);
-  return r < 0 ? -h.errno : r;
-}
 
 test.each([false, true])('device-attr ioctls on VM (ENOTTY) and vCPU (EINVAL) fds, before the struct (XICS: %s)', (withXics) => {
   const h = createHost({ plugins: [xics] });
@@ -37,10 +32,10 @@ test.each([false, true])('device-attr ioctls on VM (ENOTTY) and vCPU (EINVAL) fd
   const a = h.mem.alloc(24);
   for (const req of [KVM_HAS_DEVICE_ATTR, KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR]) {
     for (const arg of [0, a]) {
-      expect(errOf(h, vm, req, arg)).toBe(-ENOTTY);
-      expect(errOf(h, cpu, req, arg)).toBe(-EINVAL);
+      expect(ioctlRet(h, vm, req, arg)).toBe(-ENOTTY);
+      expect(ioctlRet(h, cpu, req, arg)).toBe(-EINVAL);
     }
   }
-  expect(errOf(h, kvm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI)).toBe(0);
-  expect(errOf(h, vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI)).toBe(0);
+  expect(ioctlRet(h, kvm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI)).toBe(0);
+  expect(ioctlRet(h, vm, KVM_CHECK_EXTENSION, KVM_CAP_SIGNAL_MSI)).toBe(0);
 });
