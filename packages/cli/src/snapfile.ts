@@ -144,40 +144,33 @@ export function jsonErrorAt(text: string): number | null {
       } else i++;
     }
   };
-  const value = (): void => {
+  /** An object (`close` '}') or array (']') from its opening bracket: members separated by commas; an object's members are `"key": value`. */
+  const members = (close: '}' | ']'): void => {
+    i++;
     ws();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return void i++;
-      for (;;) {
+    if (text[i] === close) return void i++;
+    for (;;) {
+      if (close === '}') {
         ws();
         if (text[i] !== '"') fail();
         str();
         ws();
         if (text[i] !== ':') fail();
         i++;
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') return void i++;
-        else fail();
       }
-    }
-    if (c === '[') {
-      i++;
+      value();
       ws();
-      if (text[i] === ']') return void i++;
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') return void i++;
-        else fail();
-      }
+      if (text[i] === ',') i++;
+      else if (text[i] === close) return void i++;
+      else fail();
     }
-    if (c === '"') str();
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{') members('}');
+    else if (c === '[') members(']');
+    else if (c === '"') str();
     else if (c === 't') lit('true');
     else if (c === 'f') lit('false');
     else if (c === 'n') lit('null');
