@@ -16,8 +16,12 @@ export function isPending(b: IrqBank, i: number): boolean {
   return b.latch[i] === 1 || (b.level[i] === 1 && b.line[i] === 1);
 }
 
-/** Re-files IRQ `i` of bank `b` after any change of its state, and updates the affected lines. */
-export function update(g: Vgic, b: IrqBank, i: number): void {
+/**
+ * Re-files IRQ `i` of bank `b` after any change of its state, and updates the affected lines:
+ * those of the vCPU whose pending set held it and of its new target. With `also`, that vCPU's
+ * lines are updated too (once: not again when it is one of the two).
+ */
+export function update(g: Vgic, b: IrqBank, i: number, also: VcpuGic | null = null): void {
   const intid = b.base + i;
   const t = b.target[i]!;
   const want = b.enabled[i] === 1 && b.active[i] === 0 && t >= 0 && t < g.cpus.length && isPending(b, i);
@@ -27,17 +31,27 @@ export function update(g: Vgic, b: IrqBank, i: number): void {
   if (want) {
     ng = b.group[i]!;
     nl = b.priority[i]! >>> 3;
-    if (cur === t && b.inG[i] === ng && b.inL[i] === nl) return;
-  } else if (cur < 0) return;
-  if (cur >= 0) g.cpus[cur]!.pend.remove(b.inG[i]!, b.inL[i]!, intid);
+    if (cur === t && b.inG[i] === ng && b.inL[i] === nl) {
+      if (also !== null) refresh(g, also);
+      return;
+    }
+  } else if (cur < 0) {
+    if (also !== null) refresh(g, also);
+    return;
+  }
+  const cv = cur >= 0 ? g.cpus[cur]! : null;
+  if (cv !== null) cv.pend.remove(b.inG[i]!, b.inL[i]!, intid);
+  let tv: VcpuGic | null = null;
   if (want) {
     g.cpus[t]!.pend.add(ng, nl, intid);
     b.inV[i] = t;
     b.inG[i] = ng;
     b.inL[i] = nl;
+    if (t !== cur) tv = g.cpus[t]!;
   } else b.inV[i] = -1;
-  if (cur >= 0) refresh(g, g.cpus[cur]!);
-  if (want && t !== cur) refresh(g, g.cpus[t]!);
+  if (cv !== null) refresh(g, cv);
+  if (tv !== null) refresh(g, tv);
+  if (also !== null && also !== cv && also !== tv) refresh(g, also);
 }
 
 /** Preemption level (0..31) of priority `prio` in group `grp` under the binary points. */
@@ -63,6 +77,15 @@ export function runningPriority(c: CpuIf): number {
 function signallable(g: Vgic, v: VcpuGic, grp: number): number {
   const c = v.cpu;
   if (!g.enabled || (grp === 0 ? c.grpen0 : c.grpen1) === 0) return -1;
+  return signallableLevel(v, grp, runningLevel(c));
+}
+
+/**
+ * {@link signallable} past the distributor and group enables, with the running level `rl`
+ * computed by the caller.
+ */
+function signallableLevel(v: VcpuGic, grp: number, rl: number): number {
+  const c = v.cpu;
   let l = v.pend.topLevel(grp);
   const lp = v.lpi;
   if (grp === 1 && lp !== null && lp.levels !== 0) {
@@ -72,7 +95,7 @@ function signallable(g: Vgic, v: VcpuGic, grp: number): number {
   if (l < 0) return -1;
   const prio = l << 3;
   if (prio >= (c.pmr & 0xf8)) return -1;
-  if (preemptLevel(c, grp, prio) >= runningLevel(c)) return -1;
+  if (preemptLevel(c, grp, prio) >= rl) return -1;
   return l;
 }
 
@@ -80,10 +103,14 @@ function signallable(g: Vgic, v: VcpuGic, grp: number): number {
 export function refresh(g: Vgic, v: VcpuGic): void {
   let irq = 0;
   let fiq = 0;
-  if (signallable(g, v, 1) >= 0) irq = 1;
-  if (signallable(g, v, 0) >= 0) {
-    if (g.v3 || v.cpu.fiqen) fiq = 1;
-    else irq = 1;
+  const c = v.cpu;
+  if (g.enabled && (c.grpen0 | c.grpen1) !== 0) {
+    const rl = runningLevel(c);
+    if (c.grpen1 !== 0 && signallableLevel(v, 1, rl) >= 0) irq = 1;
+    if (c.grpen0 !== 0 && signallableLevel(v, 0, rl) >= 0) {
+      if (g.v3 || c.fiqen) fiq = 1;
+      else irq = 1;
+    }
   }
   v.vcpu.setLine(KVM_LINE_IRQ, irq);
   v.vcpu.setLine(KVM_LINE_FIQ, fiq);
@@ -150,8 +177,7 @@ export function acknowledge(g: Vgic, v: VcpuGic, groups: number, ackCtlCheck: bo
   const pl = preemptLevel(v.cpu, grp, l << 3);
   if (grp === 0 && g.v3) v.cpu.ap0r[0] = (v.cpu.ap0r[0]! | (1 << pl)) >>> 0;
   else v.cpu.ap1r[0] = (v.cpu.ap1r[0]! | (1 << pl)) >>> 0;
-  update(g, b, i);
-  refresh(g, v);
+  update(g, b, i, v);
   return intid | (src << 10);
 }
 
@@ -211,8 +237,8 @@ export function endOfInterrupt(g: Vgic, v: VcpuGic, intid: number): void {
     c.ap0r[0] = (c.ap0r[0]! & m) >>> 0;
     c.ap1r[0] = (c.ap1r[0]! & m) >>> 0;
   }
-  if (!c.eoim) deactivate(g, v, intid);
-  refresh(g, v);
+  if (c.eoim) refresh(g, v);
+  else deactivateAndRefresh(g, v, intid);
 }
 
 /** Deactivation (EOIR with EOImode 0, GICC_DIR, ICC_DIR_EL1). */
@@ -223,8 +249,27 @@ export function deactivate(g: Vgic, v: VcpuGic, intid: number): void {
   if (b.active[i] === 0) return;
   b.active[i] = 0;
   update(g, b, i);
-  // a level SPI's list register asked for an EOI maintenance interrupt: its ack notifiers run
-  // (kvm_notify_acked_irq, the irqfd resamplers)
+  ackedLevelSpi(g, b, i);
+}
+
+/** {@link deactivate}, then `v`'s lines are up to date (ICC_DIR_EL1, and EOIR after the priority drop). */
+export function deactivateAndRefresh(g: Vgic, v: VcpuGic, intid: number): void {
+  const b = g.bank(v, intid);
+  if (b === null || b.active[intid - b.base] === 0) {
+    refresh(g, v);
+    return;
+  }
+  const i = intid - b.base;
+  b.active[i] = 0;
+  update(g, b, i, v);
+  ackedLevelSpi(g, b, i);
+}
+
+/**
+ * A level SPI's list register asked for an EOI maintenance interrupt: its ack notifiers run
+ * (kvm_notify_acked_irq, the irqfd resamplers). What they change re-files and refreshes itself.
+ */
+function ackedLevelSpi(g: Vgic, b: IrqBank, i: number): void {
   if (b === g.spis && b.level[i] === 1) g.vm.notifyAckedIrq(0, i);
 }
 

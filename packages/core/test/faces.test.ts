@@ -44,6 +44,17 @@ describe('typed API', () => {
     expect(thrown(() => dev.getAttr(1, 0))?.code).toBe('EBADF');
   });
 
+  test('a u64 GET returns the current value after every change (the handle reuses its last bigint only for an equal value)', () => {
+    const h = host();
+    const dev = h.createVm().createDevice('KVM_DEV_TYPE_VFIO');
+    const seen: bigint[] = [];
+    for (const v of [0x1_0000_0000n, 0x1_0000_0000n, 0x2_0000_0000n, 0x1_0000_0000n, 0xffff_ffff_ffff_ffffn, 0n, 0n]) {
+      dev.setAttr(2, 0, v);
+      seen.push(dev.getAttr(2, 0));
+    }
+    expect(seen).toEqual([0x1_0000_0000n, 0x1_0000_0000n, 0x2_0000_0000n, 0x1_0000_0000n, 0xffff_ffff_ffff_ffffn, 0n, 0n]);
+  });
+
   test('errors are KvmError with errno name and number', () => {
     const h = host({ singleton: true });
     const vm = h.createVm();

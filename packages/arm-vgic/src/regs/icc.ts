@@ -8,7 +8,7 @@
 import { EINVAL, ENOENT, ENXIO } from '@kvmdev/core';
 import {
   acknowledge,
-  deactivate,
+  deactivateAndRefresh,
   endOfInterrupt,
   highestPending,
   refresh,
@@ -165,8 +165,7 @@ export function iccGuestWrite(g: Vgic, v: VcpuGic, instr: number, lo: number, hi
       endOfInterrupt(g, v, lo & 0xffffff);
       return true;
     case U.ICC_DIR_EL1:
-      deactivate(g, v, lo & 0xffffff);
-      refresh(g, v);
+      deactivateAndRefresh(g, v, lo & 0xffffff);
       return true;
     case U.ICC_SGI1R_EL1:
     case U.ICC_ASGI1R_EL1:

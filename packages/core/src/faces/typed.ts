@@ -7,6 +7,7 @@
 import { ATTR_GET, ATTR_HAS, ATTR_SET, CREATE_TESTED, createDevice, type AttrOp } from '../kernel/device.js';
 import type { KvmDeviceAttr } from '../kernel/attr.js';
 import type { KFile } from '../kernel/files.js';
+import type { UserMemory } from '../kernel/mem.js';
 import type { KvmDevice } from '../kernel/device.js';
 import { KvmError, check } from '../uapi/errors.js';
 import type { GuestPort } from '../kernel/guest-port.js';
@@ -21,6 +22,11 @@ import type { Vcpu } from '../kernel/vcpu.js';
 import type { Vm } from '../kernel/vm.js';
 
 const TWO32 = 4294967296;
+
+/** Bits 63:32 of a number attr (0 for the usual attr below 2^32, without a division). */
+function attrHiOf(a: number): number {
+  return a >= 0 && a < TWO32 ? 0 : Math.floor(a / TWO32) >>> 0;
+}
 
 function splitAttr(attr: number | bigint): [number, number] {
   if (typeof attr === 'number') return [attr >>> 0, Math.floor(attr / TWO32) >>> 0];
@@ -247,7 +253,7 @@ export class VcpuHandle extends Handle {
   /** KVM_SET_DEVICE_ATTR on the vCPU fd (vcpu.rst groups); `size` is the payload size. */
   setAttr(group: number, attr: number | bigint, value: number | bigint, size: 4 | 8 = 8): void {
     const buf = this.host.scratch();
-    writeValue(this.host, buf, size, value);
+    writeValue(this.host.mem, buf, size, value);
     const [lo, hi] = splitAttr(attr);
     check(this.host.withVcpu(this.fd, (v) => this.host.vcpuAttr(v, ATTR_SET, { flags: 0, group, attrLo: lo, attrHi: hi, addr: buf })), 'KVM_SET_DEVICE_ATTR');
   }
@@ -269,8 +275,7 @@ export class VcpuHandle extends Handle {
   }
 }
 
-function writeValue(host: Host, buf: number, size: number, value: number | bigint | undefined): void {
-  const mem = host.mem;
+function writeValue(mem: UserMemory, buf: number, size: number, value: number | bigint | undefined): void {
   if (size === 8) {
     if (typeof value === 'number') mem.setU64(buf, value);
     else mem.setU64(buf, value ?? 0n);
@@ -295,6 +300,10 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   /** The open file this handle last checked (fast path: same file, VM not bugged → no re-checks). */
   private file: KFile | null = null;
   private dev: KvmDevice | null = null;
+  /** The u64 value {@link DeviceHandle.getAttr} returned last, and its halves. */
+  private lastU64: bigint | null = null;
+  private lastLo = 0;
+  private lastHi = 0;
 
   constructor(host: Host, fd: number, info: RegisteredType | undefined) {
     super(host, fd);
@@ -323,15 +332,21 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
    */
   private call(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
     const host = this.host;
-    const f = host.files.get(this.fd);
     const dev = this.dev;
-    if (f !== null && f === this.file && dev !== null && !dev.kvm.bugged) {
-      const fn = op === ATTR_GET ? dev.ops.getAttr : op === ATTR_SET ? dev.ops.setAttr : dev.ops.hasAttr;
+    if (dev !== null && host.files.get(this.fd) === this.file && !dev.kvm.bugged) {
+      const ops = dev.ops;
+      const fn = op === ATTR_GET ? ops.getAttr : op === ATTR_SET ? ops.setAttr : ops.hasAttr;
       if (fn === undefined) return -EPERM;
       return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
     }
+    return this.slowCall(op, group, lo, hi, addr);
+  }
+
+  /** The full checks of `Kernel.deviceAttrCall`; caches the file once they have passed for it. */
+  private slowCall(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
+    const host = this.host;
+    const f = host.files.get(this.fd);
     const r = host.deviceAttrCall(this.fd, op, group, lo, hi, addr);
-    // cache the file once the full checks have passed for it
     if (f !== null && f.target.kind === 'device' && f.owner === host && f.target.device.kvm.host === host && r !== -5) {
       this.file = f;
       this.dev = f.target.device;
@@ -340,6 +355,11 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
       this.dev = null;
     }
     return r;
+  }
+
+  /** The payload size of (group, attr) on the hot paths: the group's unless an attribute overrides it. */
+  private sizeOf(group: number, attr: number | bigint): number {
+    return this.overrides.size === 0 ? (this.sizes[group] ?? 8) : this.payloadSize(group, attr);
   }
 
   /** Payload size of (group, attr) from the plugin's attribute table (default 8). */
@@ -353,35 +373,52 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
 
   /** KVM_SET_DEVICE_ATTR. */
   setAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>, ...value: SetValueArgs<ValueOf<K, G>>): void {
-    const buf = this.host.scratch();
-    const size = this.payloadSize(group, attr as number | bigint);
-    writeValue(this.host, buf, size, value[0] as number | bigint | undefined);
+    const host = this.host;
+    const buf = host.scratch();
     const a = attr as number | bigint;
-    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
-    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.call(ATTR_SET, group, lo, hi, buf);
+    writeValue(host.mem, buf, this.sizeOf(group, a), value[0] as number | bigint | undefined);
+    const r = typeof a === 'number' ? this.call(ATTR_SET, group, a >>> 0, attrHiOf(a), buf) : this.callBig(ATTR_SET, group, a, buf);
     if (r < 0) throw new KvmError(-r, `KVM_SET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
   }
 
-  /** KVM_GET_DEVICE_ATTR: a number for payloads up to 4 bytes, a bigint for 8. */
+  /**
+   * KVM_GET_DEVICE_ATTR: a number for payloads up to 4 bytes, a bigint for 8. A 64-bit value
+   * equal to the one this handle returned last is returned as that same bigint (a bigint is an
+   * immutable value: nothing tells the two apart), so polling an unchanged u64 allocates nothing.
+   */
   getAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): ValueOf<K, G> {
-    const buf = this.host.scratch();
+    const host = this.host;
+    const buf = host.scratch();
     const a = attr as number | bigint;
-    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
-    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.call(ATTR_GET, group, lo, hi, buf);
+    const r = typeof a === 'number' ? this.call(ATTR_GET, group, a >>> 0, attrHiOf(a), buf) : this.callBig(ATTR_GET, group, a, buf);
     if (r < 0) throw new KvmError(-r, `KVM_GET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
-    const size = this.payloadSize(group, a);
-    const mem = this.host.mem;
-    return (size === 8 ? mem.getU64(buf) : size === 4 ? mem.getU32(buf) : size === 2 ? mem.getU16(buf) : size === 1 ? mem.getU8(buf) : 0) as ValueOf<K, G>;
+    const size = this.sizeOf(group, a);
+    const mem = host.mem;
+    if (size === 4) return mem.getU32(buf) as ValueOf<K, G>;
+    if (size === 8) {
+      const lo = mem.getU64Lo(buf);
+      const hi = mem.getU64Hi(buf);
+      const last = this.lastU64;
+      if (last !== null && lo === this.lastLo && hi === this.lastHi) return last as ValueOf<K, G>;
+      const v = mem.getU64(buf);
+      this.lastU64 = v;
+      this.lastLo = lo;
+      this.lastHi = hi;
+      return v as ValueOf<K, G>;
+    }
+    return (size === 2 ? mem.getU16(buf) : size === 1 ? mem.getU8(buf) : 0) as ValueOf<K, G>;
+  }
+
+  /** An attr ioctl with a bigint attr (split into halves). */
+  private callBig(op: AttrOp, group: number, a: bigint, addr: number): number {
+    const [lo, hi] = splitAttr(a);
+    return this.call(op, group, lo, hi, addr);
   }
 
   /** KVM_HAS_DEVICE_ATTR: true when implemented, false for ENXIO; other errors throw. */
   hasAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): boolean {
     const a = attr as number | bigint;
-    const lo = typeof a === 'number' ? a >>> 0 : splitAttr(a)[0];
-    const hi = typeof a === 'number' ? Math.floor(a / TWO32) >>> 0 : splitAttr(a)[1];
-    const r = this.call(ATTR_HAS, group, lo, hi, 0);
+    const r = typeof a === 'number' ? this.call(ATTR_HAS, group, a >>> 0, attrHiOf(a), 0) : this.callBig(ATTR_HAS, group, a, 0);
     if (r >= 0) return true;
     if (r === -6) return false;
     throw new KvmError(-r, `KVM_HAS_DEVICE_ATTR group ${group}`);
