@@ -124,4 +124,16 @@ declare module '@kvmdev/core' {
     };
   }
 }
-export { ARM_VGIC_PROFILES, ARM_VGIC_SETUPS, GICV2_SETTINGS, GICV3_SETTINGS, arm64Profile, arm64ProfileFor, gicv2Setup, gicv3RedistBase, gicv3Setup } from './setup.js';
+export {
+  ARM_VGIC_PROFILES,
+  ARM_VGIC_SETUPS,
+  GICV2_SETTINGS,
+  GICV3_SETTINGS,
+  ITS_SETTINGS,
+  arm64Profile,
+  arm64ProfileFor,
+  gicv2Setup,
+  gicv3RedistBase,
+  gicv3Setup,
+  itsSetup,
+} from './setup.js';

@@ -129,7 +129,7 @@ export const VGIC_V3_ATTRS: AttrTable = [
     attrs: 'ignored: the kernel does not look at attr (use 0); the payload is the maintenance interrupt INTID (a PPI)',
   },
 ];
-import { arm64ProfileFor, gicv2Setup, gicv3Setup } from './setup.js';
+import { arm64ProfileFor, gicv2Setup, gicv3Setup, itsSetup } from './setup.js';
 import { vgicV2Introspect } from './introspect/gicv2.js';
 import { vgicV3Introspect } from './introspect/gicv3.js';
 import { VGIC_ITS_ATTRS } from './its/attrs.js';
@@ -161,6 +161,7 @@ const ITS_DEVICE: DeviceRegistration = {
   ops: vgicItsOps as DeviceRegistration['ops'],
   attrs: VGIC_ITS_ATTRS,
   snapshot: vgicItsSnapshot as DeviceRegistration['snapshot'],
+  setup: itsSetup,
 };
 
 /**

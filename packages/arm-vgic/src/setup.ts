@@ -8,22 +8,27 @@
  * The setup follows Firecracker (`src/vmm/src/arch/aarch64/gic/`): KVM_DEV_ARM_VGIC_GRP_ADDR
  * DIST, then REDIST (legacy, one contiguous region; Firecracker puts it right below the
  * distributor) or CPU for a GICv2, then KVM_DEV_ARM_VGIC_GRP_NR_IRQS, then
- * KVM_DEV_ARM_VGIC_GRP_CTRL / KVM_DEV_ARM_VGIC_CTRL_INIT. The profile's finalize step is
- * Firecracker's vCPU init: KVM_ARM_PREFERRED_TARGET on the VM, then KVM_ARM_VCPU_INIT on each
- * vCPU with PSCI 0.2 (and POWER_OFF for the secondary vCPUs).
+ * KVM_DEV_ARM_VGIC_GRP_CTRL / KVM_DEV_ARM_VGIC_CTRL_INIT. Each of these is a named step
+ * (`dist`, `redist`, `cpu`, `nrIrqs`, `init`, and the GICv3's optional `routing`), so a VM
+ * config's `order` can interleave them with an ITS's (`addr`, `init`, `reset`) the way
+ * Firecracker, Cloud Hypervisor and QEMU do. The profile's finalize step is Firecracker's vCPU
+ * init: KVM_ARM_PREFERRED_TARGET on the VM, then KVM_ARM_VCPU_INIT on each vCPU with PSCI 0.2
+ * (and POWER_OFF for the secondary vCPUs).
  * @packageDocumentation
  */
 import {
   KVM_ARM_PREFERRED_TARGET,
   KVM_ARM_VCPU_INIT,
-  KvmError,
+  type KvmIrqRoutingEntry,
   kvm_vcpu_init,
 } from '@kvmdev/core';
 import {
   type ArchProfile,
+  type ComposeContext,
   type ConfigIssue,
   type DeviceSetupSpec,
   type SetupDevice,
+  type SetupStep,
   parseAddress,
 } from '@kvmdev/core/plugin';
 import { type Arm64HostProfile, canEmulateGicv2, defaultMaxVcpus } from './arm64/host-profile.js';
@@ -36,6 +41,12 @@ const V2_ADDR_TYPE_DIST = 0;
 const V2_ADDR_TYPE_CPU = 1;
 const V3_ADDR_TYPE_DIST = 2;
 const V3_ADDR_TYPE_REDIST = 3;
+const V3_ADDR_TYPE_REDIST_REGION = 5;
+const ITS_ADDR_TYPE = 4;
+const ITS_CTRL_RESET = 4;
+const ITS_SIZE = 0x20000n;
+/** KVM_IRQ_ROUTING_IRQCHIP. */
+const ROUTE_IRQCHIP = 1;
 const V2_DIST_SIZE = 0x1000n;
 const V2_CPU_SIZE = 0x2000n;
 const V3_DIST_SIZE = 0x10000n;
@@ -122,8 +133,84 @@ export function gicv3RedistBase(settings: Readonly<Record<string, unknown>>, vcp
 export const GICV3_SETTINGS: Readonly<Record<string, string>> = {
   dist: 'distributor base (KVM_VGIC_V3_ADDR_TYPE_DIST), 64 KiB aligned',
   redist: "redistributor region base (KVM_VGIC_V3_ADDR_TYPE_REDIST, 128 KiB per vCPU), 64 KiB aligned, or 'below-dist' (default)",
+  redistRegions:
+    'instead of redist: redistributor regions [{ base, count }] set with KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION (index i, count << 52 | base), holding every vCPU (QEMU virt)',
   nrIrqs: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS: number of interrupts including the 32 private ones (default 128)',
+  routing: "'identity' (KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI, as QEMU) or 'none' (default: the kernel's own default routing)",
 };
+
+interface RedistRegion {
+  readonly base: bigint;
+  readonly count: number;
+}
+/** The `redistRegions` setting, parsed (null when absent or invalid: validate reports it). */
+function redistRegions(s: Readonly<Record<string, unknown>>): RedistRegion[] | null {
+  const r = s.redistRegions;
+  if (!Array.isArray(r)) return null;
+  const out: RedistRegion[] = [];
+  for (const x of r) {
+    const o = x as Record<string, unknown> | null;
+    const base = typeof o === 'object' && o !== null ? parseAddress(o.base) : null;
+    if (base === null || typeof o!.count !== 'number') return null;
+    out.push({ base, count: o!.count });
+  }
+  return out;
+}
+
+function regionIssues(s: Readonly<Record<string, unknown>>, vcpus: number, issues: ConfigIssue[]): Region[] {
+  const r = s.redistRegions;
+  if (s.redist !== undefined) issues.push({ path: 'redistRegions', message: 'give redist or redistRegions, not both' });
+  if (!Array.isArray(r) || r.length === 0) {
+    issues.push({ path: 'redistRegions', message: 'expected a list of { base, count } regions' });
+    return [];
+  }
+  const out: Region[] = [];
+  let total = 0;
+  r.forEach((x: unknown, i: number) => {
+    const p = `redistRegions[${i}]`;
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) return void issues.push({ path: p, message: 'expected { base, count }' });
+    const o = x as Record<string, unknown>;
+    for (const k of Object.keys(o)) if (k !== 'base' && k !== 'count') issues.push({ path: `${p}.${k}`, message: 'unknown key; a region has base, count' });
+    if (typeof o.count !== 'number' || !Number.isInteger(o.count) || o.count < 1 || o.count > 0xfff)
+      return void issues.push({ path: `${p}.count`, message: `expected an integer from 1 to 4095 (the 12-bit count field), got ${JSON.stringify(o.count)}` });
+    total += o.count;
+    const sub: ConfigIssue[] = [];
+    const base = addr(o, 'base', SZ_64K, BigInt(o.count) * V3_REDIST_SIZE, sub);
+    for (const is of sub) issues.push({ path: `${p}.${is.path}`, message: is.message });
+    if (base !== null) out.push({ path: p, base, size: BigInt(o.count) * V3_REDIST_SIZE });
+  });
+  if (total < vcpus) issues.push({ path: 'redistRegions', message: `the regions hold ${total} redistributors, the VM has ${vcpus} vCPUs` });
+  return out;
+}
+
+function setRedist(ctx: ComposeContext, dev: SetupDevice, s: Readonly<Record<string, unknown>>): void {
+  const regions = redistRegions(s);
+  if (regions === null) setU64(dev, GRP_ADDR, V3_ADDR_TYPE_REDIST, gicv3RedistBase(s, ctx.vcpus.length)!);
+  else regions.forEach((r, i) => setU64(dev, GRP_ADDR, V3_ADDR_TYPE_REDIST_REGION, (BigInt(r.count) << 52n) | r.base | BigInt(i)));
+}
+
+/** The GICv3's set-up steps, in Firecracker's order. */
+const GICV3_STEPS: readonly SetupStep[] = [
+  { name: 'dist', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V3_ADDR_TYPE_DIST = dist', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, V3_ADDR_TYPE_DIST, parseAddress(s.dist)!) },
+  { name: 'redist', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V3_ADDR_TYPE_REDIST = redist (or each REDIST_REGION of redistRegions)', run: setRedist },
+  { name: 'nrIrqs', doc: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS = nrIrqs', run: (_ctx, dev, s) => setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128) },
+  { name: 'init', doc: 'KVM_DEV_ARM_VGIC_GRP_CTRL KVM_DEV_ARM_VGIC_CTRL_INIT', run: (_ctx, dev) => void dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0) },
+  {
+    name: 'routing',
+    doc: "KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI (routing: 'identity')",
+    active: (s) => s.routing === 'identity',
+    run: (ctx, _dev, s) => {
+      const spis = ((s.nrIrqs as number | undefined) ?? 128) - 32;
+      const routes: KvmIrqRoutingEntry[] = [];
+      for (let i = 0; i < spis; i++) routes.push({ gsi: i, type: ROUTE_IRQCHIP, flags: 0, irqchip: 0, pin: i });
+      ctx.vm.setGsiRouting(routes);
+    },
+  },
+];
+
+function runSteps(steps: readonly SetupStep[], ctx: ComposeContext, dev: SetupDevice, s: Readonly<Record<string, unknown>>): void {
+  for (const st of steps) if (st.active?.(s) ?? true) st.run(ctx, dev, s);
+}
 
 /** The GICv3 setup spec. */
 export const gicv3Setup: DeviceSetupSpec = {
@@ -131,27 +218,30 @@ export const gicv3Setup: DeviceSetupSpec = {
   validate(s, vm): ConfigIssue[] {
     const issues: ConfigIssue[] = [];
     const dist = addr(s, 'dist', SZ_64K, V3_DIST_SIZE, issues);
-    const rsize = BigInt(vm.vcpus) * V3_REDIST_SIZE;
-    let redist: bigint | null = null;
-    if (s.redist === undefined || s.redist === 'below-dist') {
-      if (dist !== null) {
-        redist = dist - rsize;
-        if (redist < 0n) issues.push({ path: 'redist', message: `'below-dist' needs 0x${rsize.toString(16)} bytes below dist 0x${dist.toString(16)}` });
-      }
-    } else redist = addr(s, 'redist', SZ_64K, rsize, issues);
+    const regions: Region[] = [];
+    if (s.redistRegions !== undefined) regions.push(...regionIssues(s, vm.vcpus, issues));
+    else {
+      const rsize = BigInt(vm.vcpus) * V3_REDIST_SIZE;
+      let redist: bigint | null = null;
+      if (s.redist === undefined || s.redist === 'below-dist') {
+        if (dist !== null) {
+          redist = dist - rsize;
+          if (redist < 0n) issues.push({ path: 'redist', message: `'below-dist' needs 0x${rsize.toString(16)} bytes below dist 0x${dist.toString(16)}` });
+        }
+      } else redist = addr(s, 'redist', SZ_64K, rsize, issues);
+      if (redist !== null && redist >= 0n) regions.push({ path: 'redist', base: redist, size: rsize });
+    }
     nrIrqs(s, issues);
+    if (s.routing !== undefined && s.routing !== 'identity' && s.routing !== 'none')
+      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${JSON.stringify(s.routing)}` });
     if (vm.vcpus > V3_MAX_CPUS) issues.push({ path: 'redist', message: `a GICv3 serves at most ${V3_MAX_CPUS} vCPUs` });
-    if (dist !== null && redist !== null && redist >= 0n)
-      overlaps([{ path: 'dist', base: dist, size: V3_DIST_SIZE }, { path: 'redist', base: redist, size: rsize }], issues);
+    if (dist !== null) overlaps([{ path: 'dist', base: dist, size: V3_DIST_SIZE }, ...regions], issues);
     return issues;
   },
   apply(ctx, dev, s): void {
-    const dist = parseAddress(s.dist)!;
-    setU64(dev, GRP_ADDR, V3_ADDR_TYPE_DIST, dist);
-    setU64(dev, GRP_ADDR, V3_ADDR_TYPE_REDIST, gicv3RedistBase(s, ctx.vcpus.length)!);
-    setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128);
-    dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0);
+    runSteps(GICV3_STEPS, ctx, dev, s);
   },
+  steps: GICV3_STEPS,
 };
 
 /** The settings of a GICv2 (names as in `presets.firecrackerArm64({ gic: 'v2' })`). */
@@ -160,6 +250,14 @@ export const GICV2_SETTINGS: Readonly<Record<string, string>> = {
   cpu: 'CPU interface base (KVM_VGIC_V2_ADDR_TYPE_CPU, 8 KiB), 4 KiB aligned',
   nrIrqs: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS: number of interrupts including the 32 private ones (default 128)',
 };
+
+/** The GICv2's set-up steps, in Firecracker's order. */
+const GICV2_STEPS: readonly SetupStep[] = [
+  { name: 'dist', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V2_ADDR_TYPE_DIST = dist', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, V2_ADDR_TYPE_DIST, parseAddress(s.dist)!) },
+  { name: 'cpu', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V2_ADDR_TYPE_CPU = cpu', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, V2_ADDR_TYPE_CPU, parseAddress(s.cpu)!) },
+  { name: 'nrIrqs', doc: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS = nrIrqs', run: (_ctx, dev, s) => setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128) },
+  { name: 'init', doc: 'KVM_DEV_ARM_VGIC_GRP_CTRL KVM_DEV_ARM_VGIC_CTRL_INIT', run: (_ctx, dev) => void dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0) },
+];
 
 /** The GICv2 setup spec. */
 export const gicv2Setup: DeviceSetupSpec = {
@@ -173,12 +271,46 @@ export const gicv2Setup: DeviceSetupSpec = {
     if (dist !== null && cpu !== null) overlaps([{ path: 'dist', base: dist, size: V2_DIST_SIZE }, { path: 'cpu', base: cpu, size: V2_CPU_SIZE }], issues);
     return issues;
   },
-  apply(_ctx, dev, s): void {
-    setU64(dev, GRP_ADDR, V2_ADDR_TYPE_DIST, parseAddress(s.dist)!);
-    setU64(dev, GRP_ADDR, V2_ADDR_TYPE_CPU, parseAddress(s.cpu)!);
-    setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128);
-    dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0);
+  apply(ctx, dev, s): void {
+    runSteps(GICV2_STEPS, ctx, dev, s);
   },
+  steps: GICV2_STEPS,
+};
+
+/** The settings of an ITS (names as in `presets.qemuVirtArm64Its`). */
+export const ITS_SETTINGS: Readonly<Record<string, string>> = {
+  addr: 'frame base (KVM_VGIC_ITS_ADDR_TYPE, 128 KiB frame), 64 KiB aligned',
+  reset: 'KVM_DEV_ARM_ITS_CTRL_RESET after the set-up, as QEMU resets the machine (default false)',
+};
+
+/** The ITS's set-up steps, in Firecracker's and Cloud Hypervisor's order (QEMU: init before addr). */
+const ITS_STEPS: readonly SetupStep[] = [
+  { name: 'addr', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_ITS_ADDR_TYPE = addr', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, ITS_ADDR_TYPE, parseAddress(s.addr)!) },
+  { name: 'init', doc: 'KVM_DEV_ARM_VGIC_GRP_CTRL KVM_DEV_ARM_VGIC_CTRL_INIT (does nothing on an ITS)', run: (_ctx, dev) => void dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0) },
+  {
+    name: 'reset',
+    doc: 'KVM_HAS_DEVICE_ATTR then KVM_SET_DEVICE_ATTR KVM_DEV_ARM_ITS_CTRL_RESET (reset: true, as QEMU at machine reset)',
+    active: (s) => s.reset === true,
+    run: (_ctx, dev) => {
+      dev.attrRaw('has', GRP_CTRL, ITS_CTRL_RESET, 0);
+      dev.attrRaw('set', GRP_CTRL, ITS_CTRL_RESET, 0);
+    },
+  },
+];
+
+/** The ITS setup spec. */
+export const itsSetup: DeviceSetupSpec = {
+  settings: ITS_SETTINGS,
+  validate(s): ConfigIssue[] {
+    const issues: ConfigIssue[] = [];
+    addr(s, 'addr', SZ_64K, ITS_SIZE, issues);
+    if (s.reset !== undefined && typeof s.reset !== 'boolean') issues.push({ path: 'reset', message: 'expected true or false' });
+    return issues;
+  },
+  apply(ctx, dev, s): void {
+    runSteps(ITS_STEPS, ctx, dev, s);
+  },
+  steps: ITS_STEPS,
 };
 
 /**
@@ -188,16 +320,16 @@ export const gicv2Setup: DeviceSetupSpec = {
 export function arm64ProfileFor(host: Arm64HostProfile): ArchProfile {
   const devices = [
     ...(canEmulateGicv2(host) ? ['KVM_DEV_TYPE_ARM_VGIC_V2'] : []),
-    ...(host.gic === 'v3' ? ['KVM_DEV_TYPE_ARM_VGIC_V3'] : []),
+    ...(host.gic === 'v3' ? ['KVM_DEV_TYPE_ARM_VGIC_V3', 'KVM_DEV_TYPE_ARM_VGIC_ITS'] : []),
   ];
   return { ...arm64Profile, doc: `${arm64Profile.doc} (host ${host.name})`, devices, maxVcpus: defaultMaxVcpus(host) };
 }
 
-/** arm64 (virt / Firecracker): a GICv2 or GICv3; finalize initialises every vCPU. */
+/** arm64 (virt / Firecracker / Cloud Hypervisor): a GICv2 or GICv3 (and ITSes); finalize initialises every vCPU. */
 export const arm64Profile: ArchProfile = {
   name: 'arm64',
-  doc: 'arm64 virt machine (QEMU virt, Firecracker) with an in-kernel GICv2 or GICv3',
-  devices: ['KVM_DEV_TYPE_ARM_VGIC_V2', 'KVM_DEV_TYPE_ARM_VGIC_V3'],
+  doc: 'arm64 virt machine (QEMU virt, Firecracker, Cloud Hypervisor) with an in-kernel GICv2 or GICv3 and ITSes',
+  devices: ['KVM_DEV_TYPE_ARM_VGIC_V2', 'KVM_DEV_TYPE_ARM_VGIC_V3', 'KVM_DEV_TYPE_ARM_VGIC_ITS'],
   maxVcpus: V3_MAX_CPUS,
   vmType: () => 0,
   finalize(ctx): void {
@@ -217,6 +349,7 @@ export const arm64Profile: ArchProfile = {
 export const ARM_VGIC_SETUPS: Readonly<Record<string, DeviceSetupSpec>> = {
   KVM_DEV_TYPE_ARM_VGIC_V3: gicv3Setup,
   KVM_DEV_TYPE_ARM_VGIC_V2: gicv2Setup,
+  KVM_DEV_TYPE_ARM_VGIC_ITS: itsSetup,
 };
 /** Profiles contributed by the vGIC plugin. */
 export const ARM_VGIC_PROFILES: readonly ArchProfile[] = [arm64Profile];

@@ -181,7 +181,7 @@ describe('host profiles', () => {
   });
   test('the composition profile follows the host: devices and the vCPU limit', () => {
     const q = createArmVgic({ host: 'qemu-tcg-max' }).profiles![0]!;
-    expect(q.devices).toEqual(['KVM_DEV_TYPE_ARM_VGIC_V3']);
+    expect(q.devices).toEqual(['KVM_DEV_TYPE_ARM_VGIC_V3', 'KVM_DEV_TYPE_ARM_VGIC_ITS']);
     expect(q.maxVcpus).toBe(512);
     const v2 = createArmVgic({ host: 'gicv2-host' }).profiles![0]!;
     expect(v2.devices).toEqual(['KVM_DEV_TYPE_ARM_VGIC_V2']);

@@ -363,6 +363,7 @@ async function types(cmd: Cmd): Promise<number> {
       ...(g.doc ? { doc: g.doc } : {}),
     })),
     settings: t.setup?.settings ?? {},
+    steps: (t.setup?.steps ?? []).map((st) => ({ name: st.name, doc: st.doc })),
   }));
   const profiles = [...archProfiles(host).values()].map((a) => ({ name: a.name, doc: a.doc, devices: a.devices, ...(a.maxVcpus ? { maxVcpus: a.maxVcpus } : {}) }));
   if (cmd.p.values.json) {
@@ -384,6 +385,10 @@ async function types(cmd: Cmd): Promise<number> {
     if (st.length) {
       out.push('    settings:');
       for (const [k, v] of st) out.push(`      ${k.padEnd(12)} ${v}`);
+    }
+    if (t.steps.length) {
+      out.push("    set-up steps (a VM config's order names them <device>.<step>):");
+      for (const x of t.steps) out.push(`      ${x.name.padEnd(12)} ${x.doc}`);
     }
   }
   out.push('', c.bold('Architecture profiles'));

@@ -10,7 +10,7 @@ import { inputError, show } from './errors.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
-const FULL_KEYS = ['name', 'arch', 'vcpus', 'vmType', 'devices'];
+const FULL_KEYS = ['name', 'arch', 'vcpus', 'vmType', 'devices', 'order'];
 const DEVICE_KEYS = ['type', 'name', 'settings'];
 
 /** Options each preset takes (and what they accept). */
@@ -19,6 +19,9 @@ const PRESET_OPTIONS: Record<string, Record<string, (v: unknown) => string | nul
   qemuPseries: { vcpus: int, sources: int },
   firecrackerArm64: { vcpus: int, gic: gic },
   qemuVirtArm64: { vcpus: int, gic: gic },
+  firecrackerArm64Pci: { vcpus: int },
+  cloudHypervisorArm64: { vcpus: int },
+  qemuVirtArm64Its: { vcpus: int },
 };
 function int(v: unknown): string | null {
   return typeof v === 'number' && Number.isInteger(v) ? null : `expected an integer, got ${show(v)}`;

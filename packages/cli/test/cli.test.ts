@@ -42,7 +42,7 @@ describe('kvmdev types', () => {
     const v3 = j.types.find((t: { key: string }) => t.key === 'KVM_DEV_TYPE_ARM_VGIC_V3');
     expect(v3).toMatchObject({ type: 7, plugin: '@kvmdev/arm-vgic' });
     expect(v3.groups.some((g: { name: string; state: boolean }) => g.name === 'KVM_DEV_ARM_VGIC_GRP_DIST_REGS' && g.state)).toBe(true);
-    expect(Object.keys(v3.settings)).toEqual(['dist', 'redist', 'nrIrqs']);
+    expect(Object.keys(v3.settings)).toEqual(['dist', 'redist', 'redistRegions', 'nrIrqs', 'routing']);
     expect(j.profiles.map((p: { name: string }) => p.name).sort()).toEqual(['arm64', 'ppc-e500', 'ppc-pseries']);
   });
 });

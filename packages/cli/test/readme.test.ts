@@ -4,7 +4,7 @@
  * where the root has it, so the files it writes land there), and every output line the README
  * shows for it, other than `...`, is in what it prints.
  */
-import { symlinkSync } from 'node:fs';
+import { symlinkSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PKG, kvmdev, tmp } from './helpers.js';
@@ -41,6 +41,17 @@ describe('the README examples, from the repository root', () => {
     expect([r.stderr, r.code <= 1]).toEqual(['', true]);
     const out = r.stdout.split('\n').map((l) => l.trimEnd());
     for (const line of e.shown) expect(out).toContain(line.trimEnd());
+  });
+  // the README's complete VM files (a yaml block with vm: and no elided part) run as written
+  const vmBlocks = [...readme.matchAll(/^```yaml\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((t) => /^vm:/m.test(t) && !t.includes('...'));
+  it('has complete VM files', () => {
+    expect(vmBlocks.length).toBeGreaterThan(0);
+  });
+  it.each(vmBlocks.map((t, i) => [i, t]))('VM file block %d runs', (i, t) => {
+    const f = join(dir, `block-${i}.yaml`);
+    writeFileSync(f, t as string);
+    const r = kvmdev(['run', f], { cwd: dir });
+    expect([r.stderr, r.code]).toEqual(['', 0]);
   });
   it('names the root script that runs the CLI from the repository (pnpm kvmdev)', () => {
     const root = JSON.parse(readFileSync(resolve(PKG, '../../package.json'), 'utf8'));

@@ -7,6 +7,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { presets } from '@kvmdev/core';
 import { SourceFile, formatPath } from '../src/index.js';
 import { PKG, cli, put, tmp, vm } from './helpers.js';
 
@@ -122,6 +123,23 @@ describe('the VM file schema', () => {
   );
   it('rejects bad/unknown-step.yaml like the CLI', () => {
     expect(schemaVerdict(SourceFile.load(vm('bad/unknown-step.yaml')).data)).toBe('scenario[2].poke');
+  });
+  it('lists every preset of @kvmdev/core, each accepted by the CLI as the schema says', async () => {
+    const variants = schema.properties.vm.oneOf as { properties: Record<string, { const?: string }> }[];
+    const names = variants.map((v) => v.properties.preset?.const).filter((n): n is string => n !== undefined);
+    expect(names).toEqual(Object.keys(presets));
+    const dir = tmp();
+    for (const n of names) {
+      const text = `vm: { preset: ${n}, vcpus: 2 }\n`;
+      expect([n, schemaVerdict(SourceFile.parse('p.yaml', text).data)]).toEqual([n, null]);
+      expect([n, (await cli(['run', put(dir, `${n}.yaml`, text)])).code]).toEqual([n, 0]);
+    }
+  });
+  it('takes an order in a full config, a list of strings', () => {
+    const full = (order: unknown) => ({ vm: { arch: 'arm64', vcpus: 1, devices: [], order } });
+    expect(schemaVerdict(full(['finalize']))).toBeNull();
+    expect(schemaVerdict(full([1]))).toBe('vm.order[0]');
+    expect(schemaVerdict({ vm: { preset: 'qemuVirtArm64Its', order: ['finalize'] } })).not.toBeNull();
   });
   it('lives next to the README it is documented in', () => {
     expect(dirname(SCHEMA)).toBe(join(PKG, 'schema'));

@@ -98,8 +98,18 @@ export {
   composeVm,
   validateVmConfig,
   archProfiles,
+  setupSteps,
   type VmConfig,
   type DeviceConfig,
   type ComposedVm,
 } from './compose/compose.js';
-export { presets, qemuE500, qemuPseries, qemuVirtArm64, firecrackerArm64 } from './compose/presets.js';
+export {
+  presets,
+  qemuE500,
+  qemuPseries,
+  qemuVirtArm64,
+  qemuVirtArm64Its,
+  firecrackerArm64,
+  firecrackerArm64Pci,
+  cloudHypervisorArm64,
+} from './compose/presets.js';

@@ -46,6 +46,7 @@ export type {
   DeviceSetupSpec,
   SetupDevice,
   SetupProcess,
+  SetupStep,
   SetupVcpu,
   SetupVm,
 } from './plugins/setup-spec.js';

@@ -4,7 +4,7 @@
  * field. The same config drives snapshots' "same composition" check and the CLI's VM files.
  * @packageDocumentation
  */
-import type { ArchProfile, ComposeContext, ConfigIssue } from '../plugins/setup-spec.js';
+import type { ArchProfile, ComposeContext, ConfigIssue, DeviceSetupSpec, SetupStep } from '../plugins/setup-spec.js';
 import { KvmError } from '../uapi/errors.js';
 import type { Host } from '../faces/host.js';
 import type { DeviceKey } from '../plugins/plugin.js';
@@ -31,8 +31,20 @@ export interface VmConfig {
   readonly vcpus: number;
   /** KVM_CREATE_VM type (default: the profile's). */
   readonly vmType?: number;
-  /** The in-kernel devices, created and set up in this order. */
+  /** The in-kernel devices, created in this order (and, without `order`, each set up in turn). */
   readonly devices: readonly DeviceConfig[];
+  /**
+   * The order of the set-up calls, for a VMM that interleaves its devices' set-up (Firecracker
+   * sets its ITS up between the GICv3's addresses and its NR_IRQS; QEMU initialises the vCPUs
+   * first and sets the addresses last). Each entry is a device's name (its KVM_CREATE_DEVICE),
+   * `<device name>.<step>` (a step of its setup spec: `kvmdev types` lists them) or `finalize`
+   * (the architecture profile's finalize step, e.g. KVM_ARM_VCPU_INIT on every vCPU). Every
+   * device, each of its active steps and `finalize` (when the profile has one) appear exactly
+   * once; the devices are created in the order of `devices`, and a device's steps come after its
+   * creation. The vCPUs are always created first. Default: each device created and set up in
+   * turn, then `finalize`.
+   */
+  readonly order?: readonly string[];
 }
 
 /** A built VM. */
@@ -58,6 +70,16 @@ export class ConfigError extends KvmError {
     this.name = 'ConfigError';
     this.issues = issues;
   }
+}
+
+/**
+ * The set-up steps a device runs for its settings: its setup spec's active steps in the spec's
+ * order, or one step `'setup'` (the spec's `apply`) for a spec without steps; none without a spec.
+ */
+export function setupSteps(spec: DeviceSetupSpec | undefined, settings: Readonly<Record<string, unknown>>): readonly SetupStep[] {
+  if (!spec) return [];
+  if (!spec.steps) return [{ name: 'setup', doc: 'the whole set-up (the spec has no steps)', run: (ctx, dev, s) => spec.apply(ctx, dev, s) }];
+  return spec.steps.filter((st) => st.active?.(settings) ?? true);
 }
 
 /** The architecture profiles registered on a host (by every plugin). */
@@ -116,12 +138,55 @@ export function validateVmConfig(host: Host, config: unknown): ConfigIssue[] {
     const nv = Number.isInteger(c.vcpus) ? (c.vcpus as number) : 1;
     for (const is of setup.validate(settings as Record<string, unknown>, { vcpus: nv })) issues.push({ path: `${p}.settings.${is.path}`, message: is.message });
   });
+  if (c.order !== undefined) orderIssues(host, c, prof, issues);
   return issues;
+}
+
+const FINALIZE = 'finalize';
+
+/** The issues of a config's `order` (see {@link VmConfig.order}). */
+function orderIssues(host: Host, c: Record<string, unknown>, prof: ArchProfile | undefined, issues: ConfigIssue[]): void {
+  const order = c.order;
+  if (!Array.isArray(order)) return void issues.push({ path: 'order', message: `expected a list of set-up steps (device names, <device>.<step>, ${FINALIZE})` });
+  // what must appear: token -> the device it needs created first, and the creations in device order
+  const expected = new Map<string, string | null>();
+  const creations: string[] = [];
+  (c.devices as unknown[]).forEach((d, i) => {
+    if (typeof d !== 'object' || d === null) return;
+    const dd = d as Record<string, unknown>;
+    if (typeof dd.type !== 'string') return;
+    const name = typeof dd.name === 'string' ? dd.name : dd.type;
+    if (name === FINALIZE || name.includes('.'))
+      issues.push({ path: `devices[${i}].name`, message: `${JSON.stringify(name)} cannot be named in order (no '.', not ${FINALIZE})` });
+    expected.set(name, null);
+    creations.push(name);
+    const settings = typeof dd.settings === 'object' && dd.settings !== null ? (dd.settings as Record<string, unknown>) : {};
+    for (const st of setupSteps(host.registry.typeInfo(dd.type)?.setup, settings)) expected.set(`${name}.${st.name}`, name);
+  });
+  if (prof?.finalize) expected.set(FINALIZE, null);
+  const seen = new Set<string>();
+  let created = 0;
+  order.forEach((t: unknown, i: number) => {
+    const p = `order[${i}]`;
+    if (typeof t !== 'string') return void issues.push({ path: p, message: 'expected a string' });
+    const need = expected.get(t);
+    if (need === undefined) return void issues.push({ path: p, message: `unknown step ${JSON.stringify(t)}; this VM's are ${[...expected.keys()].join(', ') || 'none'}` });
+    if (seen.has(t)) return void issues.push({ path: p, message: `${t} is listed twice` });
+    if (need !== null && !seen.has(need)) issues.push({ path: p, message: `${t} comes before ${need} is created` });
+    if (need === null && t !== FINALIZE) {
+      if (creations[created] !== t) issues.push({ path: p, message: `${t} is created before ${creations[created]}: devices are created in the order of devices` });
+      created++;
+    }
+    seen.add(t);
+  });
+  const missing = [...expected.keys()].filter((k) => !seen.has(k));
+  if (missing.length) issues.push({ path: 'order', message: `missing ${missing.join(', ')} (every device, each of its set-up steps and ${FINALIZE} appear once)` });
 }
 
 /**
  * Builds a VM from a config: KVM_CREATE_VM with the profile's type, the vCPUs, then each
- * device in order (KVM_CREATE_DEVICE and its setup), then the profile's finalize step.
+ * device in order (KVM_CREATE_DEVICE and its setup), then the profile's finalize step; or, with
+ * `order`, the creations and set-up steps in that order.
  * Throws a ConfigError listing every issue before anything is created; a KvmError from a
  * step closes what was built and is rethrown.
  */
@@ -140,12 +205,34 @@ export function composeVm(host: Host, config: VmConfig): ComposedVm {
   try {
     for (let i = 0; i < config.vcpus; i++) vcpus.push(vm.createVcpu(i));
     const ctx: ComposeContext = { host, vm, vcpus };
-    for (const d of config.devices) {
+    const create = (d: DeviceConfig): DeviceHandle<DeviceKey> => {
       const handle = vm.createDevice(d.type as DeviceKey);
       devices.push({ name: d.name ?? d.type, key: d.type, handle });
-      host.registry.typeInfo(d.type)?.setup?.apply(ctx, handle, d.settings ?? {});
+      return handle;
+    };
+    if (config.order === undefined) {
+      for (const d of config.devices) {
+        const handle = create(d);
+        host.registry.typeInfo(d.type)?.setup?.apply(ctx, handle, d.settings ?? {});
+      }
+      prof.finalize?.(ctx);
+    } else {
+      // validated: every entry is a device, a step of a created device, or finalize
+      const byName = new Map(config.devices.map((d) => [d.name ?? d.type, d]));
+      const handles = new Map<string, DeviceHandle<DeviceKey>>();
+      for (const t of config.order) {
+        const d = byName.get(t);
+        if (t === FINALIZE) prof.finalize?.(ctx);
+        else if (d) handles.set(t, create(d));
+        else {
+          const dot = t.lastIndexOf('.');
+          const dev = byName.get(t.slice(0, dot))!;
+          const settings = dev.settings ?? {};
+          const step = setupSteps(host.registry.typeInfo(dev.type)?.setup, settings).find((st) => st.name === t.slice(dot + 1))!;
+          step.run(ctx, handles.get(t.slice(0, dot))!, settings);
+        }
+      }
     }
-    prof.finalize?.(ctx);
   } catch (e) {
     close();
     throw e;

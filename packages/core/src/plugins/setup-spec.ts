@@ -64,14 +64,35 @@ export interface ComposeContext {
   readonly vcpus: readonly SetupVcpu[];
 }
 
+/**
+ * One named step of a device's setup (`'dist'`: KVM_DEV_ARM_VGIC_GRP_ADDR DIST; `'init'`:
+ * KVM_DEV_ARM_VGIC_CTRL_INIT). A VM config's `order` interleaves the steps of several devices
+ * the way a VMM does (Firecracker sets the ITS up between the GICv3's addresses and its NR_IRQS).
+ */
+export interface SetupStep {
+  /** The step's name, unique in its spec (`order` names it as `<device name>.<step>`). */
+  readonly name: string;
+  /** One line on what the step does (the calls it makes). */
+  readonly doc: string;
+  /** Whether the step runs for these settings (default: always). */
+  active?(settings: Readonly<Record<string, unknown>>): boolean;
+  /** Makes the step's calls (the device exists, the vCPUs too). Throws KvmError. */
+  run(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
+}
+
 /** A device's setup spec: its settings, validated and applied in the order a real VMM uses. */
 export interface DeviceSetupSpec {
   /** One line per setting, for `kvmdev types` and docs. */
   readonly settings: Readonly<Record<string, string>>;
   /** Checks the settings; paths are relative to the settings object (e.g. `'dist'`). */
   validate(settings: Readonly<Record<string, unknown>>, vm: { readonly vcpus: number }): ConfigIssue[];
-  /** Runs after the device is created (the vCPUs exist). Throws KvmError. */
+  /** Runs after the device is created (the vCPUs exist): the whole setup, in the spec's own order. Throws KvmError. */
   apply(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
+  /**
+   * The setup as named steps, in the spec's own order (`apply` runs the active ones in this
+   * order). Without steps the whole setup is one step, `'setup'` (`apply`).
+   */
+  readonly steps?: readonly SetupStep[];
 }
 
 /** An architecture profile (e.g. `'arm64'`, `'ppc-e500'`, `'ppc-pseries'`). */
