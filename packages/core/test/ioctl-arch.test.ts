@@ -183,3 +183,54 @@ describe('a host created for ppc64 answers the ppc64 numbers', () => {
     expect(host.ioctls).toBe(KVM_IOCTLS.generic);
   });
 });
+
+describe('a kernel without GSI routing or MSIs (HostArch.irqRouting / msi false: book3s powerpc)', () => {
+  // kvm_vm_ioctl has KVM_SET_GSI_ROUTING only with CONFIG_HAVE_KVM_IRQ_ROUTING and KVM_SIGNAL_MSI
+  // only with CONFIG_HAVE_KVM_MSI; without them the request reaches kvm_arch_vm_ioctl, whose
+  // default is ENOTTY, before any copy_from_user. kvm_vm_ioctl_check_extension_generic answers
+  // KVM_CAP_IRQ_ROUTING and KVM_CAP_SIGNAL_MSI under the same ifdefs (0 otherwise).
+  const noRouting: KvmPlugin = {
+    name: 'test-book3s-host',
+    version: '1.0.0',
+    core: '*',
+    hostArch: { name: 'ppc64', ioctlEncoding: 'powerpc', irqRouting: false, msi: false },
+  };
+  const P = KVM_IOCTLS.powerpc;
+
+  test('KVM_SET_GSI_ROUTING and KVM_SIGNAL_MSI are ENOTTY on a VM without any irqchip, the struct unread', () => {
+    const host = createHost({ plugins: [noRouting] });
+    const kvm = host.open('/dev/kvm');
+    const vm = host.ioctl(kvm, P.KVM_CREATE_VM, 0);
+    for (const req of [P.KVM_SET_GSI_ROUTING, P.KVM_SIGNAL_MSI]) {
+      expect(host.ioctl(vm, req, 0)).toBe(-1); // NULL: no EFAULT, the arch answers first
+      expect(host.errno).toBe(ENOTTY);
+    }
+    const v = host.vmOf(vm);
+    expect(host.setGsiRouting(v, [])).toBe(-ENOTTY);
+    expect(host.signalMsi(v, 0, 0, 0, 0, 0)).toBe(-ENOTTY);
+  });
+
+  test('KVM_CAP_IRQ_ROUTING and KVM_CAP_SIGNAL_MSI are 0 on /dev/kvm and on a VM', () => {
+    const host = createHost({ plugins: [noRouting] });
+    const kvm = host.open('/dev/kvm');
+    const vm = host.ioctl(kvm, P.KVM_CREATE_VM, 0);
+    for (const fd of [kvm, vm])
+      for (const cap of [core.KVM_CAP_IRQ_ROUTING, core.KVM_CAP_SIGNAL_MSI]) expect([fd, cap, host.ioctl(fd, P.KVM_CHECK_EXTENSION, cap)]).toEqual([fd, cap, 0]);
+  });
+
+  test('the default (and a ppc64 arch that does not say) keeps both', () => {
+    const host = createHost({ plugins: [ppc64Arch] });
+    const kvm = host.open('/dev/kvm');
+    expect(host.ioctl(kvm, P.KVM_CHECK_EXTENSION, core.KVM_CAP_IRQ_ROUTING)).toBe(core.KVM_MAX_IRQ_ROUTES);
+    const vm = host.ioctl(kvm, P.KVM_CREATE_VM, 0);
+    expect(host.ioctl(vm, P.KVM_SIGNAL_MSI, 0)).toBe(-1);
+    expect(host.errno).toBe(core.EFAULT);
+  });
+
+  test('hostArch.irqRouting must be a boolean; a second plugin with other flags is another architecture', () => {
+    const bad = { name: 'bad-arch', version: '1.0.0', core: '*', hostArch: { name: 'ppc64', ioctlEncoding: 'powerpc', irqRouting: 'no' } } as unknown as KvmPlugin;
+    expect(() => createHost({ plugins: [bad] })).toThrow(PluginError);
+    const host = createHost({ plugins: [noRouting] });
+    expect(() => host.use(ppc64Arch)).toThrow(PluginError);
+  });
+});

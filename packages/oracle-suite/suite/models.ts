@@ -3,14 +3,15 @@
  * machine the kernel target runs on. A VM composed like a real host's has every device that host
  * has, so each target carries KVM-VFIO too (every kernel compared here has it).
  *
- * When a host profile for a target exists in the model (issue 13 item 7: the QEMU TCG `-cpu max`
- * arm64 host, the ppc64 pseries host), select it here; when the model speaks ppc64's ioctl
- * encoding (issue 13 item 13), set `encoding: 'powerpc'` for the ppc64 targets.
+ * Each target selects the model's host profile of the machine it ran on (issue 13 items 7 and 14:
+ * the QEMU TCG `-cpu max` arm64 hosts, the QEMU pseries host with nested kvm-hv), and the ppc64
+ * targets speak ppc64's ioctl encoding (issue 13 item 13: the profile declares the host
+ * architecture, and the model side encodes every request as powerpc does).
  * @packageDocumentation
  */
 import { createHost } from '@kvmdev/core';
 import { createArmVgic } from '@kvmdev/arm-vgic';
-import { xics } from '@kvmdev/xics';
+import { createXicsPlugin, xics } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
 import type { KvmPlugin } from '@kvmdev/core';
 import type { ModelTarget } from '@kvmdev/oracle';
@@ -29,13 +30,21 @@ export const PLUGINS: Readonly<Record<string, readonly KvmPlugin[]>> = {
   // the arm64 kernels run under QEMU TCG `-cpu max` (gic-version=3 and =2 boots): issue 13 item 7's profiles
   'arm64-gicv3': [createArmVgic({ host: 'qemu-tcg-max' }), vfioPlain],
   'arm64-gicv2': [createArmVgic({ host: 'qemu-tcg-max-gicv2' }), vfioPlain],
-  'ppc64-pseries': [xics, vfioPpc],
+  // QEMU pseries POWER9 -smp 2 with nested kvm-hv, Debian's 6.12 ppc64el kernel (the plain XICS)
+  'ppc64-pseries': [createXicsPlugin({ host: 'pseries-hv' }), vfioPpc],
+  // the bare-metal XIVE (XICS-on-XIVE) is not modelled: no profile, no recordings yet
   'ppc64-powernv9': [xics, vfioPpc],
 };
 
+/** Targets whose model speaks powerpc's ioctl numbers (the host profile declares a ppc64 host). */
+const POWERPC_ENCODING: ReadonlySet<string> = new Set(['ppc64-pseries']);
+
 /** Target name → how to build the model of it. */
 export const MODELS: Readonly<Record<string, ModelTarget>> = Object.fromEntries(
-  Object.entries(PLUGINS).map(([t, plugins]) => [t, { createHost: () => createHost({ plugins }) }]),
+  Object.entries(PLUGINS).map(([t, plugins]) => [
+    t,
+    { createHost: () => createHost({ plugins }), ...(POWERPC_ENCODING.has(t) ? { encoding: 'powerpc' as const } : {}) },
+  ]),
 );
 
 /** Targets in report order; `apart` ones are reported separately (optional). */

@@ -110,9 +110,11 @@ export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = 
     // struct is read), and its kvm_arch_vcpu_ioctl none either (default EINVAL)
     vmAttrIoctl: (vm: Vm): number => (isPpcVm(vm) ? -ENOTTY : KVM_HOOK_PASS),
     vcpuAttrIoctl: (vcpu: Vcpu): number => (isPpcVm(vcpu.vm) ? -EINVAL : KVM_HOOK_PASS),
-    // KVM_GET_VCPU_MMAP_SIZE on book3s-64: the run page and the coalesced-MMIO ring page (no PIO
-    // page off x86), in the 64 KiB pages of a ppc64le host kernel
-    vcpuMmapSize: () => 2 * 65536,
+    // KVM_GET_VCPU_MMAP_SIZE on book3s-64: the run page only. There is no PIO page off x86, and
+    // no coalesced-MMIO page: a kernel that can load kvm-hv has no CONFIG_KVM_MMIO (only a
+    // PR-only build selects it). 64 KiB pages here; a host profile says its own page size
+    // (Debian's ppc64el kernels have 4 KiB pages: 4096 there)
+    vcpuMmapSize: () => 65536,
     vmIoctl(vm: Vm, request: number, arg: number): number {
       // the host's number: KVM_IOCTLS.powerpc's on a ppc64 host
       if (request === vm.host.ioctls.KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);

@@ -11,7 +11,19 @@
  * @packageDocumentation
  */
 export * from './uapi.js';
-export { createXicsPlugin, xics, XICS_ATTRS, type XicsPluginOptions } from './plugin.js';
+export { createXicsPlugin, xics, XICS_ATTRS, type XicsPlugin, type XicsPluginOptions } from './plugin.js';
+export {
+  PPC64_HOSTS,
+  PPC64_HOST_ARCH,
+  PPC_MAX_SMT_THREADS,
+  pseriesHv,
+  checkPpc64HostProfile,
+  maxVcpuIds,
+  recommendedVcpus,
+  vcpuMmapSize,
+  type Ppc64HostProfile,
+} from './ppc64/host-profile.js';
+export { PPC_VCPU, PPC_VM, PpcVcpu, PpcVm, ppcVcpuOf, ppc64HostHooks } from './ppc64/host.js';
 export type { XicsHcallOptions } from './hcalls.js';
 export type { XicsIrqChipOptions } from './device.js';
 export { XICS_IRQ_CONNECTION } from './hooks.js';

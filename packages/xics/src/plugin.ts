@@ -8,6 +8,8 @@ import { definePlugin, type AttrTable } from '@kvmdev/core/plugin';
 import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';
+import { PPC64_HOSTS, PPC64_HOST_ARCH, type Ppc64HostProfile, checkPpc64HostProfile } from './ppc64/host-profile.js';
+import { ppc64HostHooks } from './ppc64/host.js';
 import { XICS_PROFILES, xicsSetup } from './setup.js';
 import { xicsIntrospect } from './introspect.js';
 import { xicsSnapshot } from './snapshot.js';
@@ -33,23 +35,55 @@ export const XICS_ATTRS: AttrTable = [
 ];
 
 /** Options of {@link createXicsPlugin}. */
-export interface XicsPluginOptions extends XicsHcallOptions, XicsIrqChipOptions {}
+export interface XicsPluginOptions extends XicsHcallOptions, XicsIrqChipOptions {
+  /**
+   * The ppc64 host to model, a profile or a preset name from `PPC64_HOSTS` (`'pseries-hv'`): the
+   * plugin then models the whole host, not only the device. It declares the host architecture
+   * (powerpc ioctl numbers, no GSI routing, no MSIs) and answers what book3s KVM answers around
+   * the XICS: the powerpc capabilities and limits, VM types, HV vcore slots, PAPR mode,
+   * KVM_INTERRUPT, KVM_GET_VCPU_MMAP_SIZE. Without it (the default) the plugin is the device alone
+   * on a host of the generic encoding.
+   */
+  readonly host?: Ppc64HostProfile | string;
+}
+
+/** The plugin object, with the host it models (null: the device alone). */
+export type XicsPlugin = KvmPlugin & {
+  /** The ppc64 host profile, or null for the device-only plugin. */
+  readonly host: Ppc64HostProfile | null;
+};
+
+function resolveHost(h: Ppc64HostProfile | string | undefined): Ppc64HostProfile | null {
+  if (h === undefined) return null;
+  const host = typeof h === 'string' ? PPC64_HOSTS[h] : h;
+  if (host === undefined) throw new TypeError(`unknown ppc64 host profile ${JSON.stringify(h)}; presets are ${Object.keys(PPC64_HOSTS).join(', ')}`);
+  const problems = checkPpc64HostProfile(host);
+  if (problems.length) throw new TypeError(`invalid ppc64 host profile: ${problems.join('; ')}`);
+  return host;
+}
 
 /**
  * Builds an XICS plugin. `xics` is the default instance; use this to choose the behaviour where
- * the model has to pick one (see {@link XicsPluginOptions}).
+ * the model has to pick one (see {@link XicsPluginOptions}), or to model a whole ppc64 host:
+ * `createHost({ plugins: [createXicsPlugin({ host: 'pseries-hv' })] })`.
  */
-export function createXicsPlugin(options: XicsPluginOptions = {}): KvmPlugin {
+export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
+  const host = resolveHost(options.host);
+  if (host !== null && options.msi)
+    throw new TypeError('msi: a ppc64 host has no MSI injection (KVM_XICS selects neither HAVE_KVM_MSI nor HAVE_KVM_IRQ_ROUTING)');
   const ops = makeXicsOps(options);
+  const hooks = makeHooks(ops, options);
   return definePlugin({
     name: '@kvmdev/xics',
     version: '0.1.0',
     core: '^0.1.0',
     devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: xicsSetup, introspect: xicsIntrospect }],
-    hooks: makeHooks(ops, options),
+    hooks: host === null ? hooks : ppc64HostHooks(host, hooks),
     profiles: XICS_PROFILES,
+    ...(host === null ? {} : { hostArch: PPC64_HOST_ARCH }),
+    host,
   });
 }
 
-/** The XICS plugin: `createHost({ plugins: [xics] })`. */
-export const xics: KvmPlugin = createXicsPlugin();
+/** The XICS plugin (the device alone): `createHost({ plugins: [xics] })`. */
+export const xics: XicsPlugin = createXicsPlugin();

@@ -4,7 +4,7 @@
  * the kernel's names and values.
  * @packageDocumentation
  */
-import { KVM_REG_PPC, KVM_REG_SIZE_U64 } from '@kvmdev/core';
+import { KVM_REG_PPC, KVM_REG_SIZE_U128, KVM_REG_SIZE_U64 } from '@kvmdev/core';
 
 export { KVM_CAP_IRQ_XICS, KVM_CAP_PPC_RTAS, KVM_DEV_TYPE_XICS, KVM_PPC_RTAS_DEFINE_TOKEN } from '@kvmdev/core';
 
@@ -66,6 +66,26 @@ export const KVM_REG_PPC_ICP_MFRR_MASK = 0xff;
 export const KVM_REG_PPC_ICP_PPRI_SHIFT = 16;
 /** Mask of the PPRI field (8 bits). */
 export const KVM_REG_PPC_ICP_PPRI_MASK = 0xff;
+
+/**
+ * KVM_REG_PPC | KVM_REG_SIZE_U128 | 0x8d: the XIVE presenter's VP state (XIVE native mode). On a
+ * kernel with CONFIG_KVM_XIVE, GET and SET answer ENXIO on a vCPU without a XIVE presenter.
+ */
+export const KVM_REG_PPC_VP_STATE = KVM_REG_PPC | KVM_REG_SIZE_U128 | 0x8dn;
+
+// ---- powerpc capabilities and VM types (include/uapi/linux/kvm.h, asm/kvm.h) ----
+/** KVM_INTERRUPT_UNSET dequeues the external interrupt (1 on every powerpc host). */
+export const KVM_CAP_PPC_UNSET_IRQ = 53;
+/** KVM_INTERRUPT_SET_LEVEL is understood (1 on every powerpc host). */
+export const KVM_CAP_PPC_IRQ_LEVEL = 58;
+/** book3s HV: the VM's SMT mode (threads per vcore); on /dev/kvm 1 on POWER9 and later. */
+export const KVM_CAP_PPC_SMT = 64;
+/** PAPR mode of a vCPU (KVM_ENABLE_CAP on the vCPU fd); book3s-HV runs only PAPR vCPUs. */
+export const KVM_CAP_PPC_PAPR = 68;
+/** KVM_CREATE_VM type: a book3s HV VM (kvm-hv). */
+export const KVM_VM_PPC_HV = 1;
+/** KVM_CREATE_VM type: a book3s PR VM (kvm-pr). */
+export const KVM_VM_PPC_PR = 2;
 
 // ---- KVM_IRQ_LINE levels on PPC ----
 /** (u32)-1: assert (edge). */

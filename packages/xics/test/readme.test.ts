@@ -64,3 +64,17 @@ test('facade example', () => {
   h.guest(cpu).hypercall(H_CPPR, [0xff]);
   expect(h.guest(cpu).line('external')).toBe(1);
 });
+
+test('the ppc64 host example: powerpc numbers; the typed API speaks them, PAPR mode before the connect', async () => {
+  const { KVM_IOCTLS } = await import('@kvmdev/core');
+  const { createXicsPlugin, KVM_CAP_PPC_PAPR } = await import('../src/index.js');
+  const host = createHost({ plugins: [createXicsPlugin({ host: 'pseries-hv' })] });
+  expect(host.ioctls === KVM_IOCTLS.powerpc).toBe(true);
+  expect(host.ioctls.KVM_SET_DEVICE_ATTR).toBe(0x8018aee1);
+  const vm = host.createVm();
+  const vcpu = vm.createVcpu(0);
+  const dev = vm.createDevice('KVM_DEV_TYPE_XICS');
+  vcpu.enableCap(KVM_CAP_PPC_PAPR);
+  vcpu.enableCap(KVM_CAP_IRQ_XICS, dev.fd, 0);
+  expect(vcpu.getOneReg(KVM_REG_PPC_ICP_STATE)).toBe(0x00000000ffff0000n);
+});

@@ -351,11 +351,12 @@ export class Kernel {
       case K.KVM_CAP_READONLY_MEM:
         return vm?.memslots.config.readonlyMem ? 1 : 0;
       case K.KVM_CAP_IRQ_ROUTING:
-        return vm?.irqchip?.routing === false ? 0 : K.KVM_MAX_IRQ_ROUTES;
+        // CONFIG_HAVE_KVM_IRQ_ROUTING: a kernel without it (book3s powerpc) answers 0 everywhere
+        return !this.tables.irqRouting || vm?.irqchip?.routing === false ? 0 : K.KVM_MAX_IRQ_ROUTES;
       case K.KVM_CAP_SIGNAL_MSI:
-        // generic, CONFIG_HAVE_KVM_MSI (x86 and arm64 have it, with or without an irqchip); an
-        // arch without it answers 0 from its plugin, as does a kernel without GSI routing
-        return vm?.irqchip?.routing === false ? 0 : 1;
+        // generic, CONFIG_HAVE_KVM_MSI (x86 and arm64 have it, with or without an irqchip); a
+        // kernel without it answers 0, as does a kernel without GSI routing
+        return !this.tables.msi || vm?.irqchip?.routing === false ? 0 : 1;
       case K.KVM_CAP_NR_VCPUS:
       case K.KVM_CAP_MAX_VCPUS:
         return vm ? vm.maxVcpus : this.maxVcpus;
@@ -427,7 +428,8 @@ export class Kernel {
         return 0;
       }
       case R.KVM_SET_GSI_ROUTING: {
-        if (vm.irqchip?.routing === false) return -ENOTTY;
+        // not in kvm_vm_ioctl without CONFIG_HAVE_KVM_IRQ_ROUTING: the arch's default, ENOTTY
+        if (!this.tables.irqRouting || vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 8)) return -EFAULT;
         const nr = mem.getU32(arg);
         const flags = mem.getU32(arg + 4);
@@ -458,7 +460,8 @@ export class Kernel {
         return this.irqfd(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12));
       }
       case R.KVM_SIGNAL_MSI: {
-        if (vm.irqchip?.routing === false) return -ENOTTY;
+        // not in kvm_vm_ioctl without CONFIG_HAVE_KVM_MSI: ENOTTY before the struct is read
+        if (!this.tables.msi || vm.irqchip?.routing === false) return -ENOTTY;
         if (!mem.ok(arg, 32)) return -EFAULT;
         return this.signalMsi(vm, mem.getU32(arg), mem.getU32(arg + 4), mem.getU32(arg + 8), mem.getU32(arg + 12), mem.getU32(arg + 16));
       }
@@ -525,14 +528,14 @@ export class Kernel {
 
   /** KVM_SET_GSI_ROUTING with decoded entries. */
   setGsiRouting(vm: Vm, entries: readonly KvmIrqRoutingEntry[], flags = 0): number {
-    if (vm.irqchip?.routing === false) return -ENOTTY;
+    if (!this.tables.irqRouting || vm.irqchip?.routing === false) return -ENOTTY;
     return vm.routing.set(vm.irqchip, entries, flags);
   }
 
   /** KVM_SIGNAL_MSI: >0 delivered, 0 blocked, or -errno. */
   signalMsi(vm: Vm, addressLo: number, addressHi: number, data: number, flags: number, devid: number): number {
     const chip = vm.irqchip;
-    if (chip?.routing === false) return -ENOTTY;
+    if (!this.tables.msi || chip?.routing === false) return -ENOTTY;
     if (chip === null || !chip.msi || !chip.setMsi || flags & ~K.KVM_MSI_VALID_DEVID) return -EINVAL;
     if (flags & K.KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
     return chip.setMsi(addressLo, addressHi, data, flags, devid);

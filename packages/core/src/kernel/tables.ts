@@ -22,6 +22,17 @@ export interface HostArch {
   readonly name: string;
   /** How the architecture encodes ioctl request numbers (`'powerpc'` on ppc64). */
   readonly ioctlEncoding: IoctlEncoding;
+  /**
+   * Whether the kernel has GSI routing (CONFIG_HAVE_KVM_IRQ_ROUTING; default true). Without it
+   * `kvm_vm_ioctl` has no KVM_SET_GSI_ROUTING, so the arch's VM ioctl answers it (ENOTTY on every
+   * arch), and KVM_CAP_IRQ_ROUTING is 0 on /dev/kvm and on every VM. book3s powerpc (XICS) has none.
+   */
+  readonly irqRouting?: boolean;
+  /**
+   * Whether the kernel injects MSIs (CONFIG_HAVE_KVM_MSI; default true). Without it KVM_SIGNAL_MSI
+   * is ENOTTY on every VM fd and KVM_CAP_SIGNAL_MSI is 0. book3s powerpc has none.
+   */
+  readonly msi?: boolean;
 }
 
 /**
@@ -49,6 +60,10 @@ export class KernelTables {
   ioctls: KvmIoctls = KVM_IOCTLS.generic;
   /** The VFS request numbers (do_vfs_ioctl) of the same architecture. */
   vfsIoctls: VfsIoctlNumbers = VFS_IOCTLS_GENERIC;
+  /** Whether the kernel has GSI routing ({@link HostArch.irqRouting}; true without a declared architecture). */
+  irqRouting = true;
+  /** Whether the kernel injects MSIs ({@link HostArch.msi}; true without a declared architecture). */
+  msi = true;
 
   // flattened hooks, in registration order
   checkExtensionHooks: HookFn<'checkExtension'>[] = [];
@@ -133,6 +148,8 @@ export class KernelTables {
     this.archOwner = arch === null ? null : owner;
     this.ioctls = KVM_IOCTLS[arch?.ioctlEncoding ?? 'generic'];
     this.vfsIoctls = arch?.ioctlEncoding === 'powerpc' ? VFS_IOCTLS_POWERPC : VFS_IOCTLS_GENERIC;
+    this.irqRouting = arch?.irqRouting ?? true;
+    this.msi = arch?.msi ?? true;
   }
 
   /** How many vendor-range slots have been handed out (the next free index). */

@@ -143,8 +143,10 @@ export class Registry {
       if (typeof arch !== 'object' || arch === null || typeof arch.name !== 'string' || !arch.name)
         fail(EINVAL, 'hostArch needs a name');
       if (!Object.hasOwn(KVM_IOCTLS, arch.ioctlEncoding)) fail(EINVAL, `unknown ioctl encoding ${JSON.stringify(arch.ioctlEncoding)}`);
+      for (const k of ['irqRouting', 'msi'] as const)
+        if (arch[k] !== undefined && typeof arch[k] !== 'boolean') fail(EINVAL, `hostArch.${k} must be a boolean`);
       const cur = this.tables.hostArch;
-      if (cur !== null && (cur.name !== arch.name || cur.ioctlEncoding !== arch.ioctlEncoding))
+      if (cur !== null && (cur.name !== arch.name || cur.ioctlEncoding !== arch.ioctlEncoding || (cur.irqRouting ?? true) !== (arch.irqRouting ?? true) || (cur.msi ?? true) !== (arch.msi ?? true)))
         fail(EEXIST, `the host is already a ${cur.name} host (declared by ${this.tables.hostArchOwner ?? '?'}); it cannot also be ${arch.name}`);
     }
     for (const d of plugin.dependencies ?? []) {
