@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import { EOPNOTSUPP, KvmError } from '@kvmdev/core';
-import type { ConfigIssue, DeviceSetupSpec, KvmDevice, SetupDevice } from '@kvmdev/core/plugin';
+import { type ConfigIssue, type DeviceSetupSpec, type KvmDevice, type SetupDevice, showValue } from '@kvmdev/core/plugin';
 import { openVfioGroup } from './files.js';
 import { KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD } from './uapi.js';
 
@@ -29,7 +29,7 @@ export const vfioSetup: DeviceSetupSpec = {
       const o = f as Record<string, unknown>;
       for (const k of Object.keys(o)) if (k !== 'kind' && k !== 'coherent') issues.push({ path: `files[${i}].${k}`, message: 'unknown field; a file has kind, coherent' });
       if (o.kind !== undefined && !KINDS.includes(o.kind as (typeof KINDS)[number]))
-        issues.push({ path: `files[${i}].kind`, message: `expected ${KINDS.join(' or ')}, got ${JSON.stringify(o.kind)}` });
+        issues.push({ path: `files[${i}].kind`, message: `expected ${KINDS.join(' or ')}, got ${showValue(o.kind)}` });
       if (o.coherent !== undefined && typeof o.coherent !== 'boolean') issues.push({ path: `files[${i}].coherent`, message: 'expected true or false' });
     });
     return issues;

@@ -30,6 +30,7 @@ import {
   type SetupDevice,
   type SetupStep,
   parseAddress,
+  showValue,
 } from '@kvmdev/core/plugin';
 import { type Arm64HostProfile, canEmulateGicv2, defaultMaxVcpus } from './arm64/host-profile.js';
 
@@ -87,7 +88,7 @@ function addr(s: Readonly<Record<string, unknown>>, key: string, align: bigint, 
   }
   const a = parseAddress(v);
   if (a === null) {
-    issues.push({ path: key, message: `not an address: ${JSON.stringify(v)}` });
+    issues.push({ path: key, message: `not an address: ${showValue(v)}` });
     return null;
   }
   if (a % align !== 0n) {
@@ -105,7 +106,7 @@ function nrIrqs(s: Readonly<Record<string, unknown>>, issues: ConfigIssue[]): vo
   const n = s.nrIrqs;
   if (n === undefined) return;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 64 || n > 1023 || n % 32 !== 0)
-    issues.push({ path: 'nrIrqs', message: `expected a multiple of 32 from 64 to 992 (SGIs and PPIs included), got ${JSON.stringify(n)}` });
+    issues.push({ path: 'nrIrqs', message: `expected a multiple of 32 from 64 to 992 (SGIs and PPIs included), got ${showValue(n)}` });
 }
 
 function overlaps(regions: Region[], issues: ConfigIssue[]): void {

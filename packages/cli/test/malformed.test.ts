@@ -77,6 +77,18 @@ describe('malformed input: one precise error, a documented exit code', () => {
     expect([alias.code, alias.stderr]).toEqual([EXIT.INPUT, expect.stringMatching(/^kvmdev run: \S+alias\.yaml: syntax error: Unresolved alias/)]);
   });
 
+  it('what the property test found next: a vCPU count or an XICS firstSource of 2^53 in a full VmConfig (a bigint once parsed; was exit 70, "Do not know how to serialize a BigInt")', async () => {
+    const cases: [(string | number)[], RegExp][] = [
+      [['vm', 'vcpus'], /vm\.vcpus: expected an integer from 1 to \d+, got 9007199254740992/],
+      [['vm', 'devices', 0, 'settings', 'firstSource'], /vm\.devices\[0\]\.settings\.firstSource: .*9007199254740992/],
+    ];
+    for (const [path, message] of cases)
+      for (const command of ['run', 'inspect']) {
+        const r = await cli([command, file('big.json', JSON.stringify(setAt(BASES[3], path, 9007199254740992, false)))]);
+        expect([r.code, r.stderr]).toEqual([EXIT.INPUT, expect.stringMatching(new RegExp(`^kvmdev ${command}: \\S+:1:\\d+: ${message.source}\\n$`))]);
+      }
+  });
+
   it('mutated VM files, run and inspected', async () => {
     await fc.assert(
       fc.asyncProperty(mutated(BASES), fc.constantFrom('run', 'inspect'), async (doc, command) => {

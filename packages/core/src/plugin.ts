@@ -73,6 +73,6 @@ export type {
   StateSection,
   TriggerMode,
 } from './plugins/introspect-spec.js';
-export { check } from './uapi/errors.js';
+export { check, showValue } from './uapi/errors.js';
 export { deviceStateIo } from './state/snapshot.js';
 export { parseAddress } from './compose/compose.js';

@@ -77,6 +77,9 @@ test('validation names every bad field and creates nothing', () => {
     { path: 'devices[3]', message: 'expected an object with a type' },
   ]);
   expect(validateVmConfig(h, { arch: 'mips', vcpus: 1, devices: [] })[0]).toEqual({ path: 'arch', message: 'unknown architecture "mips"; the loaded plugins offer toy' });
+  // a bigint (a parsed u64) is reported, not a TypeError from JSON.stringify
+  expect(validateVmConfig(h, { arch: 'toy', vcpus: 2n ** 53n, devices: [] })).toEqual([{ path: 'vcpus', message: 'expected an integer from 1 to 8, got 9007199254740992' }]);
+  expect(validateVmConfig(h, { arch: 7n, vcpus: 1, devices: [] })[0]).toEqual({ path: 'arch', message: 'expected one of toy' });
   expect(() => composeVm(h, bad as unknown as VmConfig)).toThrow(ConfigError);
   expect(h.liveVms.size).toBe(0);
 });

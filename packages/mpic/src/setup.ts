@@ -12,7 +12,7 @@
  * @packageDocumentation
  */
 import { KVM_CAP_IRQ_MPIC, type KvmIrqRoutingEntry } from '@kvmdev/core';
-import type { SetupDevice } from '@kvmdev/core/plugin';
+import { type SetupDevice, showValue } from '@kvmdev/core/plugin';
 import {
   type ArchProfile,
   type ComposeContext,
@@ -54,12 +54,12 @@ export const mpicSetup: DeviceSetupSpec = {
     if (s.base === undefined) issues.push({ path: 'base', message: 'required: the register window address, e.g. 0xfe0040000' });
     else {
       const b = parseAddress(s.base);
-      if (b === null) issues.push({ path: 'base', message: `not an address: ${JSON.stringify(s.base)}` });
+      if (b === null) issues.push({ path: 'base', message: `not an address: ${showValue(s.base)}` });
       else if (b % BigInt(WINDOW) !== 0n) issues.push({ path: 'base', message: `0x${b.toString(16)} is not 256 KiB (0x40000) aligned` });
       else if (b + BigInt(WINDOW) > 1n << 64n) issues.push({ path: 'base', message: 'the window does not fit below 2^64' });
     }
     if (s.routing !== undefined && s.routing !== 'identity' && s.routing !== 'none')
-      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${JSON.stringify(s.routing)}` });
+      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${showValue(s.routing)}` });
     for (const k of ['connect', 'reset'])
       if (s[k] !== undefined && typeof s[k] !== 'boolean') issues.push({ path: k, message: 'expected true or false' });
     if (vm.vcpus > MAX_CPU) issues.push({ path: 'connect', message: `an MPIC serves at most ${MAX_CPU} CPUs, the VM has ${vm.vcpus}` });

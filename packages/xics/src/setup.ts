@@ -12,8 +12,7 @@
  * @packageDocumentation
  */
 import { KVM_CAP_IRQ_XICS } from '@kvmdev/core';
-import type { SetupDevice } from '@kvmdev/core/plugin';
-import { type ArchProfile, type ConfigIssue, type DeviceSetupSpec } from '@kvmdev/core/plugin';
+import { type ArchProfile, type ConfigIssue, type DeviceSetupSpec, type SetupDevice, showValue } from '@kvmdev/core/plugin';
 
 const GRP_SOURCES = 1;
 const PRIORITY_SHIFT = 32n;
@@ -49,16 +48,18 @@ export const xicsSetup: DeviceSetupSpec = {
     if (s.connect !== undefined && typeof s.connect !== 'boolean') issues.push({ path: 'connect', message: 'expected true or false' });
     const first = s.firstSource ?? 0x1000;
     const n = s.sources ?? 0;
-    if (!isInt(first) || first < FIRST_IRQ || first >= NR_IRQS)
-      issues.push({ path: 'firstSource', message: `expected a source number from ${FIRST_IRQ} to ${NR_IRQS - 1}, got ${JSON.stringify(s.firstSource)}` });
-    if (!isInt(n) || n < 0 || (isInt(first) && first + n > NR_IRQS))
-      issues.push({ path: 'sources', message: `expected a count from 0 to ${NR_IRQS - (isInt(first) ? first : FIRST_IRQ)}, got ${JSON.stringify(s.sources)}` });
+    const firstOk = isInt(first) && first >= FIRST_IRQ && first < NR_IRQS;
+    if (!firstOk) issues.push({ path: 'firstSource', message: `expected a source number from ${FIRST_IRQ} to ${NR_IRQS - 1}, got ${showValue(s.firstSource)}` });
+    const countOk = isInt(n) && n >= 0 && (!firstOk || first + n <= NR_IRQS);
+    if (!countOk) issues.push({ path: 'sources', message: `expected a count from 0 to ${NR_IRQS - (firstOk ? first : FIRST_IRQ)}, got ${showValue(s.sources)}` });
     if (s.lsi !== undefined) {
       if (!Array.isArray(s.lsi)) issues.push({ path: 'lsi', message: 'expected a list of source numbers' });
       else
         s.lsi.forEach((x: unknown, i: number) => {
-          if (!isInt(x) || !isInt(first) || !isInt(n) || x < first || x >= first + n)
-            issues.push({ path: `lsi[${i}]`, message: `${JSON.stringify(x)} is not one of the sources ${isInt(first) ? `0x${first.toString(16)}` : '?'}..+${String(n)}` });
+          // with a bad range already reported, only the entry's own type is checked (one error per cause)
+          if (!isInt(x)) issues.push({ path: `lsi[${i}]`, message: `expected a source number, got ${showValue(x)}` });
+          else if (firstOk && countOk && (x < first || x >= first + n))
+            issues.push({ path: `lsi[${i}]`, message: `${showValue(x)} is not one of the sources 0x${first.toString(16)}..+${String(n)}` });
         });
     }
     return issues;

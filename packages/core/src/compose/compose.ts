@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import type { ArchProfile, ComposeContext, ConfigIssue, DeviceSetupSpec, SetupStep } from '../plugins/setup-spec.js';
-import { KvmError } from '../uapi/errors.js';
+import { KvmError, showValue } from '../uapi/errors.js';
 import type { Host } from '../faces/host.js';
 import type { DeviceKey } from '../plugins/plugin.js';
 import type { DeviceHandle, VcpuHandle, VmHandle } from '../faces/typed.js';
@@ -97,10 +97,10 @@ export function validateVmConfig(host: Host, config: unknown): ConfigIssue[] {
   const profiles = archProfiles(host);
   const prof = typeof c.arch === 'string' ? profiles.get(c.arch) : undefined;
   if (typeof c.arch !== 'string') issues.push({ path: 'arch', message: `expected one of ${[...profiles.keys()].join(', ') || '(no profile registered)'}` });
-  else if (!prof) issues.push({ path: 'arch', message: `unknown architecture ${JSON.stringify(c.arch)}; the loaded plugins offer ${[...profiles.keys()].join(', ') || 'none'}` });
+  else if (!prof) issues.push({ path: 'arch', message: `unknown architecture ${showValue(c.arch)}; the loaded plugins offer ${[...profiles.keys()].join(', ') || 'none'}` });
   const max = prof?.maxVcpus ?? host.maxVcpus;
   if (!Number.isInteger(c.vcpus) || (c.vcpus as number) < 1 || (c.vcpus as number) > max)
-    issues.push({ path: 'vcpus', message: `expected an integer from 1 to ${max}, got ${JSON.stringify(c.vcpus)}` });
+    issues.push({ path: 'vcpus', message: `expected an integer from 1 to ${max}, got ${showValue(c.vcpus)}` });
   if (c.vmType !== undefined && !(Number.isInteger(c.vmType) && (c.vmType as number) >= 0)) issues.push({ path: 'vmType', message: 'expected a non-negative integer' });
   if (c.name !== undefined && typeof c.name !== 'string') issues.push({ path: 'name', message: 'expected a string' });
   if (!Array.isArray(c.devices)) {

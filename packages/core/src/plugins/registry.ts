@@ -6,7 +6,7 @@
  * @packageDocumentation
  */
 import type { AttrTable } from '../kernel/attr.js';
-import { KvmError } from '../uapi/errors.js';
+import { KvmError, showValue } from '../uapi/errors.js';
 import type { DeviceOps } from '../kernel/ops.js';
 import { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type KernelTables } from '../kernel/tables.js';
 import type { DeviceRegistration, KvmPlugin } from './plugin.js';
@@ -123,7 +123,7 @@ export class Registry {
     if (this.plugins.has(plugin.name)) fail(EEXIST, 'already registered');
     if (typeof plugin.version !== 'string') fail(EINVAL, 'missing version');
     const ok = satisfies(CORE_VERSION, typeof plugin.core === 'string' ? plugin.core : '');
-    if (ok === null) fail(EINVAL, `cannot parse core range ${JSON.stringify(plugin.core)}`);
+    if (ok === null) fail(EINVAL, `cannot parse core range ${showValue(plugin.core)}`);
     if (!ok) fail(EINVAL, `needs @kvmdev/core ${plugin.core}, this is ${CORE_VERSION}`);
     const h0 = plugin.hooks;
     if (h0 !== undefined && (typeof h0 !== 'object' || h0 === null)) fail(EINVAL, 'hooks must be an object');

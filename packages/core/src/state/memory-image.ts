@@ -11,7 +11,7 @@
 import type { MemSlot } from '../kernel/memslots.js';
 import type { UserMemory } from '../kernel/mem.js';
 import type { Vm } from '../kernel/vm.js';
-import { KvmError } from '../uapi/errors.js';
+import { KvmError, showValue } from '../uapi/errors.js';
 import { EFAULT, EINVAL } from '../uapi/errno.js';
 import { KVM_PAGE_SIZE } from '../uapi/kvm.js';
 
@@ -247,7 +247,7 @@ export class MemoryImageError extends KvmError {
 const HEX = /^0x[0-9a-f]{1,16}$/i;
 
 function hexField(path: string, v: unknown): number {
-  if (typeof v !== 'string' || !HEX.test(v)) throw new MemoryImageError(path, `expected a hex string like "0x1000", got ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || !HEX.test(v)) throw new MemoryImageError(path, `expected a hex string like "0x1000", got ${showValue(v)}`);
   const n = Number(v);
   if (!Number.isSafeInteger(n)) throw new MemoryImageError(path, `${v} is beyond 2^53`);
   return n;
@@ -257,7 +257,7 @@ function hexField(path: string, v: unknown): number {
 export function parseGuestMemory(data: unknown, path = '$.memory'): ParsedMemory {
   const o = data as Record<string, unknown>;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new MemoryImageError(path, 'expected an object');
-  if (o.pageSize !== KVM_PAGE_SIZE) throw new MemoryImageError(`${path}.pageSize`, `expected ${KVM_PAGE_SIZE}, got ${JSON.stringify(o.pageSize)}`);
+  if (o.pageSize !== KVM_PAGE_SIZE) throw new MemoryImageError(`${path}.pageSize`, `expected ${KVM_PAGE_SIZE}, got ${showValue(o.pageSize)}`);
   if (!Array.isArray(o.slots)) throw new MemoryImageError(`${path}.slots`, 'expected an array');
   const seen = new Set<number>();
   const slots = o.slots.map((x: unknown, i: number) => {

@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 import { ATTR_HAS, type KvmDevice } from '../kernel/device.js';
-import { KvmError } from '../uapi/errors.js';
+import { KvmError, showValue } from '../uapi/errors.js';
 import type { Host } from '../faces/host.js';
 import type { DeviceStateIo, StateEntry } from '../plugins/snapshot-spec.js';
 import type { KvmDeviceAttr } from '../kernel/attr.js';
@@ -202,7 +202,7 @@ const HEX = /^0x[0-9a-f]+$/i;
 
 function bigFrom(p: string, j: number, field: string, s: unknown, max: bigint): bigint {
   if (typeof s !== 'string' || s.length < 3 || s.charCodeAt(0) !== 48 || (s.charCodeAt(1) | 0x20) !== 120 || !HEX.test(s))
-    throw new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${JSON.stringify(s)}`);
+    throw new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${showValue(s)}`);
   // up to 13 hex digits (52 bits) a Number is exact, and BigInt(number) is much cheaper than parsing
   const v = s.length <= 15 ? BigInt(Number(s)) : BigInt(s);
   if (v > max) throw new SnapshotError(`${p}.state[${j}].${field}`, `${s} does not fit the field`);
@@ -219,9 +219,9 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[
   const all: StateEntry[][] = [];
   const o = data as Record<string, unknown>;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SnapshotError('$', 'a snapshot is a JSON object');
-  if (o.format !== SNAPSHOT_FORMAT) throw new SnapshotError('$.format', `expected "${SNAPSHOT_FORMAT}", got ${JSON.stringify(o.format)}`);
+  if (o.format !== SNAPSHOT_FORMAT) throw new SnapshotError('$.format', `expected "${SNAPSHOT_FORMAT}", got ${showValue(o.format)}`);
   if (o.formatVersion !== SNAPSHOT_FORMAT_VERSION)
-    throw new SnapshotError('$.formatVersion', `unknown version ${JSON.stringify(o.formatVersion)} (this kvmdev reads ${SNAPSHOT_FORMAT_VERSION})`);
+    throw new SnapshotError('$.formatVersion', `unknown version ${showValue(o.formatVersion)} (this kvmdev reads ${SNAPSHOT_FORMAT_VERSION})`);
   if (typeof o.kvmdevVersion !== 'string') throw new SnapshotError('$.kvmdevVersion', 'missing');
   if (typeof o.uapiVersion !== 'string') throw new SnapshotError('$.uapiVersion', 'missing');
   const vmo = o.vm as Record<string, unknown> | undefined;
@@ -315,7 +315,7 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
     const here = spec.params(dev, io);
     for (const k of new Set([...Object.keys(here), ...Object.keys(sd.params)])) {
       if (here[k] !== sd.params[k])
-        throw new SnapshotError(`$.devices[${i}].params.${k}`, `${JSON.stringify(sd.params[k])} in the snapshot, ${JSON.stringify(here[k])} here`);
+        throw new SnapshotError(`$.devices[${i}].params.${k}`, `${showValue(sd.params[k])} in the snapshot, ${showValue(here[k])} here`);
     }
     return { dev, spec, io, entries: parsed[i]!, i };
   });

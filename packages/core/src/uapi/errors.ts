@@ -34,3 +34,15 @@ export function check(ret: number, what?: string): number {
   if (ret < 0) throw new KvmError(-ret, what);
   return ret;
 }
+
+/**
+ * A value for an error or config-issue message, as JSON; a bigint (a parsed u64, or an integer
+ * beyond 2^53 read by a YAML/JSON loader that keeps precision) prints as its decimal digits, where
+ * `JSON.stringify` would throw a TypeError. Use it in a setup spec's `validate` for any value
+ * taken from a user's file.
+ * @example `showValue(2n ** 53n)` is `'9007199254740992'`; `showValue('x')` is `'"x"'`.
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x)) ?? String(v);
+}
