@@ -157,7 +157,7 @@ function orderIssues(host: Host, c: Record<string, unknown>, prof: ArchProfile |
     if (typeof dd.type !== 'string') return;
     const name = typeof dd.name === 'string' ? dd.name : dd.type;
     if (name === FINALIZE || name.includes('.'))
-      issues.push({ path: `devices[${i}].name`, message: `${JSON.stringify(name)} cannot be named in order (no '.', not ${FINALIZE})` });
+      issues.push({ path: `devices[${i}].name`, message: `${showValue(name)} cannot be named in order (no '.', not ${FINALIZE})` });
     expected.set(name, null);
     creations.push(name);
     const settings = typeof dd.settings === 'object' && dd.settings !== null ? (dd.settings as Record<string, unknown>) : {};
@@ -170,7 +170,7 @@ function orderIssues(host: Host, c: Record<string, unknown>, prof: ArchProfile |
     const p = `order[${i}]`;
     if (typeof t !== 'string') return void issues.push({ path: p, message: 'expected a string' });
     const need = expected.get(t);
-    if (need === undefined) return void issues.push({ path: p, message: `unknown step ${JSON.stringify(t)}; this VM's are ${[...expected.keys()].join(', ') || 'none'}` });
+    if (need === undefined) return void issues.push({ path: p, message: `unknown step ${showValue(t)}; this VM's are ${[...expected.keys()].join(', ') || 'none'}` });
     if (seen.has(t)) return void issues.push({ path: p, message: `${t} is listed twice` });
     if (need !== null && !seen.has(need)) issues.push({ path: p, message: `${t} comes before ${need} is created` });
     if (need === null && t !== FINALIZE) {
