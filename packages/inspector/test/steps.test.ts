@@ -31,7 +31,7 @@ describe('scenario steps are checked before anything runs', () => {
     expect(() => parse([{ ack: { vcpu: 7 } }])).toThrow(
       't.yaml: scenario[0].ack.vcpu: no vCPU 7; the VM has vCPUs 0, 1',
     );
-    expect(() => parse([{ spi: { intid: 40, level: 'high', extra: 1 } }])).toThrow(
+    expect(() => parse([{ spi: { intid: 40, level: 1, extra: 1 } }])).toThrow(
       'scenario[0].spi.extra: unknown field',
     );
     expect(() => parse([{ spi: { intid: 40, level: 2 } }])).toThrow(
@@ -54,6 +54,21 @@ describe('scenario steps are checked before anything runs', () => {
       'expected 1, 2, 4 or 8, got 3',
     );
     expect(() => parse([{ expect: { value: 1, ret: 0 } }])).toThrow('give one of');
+  });
+
+  // the CLI's rule (issue 16): a level is the integer 0 or 1; raw KVM_IRQ_LINE / GSI levels a u32 or a device's name
+  test.each([0, 1, '0', '1', '0x1', '0b1'])('level %p is accepted', (v) => {
+    expect(parse([{ spi: { intid: 40, level: v } }])[0]!.a.level).toBe(Number(v));
+    expect(parse([{ expect: { vcpu: 0, level: v } }])[0]!.a.level).toBe(Number(v));
+  });
+  test.each([true, false, 'high', 'low', 'up', 'down', 2, -1, '', null])('level %p is refused', (v) => {
+    expect(() => parse([{ spi: { intid: 40, level: v } }])).toThrow(
+      `scenario[0].spi.level: expected 0 or 1, got ${JSON.stringify(v)}`,
+    );
+    if (typeof v !== 'number')
+      expect(() => parse([{ irqLine: { irq: 40, level: v } }])).toThrow(
+        `scenario[0].irqLine.level: expected 0 or 1 (or a u32 or KVM_INTERRUPT_SET), got ${JSON.stringify(v)}`,
+      );
   });
 
   test('names come from the devices: system registers, hypercalls, return codes, KVM_IRQ_LINE levels', () => {

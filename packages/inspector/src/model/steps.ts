@@ -162,14 +162,11 @@ function parseStep(
       fail(f(name), `no vCPU ${JSON.stringify(v)}; the VM has vCPUs ${ctx.vcpus.join(', ')}`);
     return v as number;
   };
+  /** A line level: 0 or 1 (raw KVM_IRQ_LINE and GSI levels: a u32 or a name a device gives); the CLI's rule. */
   const level = (wide = false): number => {
     const v = req('level');
-    if (v === true || v === 'high' || v === 'up') return 1;
-    if (v === false || v === 'low' || v === 'down') return 0;
-    if (wide && typeof v === 'string') {
-      const named = ctx.irqLineLevels.get(v);
-      if (named !== undefined) return named;
-    }
+    const named = wide && typeof v === 'string' ? ctx.irqLineLevels.get(v) : undefined;
+    if (named !== undefined) return named;
     const n = parseInteger(v);
     const names = [...ctx.irqLineLevels.keys()];
     if (n === null || n < 0n || n > (wide ? 0xffffffffn : 1n))
