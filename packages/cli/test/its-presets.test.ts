@@ -82,6 +82,7 @@ describe('snapshot and restore of a VM composed with an ITS preset', () => {
     const s = kvmdev(['snapshot', vm('qemu-virt-its.yaml'), '-o', a]);
     expect([s.stderr, s.code]).toEqual(['', 0]);
     const snap = JSON.parse(readFileSync(a, 'utf8'));
+    expect(snap.vm.type).toBe(40); // KVM_CREATE_VM with the IPA size, as QEMU's virt_kvm_type
     expect(snap.vm.config.order).toEqual(['finalize', 'gic', 'gic.nrIrqs', 'gic.init', 'gic.routing', 'its', 'its.init', 'its.addr', 'gic.redist', 'gic.dist', 'its.reset']);
     expect(snap.devices.map((d: { key: string; params: unknown }) => [d.key, d.params])).toEqual([
       ['KVM_DEV_TYPE_ARM_VGIC_V3', { model: 'gicv3', nrIrqs: 288, vcpus: 2 }],

@@ -233,7 +233,7 @@ test('the ITS presets: the GICv3 and the ITS below it, and each VMM\'s order', (
   expect(ch.devices.map((d) => d.settings)).toEqual([{ dist: '0x8ff0000', redist: 'below-dist', nrIrqs: 256 }, { addr: '0x8f70000' }]);
   expect(ch.order).toEqual(presets.firecrackerArm64Pci().order);
   const q = presets.qemuVirtArm64Its();
-  expect(q.vcpus).toBe(4);
+  expect([q.vcpus, q.vmType]).toEqual([4, 40]);
   expect(q.devices.map((d) => d.settings)).toEqual([
     { dist: '0x08000000', redistRegions: [{ base: '0x080a0000', count: 4 }], nrIrqs: 288, routing: 'identity' },
     { addr: '0x08080000', reset: true },

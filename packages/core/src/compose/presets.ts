@@ -125,7 +125,9 @@ const QEMU_VIRT_REDIST_CAPACITY = 123;
  * GICv3 realize sets NR_IRQS, CTRL_INIT and the identity GSI routing, the ITS realize creates the ITS
  * and runs CTRL_INIT; the addresses are set last, at machine-init-done, in the reverse of their
  * registration (QEMU keeps them on a list it pushes at the head): the ITS frame, the redistributor
- * regions, the distributor; then the machine reset's KVM_DEV_ARM_ITS_CTRL_RESET.
+ * regions, the distributor; then the machine reset's KVM_DEV_ARM_ITS_CTRL_RESET. KVM_CREATE_VM gets
+ * the IPA size the memory map needs (type 40), as QEMU passes it on a kernel with
+ * KVM_CAP_ARM_VM_IPA_SIZE.
  */
 export function qemuVirtArm64Its(options: { vcpus?: number } = {}): VmConfig {
   const vcpus = options.vcpus ?? 4;
@@ -138,6 +140,8 @@ export function qemuVirtArm64Its(options: { vcpus?: number } = {}): VmConfig {
     name: 'qemu-virt-gicv3-its',
     arch: 'arm64',
     vcpus,
+    // virt_kvm_type: the IPA size its memory map needs (40 bits: the high PCIe MMIO ends at 1 TiB)
+    vmType: 40,
     devices: [
       { type: 'KVM_DEV_TYPE_ARM_VGIC_V3', name: 'gic', settings: { dist: '0x08000000', redistRegions, nrIrqs: 288, routing: 'identity' } },
       { type: 'KVM_DEV_TYPE_ARM_VGIC_ITS', name: 'its', settings: { addr: '0x08080000', reset: true } },
