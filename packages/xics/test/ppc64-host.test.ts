@@ -21,6 +21,7 @@ import {
   KVM_CAP_MAX_VCPUS,
   KVM_CAP_NR_VCPUS,
   KVM_CAP_SIGNAL_MSI,
+  KVM_EXIT_INTERNAL_ERROR,
   KVM_IOCTLS,
   KVM_LINE_EXTERNAL,
   type Host,
@@ -233,6 +234,16 @@ describe('PAPR mode and kvmppc_sanity_check', () => {
     expect(t.enableCap(c0, KVM_CAP_IRQ_XICS, [BigInt(x), 7n])).toBe(0);
     expect(t.enableCap(c1, KVM_CAP_IRQ_XICS, [BigInt(x), 7n])).toBe(-17); // EEXIST, not EINVAL
     expect(t.host.vcpuOf(c1).irqConnection).toBeNull();
+  });
+
+  test('KVM_RUN of a vCPU not in PAPR mode is EINVAL with exit_reason KVM_EXIT_INTERNAL_ERROR (kvmppc_vcpu_run_hv); in PAPR mode it runs', () => {
+    const t = ppc();
+    const c = t.vcpu(0);
+    expect(t.io(c, P.KVM_RUN, 0)).toBe(-EINVAL);
+    expect(t.host.vcpuOf(c).guest.run.exitReason).toBe(KVM_EXIT_INTERNAL_ERROR);
+    expect(t.host.vcpuOf(c).runs).toBe(0);
+    t.enableCap(c, KVM_CAP_PPC_PAPR);
+    expect(t.io(c, P.KVM_RUN, 0)).toBe(0);
   });
 
   test('the device-only plugin connects without PAPR mode (no HV sanity check)', () => {

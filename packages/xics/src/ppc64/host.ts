@@ -5,7 +5,7 @@
  * KVM_GET_VCPU_MMAP_SIZE. The hooks wrap the XICS device's own (which answer for the device).
  * @packageDocumentation
  */
-import { EFAULT, EINVAL, ENXIO, KVM_CAP_ENABLE_CAP, KVM_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS, KVM_LINE_EXTERNAL } from '@kvmdev/core';
+import { EFAULT, EINVAL, ENXIO, KVM_CAP_ENABLE_CAP, KVM_EXIT_INTERNAL_ERROR, KVM_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS, KVM_LINE_EXTERNAL } from '@kvmdev/core';
 import { KVM_HOOK_PASS, defineSlot, type Kernel, type KvmHooks, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import {
   KVM_CAP_PPC_IRQ_LEVEL,
@@ -159,6 +159,15 @@ export function ppc64HostHooks(h: Ppc64HostProfile, device: KvmHooks): KvmHooks 
       // kvm->arch.vcores[core] is set in the arch create and stays when the vCPU fd cannot be
       // installed (kvm_arch_vcpu_destroy does not give the vcore back)
       if (core >= 0) pvm.vcores[core] = 1;
+    },
+    vcpuRun(vcpu: Vcpu): number {
+      // kvmppc_vcpu_run_hv: a vCPU kvmppc_sanity_check found unfit (on HV: not in PAPR mode)
+      // does not enter; exit_reason KVM_EXIT_INTERNAL_ERROR and EINVAL
+      if (sanityCheck(h, vcpu) < 0) {
+        vcpu.guest.run.exitReason = KVM_EXIT_INTERNAL_ERROR;
+        return -EINVAL;
+      }
+      return device.vcpuRun ? device.vcpuRun(vcpu) : 0;
     },
     vcpuIoctl(vcpu: Vcpu, request: number, arg: number): number {
       if (request === vcpu.vm.host.ioctls.KVM_INTERRUPT) return vcpuInterrupt(vcpu, arg);
