@@ -38,4 +38,4 @@ declare module '@kvmdev/core' {
     };
   }
 }
-export { XICS_PROFILES, XICS_SETTINGS, XICS_SETUPS, ppcPseriesProfile, xicsSetup } from './setup.js';
+export { XICS_PROFILES, XICS_SETTINGS, XICS_SETUPS, ppcPseriesProfile, xicsHvSetup, xicsSetup } from './setup.js';

@@ -10,7 +10,7 @@ import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';
 import { PPC64_HOSTS, PPC64_HOST_ARCH, type Ppc64HostProfile, checkPpc64HostProfile } from './ppc64/host-profile.js';
 import { ppc64HostHooks } from './ppc64/host.js';
-import { XICS_PROFILES, xicsSetup } from './setup.js';
+import { XICS_PROFILES, xicsHvSetup, xicsSetup } from './setup.js';
 import { xicsIntrospect } from './introspect.js';
 import { xicsSnapshot } from './snapshot.js';
 import {
@@ -77,7 +77,7 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
     name: '@kvmdev/xics',
     version: '0.1.0',
     core: '^0.1.0',
-    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: xicsSetup, introspect: xicsIntrospect }],
+    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: host?.kvm === 'hv' ? xicsHvSetup : xicsSetup, introspect: xicsIntrospect }],
     hooks: host === null ? hooks : ppc64HostHooks(host, hooks),
     profiles: XICS_PROFILES,
     ...(host === null ? {} : { hostArch: PPC64_HOST_ARCH }),

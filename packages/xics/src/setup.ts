@@ -73,6 +73,23 @@ export const xicsSetup: DeviceSetupSpec = {
   },
 };
 
+/** KVM_CAP_PPC_PAPR (uapi linux/kvm.h). */
+const CAP_PPC_PAPR = 68;
+
+/**
+ * The XICS setup on a book3s-HV host (a `pseries-hv` host profile): QEMU puts every vCPU in PAPR
+ * mode (KVM_ENABLE_CAP(KVM_CAP_PPC_PAPR), `kvmppc_set_papr` at vCPU realize) before the XICS
+ * connects it, as HV refuses a vCPU that is not (kvmppc_sanity_check); then the same setup.
+ */
+export const xicsHvSetup: DeviceSetupSpec = {
+  settings: XICS_SETTINGS,
+  validate: (s, vm) => xicsSetup.validate(s, vm),
+  apply(ctx, dev, s): void {
+    for (const v of ctx.vcpus) v.enableCap(CAP_PPC_PAPR);
+    xicsSetup.apply(ctx, dev, s);
+  },
+};
+
 /** QEMU's pseries machine with the in-kernel XICS. */
 export const ppcPseriesProfile: ArchProfile = {
   name: 'ppc-pseries',

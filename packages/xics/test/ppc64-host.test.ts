@@ -317,3 +317,16 @@ describe('KVM_REG_PPC_VP_STATE (CONFIG_KVM_XIVE, no XIVE presenter on the plain 
     expect(t.io(c, P.KVM_GET_ONE_REG, r)).toBe(-EINVAL);
   });
 });
+
+describe('composition on the pseries-hv host', () => {
+  test("presets.qemuPseries composes: every vCPU in PAPR mode first, then connected (QEMU's order)", async () => {
+    const { composeVm, presets } = await import('@kvmdev/core');
+    const host = createHost({ plugins: [createXicsPlugin({ host: 'pseries-hv' })] });
+    const c = composeVm(host, presets.qemuPseries({ vcpus: 2, sources: 4 }));
+    for (const v of c.vcpus) {
+      const vcpu = host.vcpuOf(v.fd);
+      expect(ppcVcpuOf(vcpu)!.papr).toBe(true);
+      expect(vcpu.irqConnection).toBe('xics');
+    }
+  });
+});
