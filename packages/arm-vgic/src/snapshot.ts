@@ -71,54 +71,147 @@ function nrIrqsOf(io: DeviceStateIo): number {
   return Number(io.getAttr(U.KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0n, 4));
 }
 
+/**
+ * The keys and attrs of a GICv3's entries, made once and reused by every save and restore (a
+ * save then allocates only its entries and values; a restore looks entries up by strings whose
+ * hashes are already computed). They depend on nothing but the INTID count and the vCPU id.
+ */
+interface V3DistLayout {
+  /** The distributor words of each family (by base offset), with their keys and attrs. */
+  readonly words: Map<number, { readonly keys: readonly string[]; readonly attrs: readonly bigint[] }>;
+  /** `level.spi.<intid>` keys and attrs. */
+  readonly levelKeys: readonly string[];
+  readonly levelAttrs: readonly bigint[];
+}
+
+interface V3VcpuLayout {
+  readonly m: bigint;
+  /** Keys and attrs of V3_REDIST_ORDER, by offset. */
+  readonly redistKey: Map<number, string>;
+  readonly redistAttr: Map<number, bigint>;
+  readonly levelKey: string;
+  readonly iccKeys: readonly string[];
+  readonly iccAttrs: readonly bigint[];
+  readonly ctlrAttr: bigint;
+  /** ICC_AP0Rn_EL1 / ICC_AP1Rn_EL1 for n = 0..3: keys and attrs, AP0R0, AP1R0, AP0R1, ... */
+  readonly apKeys: readonly string[];
+  readonly apAttrs: readonly bigint[];
+  readonly clearEnable: bigint;
+  readonly clearPending: bigint;
+  readonly clearActive: bigint;
+}
+
+const DIST_CLEAR_BASES: readonly number[] = [U.GICD_ICENABLER, U.GICD_ICPENDR, U.GICD_ICACTIVER];
+const distLayouts = new Map<number, V3DistLayout>();
+const vcpuLayouts = new Map<number, V3VcpuLayout>();
+/** Bound on the cached layouts (vCPU ids seen); past it the cache starts over. */
+const LAYOUT_CACHE_MAX = 8192;
+
+function distLayout(nr: number): V3DistLayout {
+  let l = distLayouts.get(nr);
+  if (l !== undefined) return l;
+  const words = new Map<number, { keys: string[]; attrs: bigint[] }>();
+  const family = (base: number, bpi: number): void => {
+    const offs = spiWords(base, bpi, nr);
+    words.set(base, { keys: offs.map((o) => `dist.${hex(o)}`), attrs: offs.map((o) => BigInt(o)) });
+  };
+  for (const [base, bpi] of V3_DIST_FAMILIES) family(base, bpi);
+  for (const base of DIST_CLEAR_BASES) family(base, 1);
+  const levelKeys: string[] = [];
+  const levelAttrs: bigint[] = [];
+  for (let intid = 32; intid < nr; intid += 32) {
+    levelKeys.push(`level.spi.${intid}`);
+    levelAttrs.push(BigInt(intid));
+  }
+  if (distLayouts.size >= 64) distLayouts.clear();
+  l = { words, levelKeys, levelAttrs };
+  distLayouts.set(nr, l);
+  return l;
+}
+
+function vcpuLayout(id: number): V3VcpuLayout {
+  let l = vcpuLayouts.get(id);
+  if (l !== undefined) return l;
+  const m = U.vgicMpidrAttr(id);
+  const redistKey = new Map<number, string>();
+  const redistAttr = new Map<number, bigint>();
+  for (const o of V3_REDIST_ORDER) {
+    redistKey.set(o, `redist.${id}.${hex(o)}`);
+    redistAttr.set(o, m | BigInt(o));
+  }
+  const apKeys: string[] = [];
+  const apAttrs: bigint[] = [];
+  for (let i = 0; i < 4; i++) {
+    for (const base of [U.ICC_AP0R0_EL1, U.ICC_AP1R0_EL1]) {
+      apKeys.push(`icc.${id}.${hex(base + i)}`);
+      apAttrs.push(m | BigInt(base + i));
+    }
+  }
+  if (vcpuLayouts.size >= LAYOUT_CACHE_MAX) vcpuLayouts.clear();
+  l = {
+    m,
+    redistKey,
+    redistAttr,
+    levelKey: `level.${id}.0`,
+    iccKeys: V3_ICC_MAIN.map((r) => `icc.${id}.${hex(r)}`),
+    iccAttrs: V3_ICC_MAIN.map((r) => m | BigInt(r)),
+    ctlrAttr: m | BigInt(U.ICC_CTLR_EL1),
+    apKeys,
+    apAttrs,
+    clearEnable: m | BigInt(U.GICR_ICENABLER0),
+    clearPending: m | BigInt(U.GICR_ICPENDR0),
+    clearActive: m | BigInt(U.GICR_ICACTIVER0),
+  };
+  vcpuLayouts.set(id, l);
+  return l;
+}
+
 function saveV3(io: DeviceStateIo): StateEntry[] {
   const out: StateEntry[] = [];
   const nr = nrIrqsOf(io);
+  const dl = distLayout(nr);
   out.push(entry('dist.0x0', DIST, 0n, 4, io.getAttr(DIST, 0n, 4)));
   out.push(entry('dist.0x10', DIST, 0x10n, 4, io.getAttr(DIST, 0x10n, 4)));
-  for (const [base, bpi] of V3_DIST_FAMILIES) {
-    for (const o of spiWords(base, bpi, nr)) out.push(entry(`dist.${hex(o)}`, DIST, BigInt(o), 4, io.getAttr(DIST, BigInt(o), 4)));
+  for (const [base] of V3_DIST_FAMILIES) {
+    const w = dl.words.get(base)!;
+    for (let k = 0; k < w.keys.length; k++) out.push(entry(w.keys[k]!, DIST, w.attrs[k]!, 4, io.getAttr(DIST, w.attrs[k]!, 4)));
   }
-  for (let intid = 32; intid < nr; intid += 32) {
-    out.push(entry(`level.spi.${intid}`, LEVEL, BigInt(intid), 4, io.getAttr(LEVEL, BigInt(intid), 4)));
-  }
+  for (let k = 0; k < dl.levelKeys.length; k++) out.push(entry(dl.levelKeys[k]!, LEVEL, dl.levelAttrs[k]!, 4, io.getAttr(LEVEL, dl.levelAttrs[k]!, 4)));
   for (const id of io.vcpuIds) {
-    const m = U.vgicMpidrAttr(id);
+    const vl = vcpuLayout(id);
     for (const o of V3_REDIST_ORDER) {
-      out.push(entry(`redist.${id}.${hex(o)}`, REDIST, m | BigInt(o), 4, io.getAttr(REDIST, m | BigInt(o), 4), id));
+      const a = vl.redistAttr.get(o)!;
+      out.push(entry(vl.redistKey.get(o)!, REDIST, a, 4, io.getAttr(REDIST, a, 4), id));
     }
-    out.push(entry(`level.${id}.0`, LEVEL, m, 4, io.getAttr(LEVEL, m, 4), id));
-    for (const r of V3_ICC_MAIN) out.push(entry(`icc.${id}.${hex(r)}`, SYS, m | BigInt(r), 8, io.getAttr(SYS, m | BigInt(r), 8), id));
-    const ctlr = Number(io.getAttr(SYS, m | BigInt(U.ICC_CTLR_EL1), 8));
+    out.push(entry(vl.levelKey, LEVEL, vl.m, 4, io.getAttr(LEVEL, vl.m, 4), id));
+    for (let k = 0; k < V3_ICC_MAIN.length; k++) out.push(entry(vl.iccKeys[k]!, SYS, vl.iccAttrs[k]!, 8, io.getAttr(SYS, vl.iccAttrs[k]!, 8), id));
+    const ctlr = Number(io.getAttr(SYS, vl.ctlrAttr, 8));
     const pri = ((ctlr & U.ICC_CTLR_EL1_PRI_BITS_MASK) >>> U.ICC_CTLR_EL1_PRI_BITS_SHIFT) + 1;
     const n = pri === 7 ? 4 : pri === 6 ? 2 : 1;
-    for (let i = 0; i < n; i++) {
-      for (const base of [U.ICC_AP0R0_EL1, U.ICC_AP1R0_EL1]) {
-        const r = base + i;
-        out.push(entry(`icc.${id}.${hex(r)}`, SYS, m | BigInt(r), 8, io.getAttr(SYS, m | BigInt(r), 8), id));
-      }
-    }
+    for (let k = 0; k < 2 * n; k++) out.push(entry(vl.apKeys[k]!, SYS, vl.apAttrs[k]!, 8, io.getAttr(SYS, vl.apAttrs[k]!, 8), id));
   }
   return out;
 }
 
 function restoreV3(io: DeviceStateIo, entries: readonly StateEntry[]): void {
-  const by = new Map(entries.map((e) => [e.key, e]));
+  const by = new Map<string, StateEntry>();
+  for (const e of entries) by.set(e.key, e);
   const put = (key: string): void => {
     const e = by.get(key);
     if (e) io.setAttr(e.group, e.attr, e.size, e.value);
   };
   const all = (group: number, attr: bigint): void => io.setAttr(group, attr, 4, 0xffffffffn);
   const nr = nrIrqsOf(io);
+  const dl = distLayout(nr);
   put('dist.0x0');
   for (const id of io.vcpuIds) {
-    const m = U.vgicMpidrAttr(id);
-    const r = (o: number): void => put(`redist.${id}.${hex(o)}`);
+    const vl = vcpuLayout(id);
+    const r = (o: number): void => put(vl.redistKey.get(o)!);
     // A write of PROPBASER/PENDBASER is sanitised (vgic_sanitise_*: nC inner cacheability becomes
     // RaWb), so writing back the reset value 0 would read 0x180. Skip the halves that already
     // hold the saved value, so that save -> restore -> save is identical.
     const base = (o: number): void => {
-      const e = by.get(`redist.${id}.${hex(o)}`);
+      const e = by.get(vl.redistKey.get(o)!);
       if (e && io.getAttr(e.group, e.attr, 4) !== e.value) io.setAttr(e.group, e.attr, e.size, e.value);
     };
     base(U.GICR_PROPBASER);
@@ -129,34 +222,38 @@ function restoreV3(io: DeviceStateIo, entries: readonly StateEntry[]): void {
     r(U.GICR_STATUSR);
     r(U.GICR_WAKER);
     r(U.GICR_IGROUPR0);
-    all(REDIST, m | BigInt(U.GICR_ICENABLER0));
+    all(REDIST, vl.clearEnable);
     r(U.GICR_ISENABLER0);
     r(U.GICR_ICFGR1); // config before pending
-    put(`level.${id}.0`);
-    all(REDIST, m | BigInt(U.GICR_ICPENDR0));
+    put(vl.levelKey);
+    all(REDIST, vl.clearPending);
     r(U.GICR_ISPENDR0);
-    all(REDIST, m | BigInt(U.GICR_ICACTIVER0));
+    all(REDIST, vl.clearActive);
     r(U.GICR_ISACTIVER0);
     for (let i = 0; i < 32; i += 4) r(U.GICR_IPRIORITYR0 + i);
   }
+  const clearWords = (b: number): void => {
+    for (const a of dl.words.get(b)!.attrs) all(DIST, a);
+  };
+  const putWords = (b: number): void => {
+    for (const k of dl.words.get(b)!.keys) put(k);
+  };
   put('dist.0x10');
-  for (const o of spiWords(U.GICD_ICENABLER, 1, nr)) all(DIST, BigInt(o));
-  for (const o of spiWords(U.GICD_ISENABLER, 1, nr)) put(`dist.${hex(o)}`);
-  for (const o of spiWords(U.GICD_IGROUPR, 1, nr)) put(`dist.${hex(o)}`);
-  for (const o of spiWords(U.GICD_IROUTER, 64, nr)) put(`dist.${hex(o)}`);
-  for (const o of spiWords(U.GICD_ICFGR, 2, nr)) put(`dist.${hex(o)}`);
-  for (let intid = 32; intid < nr; intid += 32) put(`level.spi.${intid}`);
-  for (const o of spiWords(U.GICD_ICPENDR, 1, nr)) all(DIST, BigInt(o));
-  for (const o of spiWords(U.GICD_ISPENDR, 1, nr)) put(`dist.${hex(o)}`);
-  for (const o of spiWords(U.GICD_ICACTIVER, 1, nr)) all(DIST, BigInt(o));
-  for (const o of spiWords(U.GICD_ISACTIVER, 1, nr)) put(`dist.${hex(o)}`);
-  for (const o of spiWords(U.GICD_IPRIORITYR, 8, nr)) put(`dist.${hex(o)}`);
+  clearWords(U.GICD_ICENABLER);
+  putWords(U.GICD_ISENABLER);
+  putWords(U.GICD_IGROUPR);
+  putWords(U.GICD_IROUTER);
+  putWords(U.GICD_ICFGR);
+  for (const k of dl.levelKeys) put(k);
+  clearWords(U.GICD_ICPENDR);
+  putWords(U.GICD_ISPENDR);
+  clearWords(U.GICD_ICACTIVER);
+  putWords(U.GICD_ISACTIVER);
+  putWords(U.GICD_IPRIORITYR);
   for (const id of io.vcpuIds) {
-    for (const r of V3_ICC_MAIN) put(`icc.${id}.${hex(r)}`);
-    for (let i = 0; i < 4; i++) {
-      put(`icc.${id}.${hex(U.ICC_AP0R0_EL1 + i)}`);
-      put(`icc.${id}.${hex(U.ICC_AP1R0_EL1 + i)}`);
-    }
+    const vl = vcpuLayout(id);
+    for (const k of vl.iccKeys) put(k);
+    for (const k of vl.apKeys) put(k);
   }
 }
 

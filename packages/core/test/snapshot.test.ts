@@ -73,6 +73,30 @@ test('mismatched snapshots are refused with an error naming what differs; the ta
   expect(() => restoreSnapshot(a.host, a.vm.fd, bad)).toThrow(/unknown version 9/);
 });
 
+test('entries in another order than this VM saves them are matched by key: checked, restored, and a changed attr is refused', () => {
+  const a = build();
+  a.dev.setAttr(1, 2, 0x42);
+  a.dev.setAttr(2, 0, 0x1234_5678_9abcn);
+  const snap = structuredClone(saveSnapshot(a.host, a.vm.fd));
+  snap.devices[0]!.state.reverse();
+  const b = build();
+  restoreSnapshot(b.host, b.vm.fd, snap);
+  expect([b.dev.getAttr(1, 2), b.dev.getAttr(2, 0)]).toEqual([0x42, 0x1234_5678_9abcn]);
+  const moved = structuredClone(snap);
+  moved.devices[0]!.state.find((e) => e.key === 'reg1')!.attr = '0x2';
+  expect(() => restoreSnapshot(b.host, b.vm.fd, moved)).toThrow(/reg1 is group 1 attr 0x2 size 4 in the snapshot, group 1 attr 0x1 size 4 here/);
+  const upper = structuredClone(saveSnapshot(a.host, a.vm.fd));
+  upper.devices[0]!.state.find((e) => e.key === 'base')!.value = '0X12345678ABCDEF';
+  restoreSnapshot(b.host, b.vm.fd, upper);
+  expect(b.dev.getAttr(2, 0)).toBe(0x12345678abcdefn);
+  for (const v of ['0x', '0x12g', '12', '0x1 ', 'x12', '0xＡ']) {
+    const bad = structuredClone(upper);
+    bad.devices[0]!.state.find((e) => e.key === 'base')!.value = v;
+    expect(() => restoreSnapshot(b.host, b.vm.fd, bad)).toThrow(SnapshotError);
+  }
+  expect(b.dev.getAttr(2, 0)).toBe(0x12345678abcdefn);
+});
+
 test('a value rejected during restore rolls the VM back', () => {
   const a = build();
   const snap = structuredClone(saveSnapshot(a.host, a.vm.fd));

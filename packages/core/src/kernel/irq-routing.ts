@@ -16,6 +16,7 @@ import {
 /** The empty table's arrays, shared (zero-length typed arrays cannot be written). */
 const NO_GSI = new Int32Array(1);
 const NO_ROWS = new Uint32Array(0);
+const NO_TYPES = new Uint8Array(0);
 
 /**
  * The VM's routing table, stored compactly (compressed rows by GSI over typed arrays: a few bytes
@@ -24,15 +25,17 @@ const NO_ROWS = new Uint32Array(0);
 export class IrqRouting {
   /** Routes of GSI g are rows first[g] .. first[g+1]-1. */
   private first: Int32Array = NO_GSI;
-  private type: Uint32Array = NO_ROWS;
+  /** Route types (KVM_IRQ_ROUTING_IRQCHIP 1, KVM_IRQ_ROUTING_MSI 2: a byte each). */
+  private type: Uint8Array = NO_TYPES;
   private a: Uint32Array = NO_ROWS; // irqchip | address_lo
   private b: Uint32Array = NO_ROWS; // pin | address_hi
+  // MSI routes only: read for rows of type MSI; a table without one keeps them empty
   private c: Uint32Array = NO_ROWS; // data
   private d: Uint32Array = NO_ROWS; // devid
   private fl: Uint32Array = NO_ROWS; // flags
   private count = 0;
-  /** `rt->chip[0][pin]`: the GSI an irqchip-0 pin was last routed from, -1 for none. */
-  private pinGsi: Int32Array = new Int32Array(0);
+  /** `rt->chip[0][pin]`: the GSI an irqchip-0 pin was last routed from, -1 for none (GSIs are < KVM_MAX_IRQ_ROUTES, 4096). */
+  private pinGsi: Int16Array = new Int16Array(0);
 
   /** Number of installed entries. */
   get size(): number {
@@ -48,6 +51,7 @@ export class IrqRouting {
     if (entries.length > 0 && chip === null) return -EINVAL;
     if (chip?.canSetRouting && !chip.canSetRouting()) return -EINVAL;
     let maxGsi = -1;
+    let msis = 0;
     for (const e of entries) {
       if (!(e.gsi >= 0) || e.gsi >= KVM_MAX_IRQ_ROUTES) return -EINVAL;
       if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP) {
@@ -57,6 +61,7 @@ export class IrqRouting {
         if (!chip?.msi) return -EINVAL;
         if (e.flags & ~KVM_MSI_VALID_DEVID) return -EINVAL;
         if (e.flags & KVM_MSI_VALID_DEVID && !chip.msiDevid) return -EINVAL;
+        msis++;
       } else {
         return -EINVAL;
       }
@@ -72,12 +77,12 @@ export class IrqRouting {
     for (const e of entries) first[e.gsi + 1]!++;
     for (let g = 0; g <= maxGsi; g++) first[g + 1]! += first[g]!;
     const pos = first.slice(0, Math.max(maxGsi + 1, 0));
-    const type = new Uint32Array(n);
+    const type = new Uint8Array(n);
     const a = new Uint32Array(n);
     const b = new Uint32Array(n);
-    const c = new Uint32Array(n);
-    const d = new Uint32Array(n);
-    const fl = new Uint32Array(n);
+    const c = msis === 0 ? NO_ROWS : new Uint32Array(n);
+    const d = msis === 0 ? NO_ROWS : new Uint32Array(n);
+    const fl = msis === 0 ? NO_ROWS : new Uint32Array(n);
     for (const e of entries) {
       const i = pos[e.gsi]!++;
       // setup_routing_entry: one pin per irqchip for a GSI, and a non-irqchip route is the GSI's only one
@@ -95,7 +100,7 @@ export class IrqRouting {
         fl[i] = e.flags;
       }
     }
-    const pinGsi = new Int32Array(chip?.numPins ?? 0).fill(-1);
+    const pinGsi = new Int16Array(chip?.numPins ?? 0).fill(-1);
     for (const e of entries) if ('pin' in e && e.type === KVM_IRQ_ROUTING_IRQCHIP && e.irqchip === 0) pinGsi[e.pin] = e.gsi;
     this.pinGsi = pinGsi;
     this.first = first;
@@ -112,9 +117,10 @@ export class IrqRouting {
   /** Drops every route. */
   clear(): void {
     this.first = NO_GSI;
-    this.type = this.a = this.b = this.c = this.d = this.fl = NO_ROWS;
+    this.type = NO_TYPES;
+    this.a = this.b = this.c = this.d = this.fl = NO_ROWS;
     this.count = 0;
-    this.pinGsi = new Int32Array(0);
+    this.pinGsi = new Int16Array(0);
   }
 
   /** kvm_irq_map_chip_pin: the GSI routed to pin `pin` of irqchip `irqchip`, or -1. */

@@ -99,6 +99,9 @@ export class SnapshotError extends KvmError {
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
+const TWO32 = 4294967296;
+/** 2^53: every bigint up to it converts to a Number exactly. */
+const MAX_EXACT = 9007199254740992n;
 
 /**
  * The DeviceStateIo of one device, over the host's attribute and ONE_REG operations. The fd and
@@ -116,7 +119,18 @@ export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
   const call = (fn: typeof ops.getAttr, op: string, group: number, attr: bigint, addr: number): number => {
     if (fn === undefined) return -EPERM;
     if (vm.bugged) throw new KvmError(EIO, `${op}: the VM is bugged`);
-    return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, Number(attr & 0xffffffffn), Number((attr >> 32n) & 0xffffffffn), addr);
+    // the attr's two u32 halves; below 2^53 through one exact Number (no intermediate bigint)
+    let lo: number;
+    let hi: number;
+    if (attr >= 0n && attr <= MAX_EXACT) {
+      const n = Number(attr);
+      lo = n % TWO32;
+      hi = (n - lo) / TWO32;
+    } else {
+      lo = Number(BigInt.asUintN(32, attr));
+      hi = Number(BigInt.asUintN(32, attr >> 32n));
+    }
+    return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
   };
   const vcpu = (id: number) => {
     const v = vm.vcpuById(id);
@@ -132,7 +146,7 @@ export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
     },
     setAttr(group, attr, size, value) {
       if (size === 8) mem.setU64(buf, value);
-      else if (size === 4) mem.setU32(buf, Number(value & 0xffffffffn));
+      else if (size === 4) mem.setU32(buf, value >= 0n && value <= 0xffffffffn ? Number(value) : Number(BigInt.asUintN(32, value)));
       const r = call(ops.setAttr, 'SET', group, attr, buf);
       if (r < 0) throw new KvmError(-r, `SET group ${group} attr ${hex(attr)} = ${hex(value)}`);
     },
@@ -198,13 +212,23 @@ function toJson(e: StateEntry): SnapshotEntry {
   return o;
 }
 
-const HEX = /^0x[0-9a-f]+$/i;
+function badHex(p: string, j: number, field: string, s: unknown): SnapshotError {
+  return new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${showValue(s)}`);
+}
 
 function bigFrom(p: string, j: number, field: string, s: unknown, max: bigint): bigint {
-  if (typeof s !== 'string' || s.length < 3 || s.charCodeAt(0) !== 48 || (s.charCodeAt(1) | 0x20) !== 120 || !HEX.test(s))
-    throw new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${showValue(s)}`);
-  // up to 13 hex digits (52 bits) a Number is exact, and BigInt(number) is much cheaper than parsing
-  const v = s.length <= 15 ? BigInt(Number(s)) : BigInt(s);
+  if (typeof s !== 'string' || s.length < 3 || s.charCodeAt(0) !== 48 || (s.charCodeAt(1) | 0x20) !== 120) throw badHex(p, j, field, s);
+  // /^0x[0-9a-f]+$/i, digit by digit; up to 13 hex digits (52 bits) the sum is exact, and
+  // BigInt(number) is much cheaper than parsing the string again
+  let n = 0;
+  for (let k = 2; k < s.length; k++) {
+    const c = s.charCodeAt(k);
+    const l = c | 0x20;
+    if (c >= 48 && c <= 57) n = n * 16 + (c - 48);
+    else if (l >= 97 && l <= 102) n = n * 16 + (l - 87);
+    else throw badHex(p, j, field, s);
+  }
+  const v = s.length <= 15 ? BigInt(n) : BigInt(s);
   if (v > max) throw new SnapshotError(`${p}.state[${j}].${field}`, `${s} does not fit the field`);
   return v;
 }
@@ -336,16 +360,26 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
   const before = plan.map((p) => p.spec.save(p.dev, p.io));
   // every entry must describe the same attribute here as in the snapshot, and be implemented
   plan.forEach((p, i) => {
-    const mine = new Map(before[i]!.map((e) => [e.key, e]));
+    // this VM's own entry under the same key: where a snapshot of the same composition has it
+    // (the same index), else looked up (keys are unique within a device)
+    const here = before[i]!;
+    let mine: Map<string, StateEntry> | null = null;
+    const path = (j: number): string => `$.devices[${p.i}].state[${j}]`;
     p.entries.forEach((e, j) => {
-      const path = `$.devices[${p.i}].state[${j}]`;
-      const m = mine.get(e.key);
+      let m: StateEntry | undefined = here[j];
+      if (m === undefined || m.key !== e.key) {
+        if (mine === null) {
+          mine = new Map<string, StateEntry>();
+          for (const x of here) mine.set(x.key, x);
+        }
+        m = mine.get(e.key);
+      }
       if (m && (m.group !== e.group || m.attr !== e.attr || m.size !== e.size || m.vcpu !== e.vcpu))
-        throw new SnapshotError(path, `${e.key} is group ${e.group} attr ${hex(e.attr)} size ${e.size} in the snapshot, group ${m.group} attr ${hex(m.attr)} size ${m.size} here`);
-      if (e.vcpu !== undefined && !vm.vcpuById(e.vcpu)) throw new SnapshotError(`${path}.vcpu`, `no vCPU ${e.vcpu} here`);
+        throw new SnapshotError(path(j), `${e.key} is group ${e.group} attr ${hex(e.attr)} size ${e.size} in the snapshot, group ${m.group} attr ${hex(m.attr)} size ${m.size} here`);
+      if (e.vcpu !== undefined && !vm.vcpuById(e.vcpu)) throw new SnapshotError(`${path(j)}.vcpu`, `no vCPU ${e.vcpu} here`);
       // an entry the device itself saves here is implemented; ask HAS only about the others
       if (!m && e.group >= 0 && !p.io.hasAttr(e.group, e.attr))
-        throw new SnapshotError(path, `${e.key}: group ${e.group} attr ${hex(e.attr)} is not implemented by this device`);
+        throw new SnapshotError(path(j), `${e.key}: group ${e.group} attr ${hex(e.attr)} is not implemented by this device`);
     });
   });
   // restore phases (the ITS after the GICv3), creation order within a phase
