@@ -203,7 +203,16 @@ export function createArmVgic(options: ArmVgicOptions = {}): ArmVgicPlugin {
     hooks: armHooksFor(host),
     profiles: [arm64ProfileFor(host)],
     host,
+    ...(options.host !== undefined ? { options: { host: options.host } } : {}),
+    configure: (o: Readonly<Record<string, unknown>>) => createArmVgic(armVgicOptionsOf(o)),
   });
+}
+
+/** Checks options from a file (a VM file's `plugins: [{ name: '@kvmdev/arm-vgic', options: { host } }]`). */
+function armVgicOptionsOf(o: Readonly<Record<string, unknown>>): ArmVgicOptions {
+  for (const k of Object.keys(o)) if (k !== 'host') throw new TypeError(`${k}: unknown option; @kvmdev/arm-vgic takes host`);
+  if (o.host !== undefined && typeof o.host !== 'string') throw new TypeError(`host: expected a host preset name (${Object.keys(ARM64_HOSTS).join(', ')})`);
+  return o as ArmVgicOptions;
 }
 
 /**

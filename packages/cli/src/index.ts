@@ -31,7 +31,7 @@ export {
 } from './snapfile.js';
 export { diffChanges, type DiffChange, type DiffDevice, type SnapshotDiff } from './diff.js';
 export { SourceFile, formatPath, parsePath, type FieldPath } from './source.js';
-export { FIRST_PARTY_NAMES, firstPartyPlugins, hostWith, isPlugin, loadPluginPackage, resolvePackage } from './plugins.js';
+export { FIRST_PARTY_NAMES, configuredPlugin, firstPartyPlugins, hostWith, isPlugin, loadPluginPackage, resolvePackage } from './plugins.js';
 export { loadPlugins, loadScenarioFile, loadVmFile, vmConfigOf, type VmFile } from './vmfile.js';
 export { Runner, STEP_FIELDS, type RunnerOptions, type ScenarioSource, type TraceEvent } from './scenario.js';
 export { allInterrupts, introspectSpecOf, nameOf, nameTables, vmDevices, type NameTables, type VmDevice } from './devices.js';

@@ -95,6 +95,21 @@ export async function loadPluginPackage(name: string, fromDir: string, where: st
   return p;
 }
 
+/**
+ * The plugin built for `options` (a file's `{ name, options }` entry) through its `configure`;
+ * a plugin without `configure`, or options it refuses, is bad input naming `where`.
+ */
+export function configuredPlugin(plugin: KvmPlugin, options: unknown, where: string): KvmPlugin {
+  if (options === undefined) return plugin;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw inputError(`${where}.options: expected a mapping of option names to values`);
+  if (!plugin.configure) throw inputError(`${where}.options: plugin ${plugin.name} takes no options`);
+  try {
+    return plugin.configure(options as Record<string, unknown>);
+  } catch (e) {
+    throw inputError(`${where}.options: ${(e as Error).message}`);
+  }
+}
+
 /** A host with the given plugins registered; a registration error is bad input (exit 2). */
 export function hostWith(plugins: readonly KvmPlugin[], where: string): Host {
   const host = createHost();

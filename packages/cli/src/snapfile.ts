@@ -20,7 +20,7 @@ import {
   validateVmConfig,
 } from '@kvmdev/core';
 import { inputError, snapshotError, snapshotMessage } from './errors.js';
-import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { configuredPlugin, firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 
 /** A plugin a snapshot's VM was composed with (`$.vm.plugins[i]`). */
 export interface SnapshotPlugin {
@@ -28,6 +28,8 @@ export interface SnapshotPlugin {
   readonly name: string;
   /** The plugin's version when the snapshot was saved. */
   readonly version: string;
+  /** The options the plugin was built with (its host profile...), absent for a default instance. */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 /** A snapshot file as the CLI writes it: core's snapshot, its `vm` carrying the config and the plugins. */
@@ -74,7 +76,7 @@ export function whyNoSnapshot(host: Host, vm: ComposedVm): string | null {
 /** Saves the VM (core's `saveSnapshot`) with its config and the host's plugins under `$.vm`. */
 export function takeSnapshot(host: Host, vm: ComposedVm): VmSnapshot {
   const snap = saveSnapshot(host, vm.vm.fd);
-  const plugins = host.registry.listPlugins().map((p) => ({ name: p.name, version: p.version }));
+  const plugins = host.registry.listPlugins().map((p) => ({ name: p.name, version: p.version, ...(p.options ? { options: p.options } : {}) }));
   return { ...snap, vm: { ...snap.vm, config: JSON.parse(json(vm.config)) as VmConfig, plugins } };
 }
 
@@ -201,6 +203,8 @@ function carriedPlugins(path: string, vm: Record<string, unknown>): SnapshotPlug
     if (typeof x !== 'object' || x === null || Array.isArray(x)) throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}]: expected { name, version }`);
     if (typeof o.name !== 'string' || !o.name) throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].name: expected a package name`);
     if (typeof o.version !== 'string') throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].version: expected a version string`);
+    if (o.options !== undefined && (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)))
+      throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].options: expected a mapping of option names to values`);
   });
   return p as SnapshotPlugin[];
 }
@@ -230,7 +234,16 @@ async function snapshotPlugins(path: string, snap: VmSnapshot): Promise<KvmPlugi
   const dir = dirname(resolve(path));
   const named = carriedPlugins(path, snap.vm as Record<string, unknown>);
   const out: KvmPlugin[] = [];
-  if (named) for (const [i, p] of named.entries()) out.push(await loadPluginPackage(p.name, dir, `${path}: $.vm.plugins[${i}]`));
+  if (named)
+    for (const [i, p] of named.entries()) {
+      const where = `${path}: $.vm.plugins[${i}]`;
+      const plugin = await loadPluginPackage(p.name, dir, where);
+      try {
+        out.push(configuredPlugin(plugin, p.options, where));
+      } catch (e) {
+        throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].options: ${(e as Error).message.replace(/^.*?\.options: /, '')}`);
+      }
+    }
   else out.push(...firstPartyPlugins().values());
   // and the plugin of each device, if the list lacks it
   for (const [i, d] of snap.devices.entries())

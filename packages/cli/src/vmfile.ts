@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { type Host, type KvmPlugin, type VmConfig, presets, validateVmConfig } from '@kvmdev/core';
 import type { ConfigIssue } from '@kvmdev/core/plugin';
 import { inputError, show } from './errors.js';
-import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { configuredPlugin, firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
 const FULL_KEYS = ['name', 'arch', 'vcpus', 'vmType', 'devices', 'order'];
@@ -55,9 +55,17 @@ export async function loadPlugins(source: SourceFile, dir: string): Promise<KvmP
   if (!Array.isArray(d.plugins)) throw source.error(['plugins'], 'expected a list of package names');
   const out: KvmPlugin[] = [];
   for (let i = 0; i < d.plugins.length; i++) {
-    const n = d.plugins[i];
-    if (typeof n !== 'string' || !n) throw source.error(['plugins', i], 'expected a package name');
-    out.push(await loadPluginPackage(n, dir, `${source.where(['plugins', i])}: plugins[${i}]`));
+    // a package name, or { name, options } for a plugin built with options (a host profile)
+    const e = d.plugins[i] as unknown;
+    const entry = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as Record<string, unknown>) : null;
+    if (entry) {
+      for (const k of Object.keys(entry)) if (k !== 'name' && k !== 'options') throw source.error(['plugins', i, k], 'unknown key; a plugin entry has name and options');
+      if (entry.options === undefined) throw source.error(['plugins', i], 'missing options: (or write the package name alone)');
+    }
+    const n = entry ? entry.name : e;
+    if (typeof n !== 'string' || !n) throw source.error(entry ? ['plugins', i, 'name'] : ['plugins', i], 'expected a package name');
+    const plugin = await loadPluginPackage(n, dir, `${source.where(['plugins', i])}: plugins[${i}]`);
+    out.push(entry ? configuredPlugin(plugin, entry.options, `${source.where(['plugins', i, 'options'])}: plugins[${i}]`) : plugin);
   }
   return out;
 }

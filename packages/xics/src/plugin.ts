@@ -82,7 +82,28 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
     profiles: XICS_PROFILES,
     ...(host === null ? {} : { hostArch: PPC64_HOST_ARCH }),
     host,
+    ...(Object.keys(options).length ? { options: fileOptions(options) } : {}),
+    configure: (o: Readonly<Record<string, unknown>>) => createXicsPlugin(xicsOptionsOf(o)),
   });
+}
+
+/** The options a file can give (JSON values; `timebase` is a function, for code only). */
+const FILE_OPTIONS = ['host', 'withoutIcp', 'msi'] as const;
+
+function fileOptions(o: XicsPluginOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of FILE_OPTIONS) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+/** Checks options from a file (a VM file's `plugins: [{ name: '@kvmdev/xics', options }]`). */
+function xicsOptionsOf(o: Readonly<Record<string, unknown>>): XicsPluginOptions {
+  for (const k of Object.keys(o))
+    if (!(FILE_OPTIONS as readonly string[]).includes(k)) throw new TypeError(`${k}: unknown option; @kvmdev/xics takes ${FILE_OPTIONS.join(', ')}`);
+  if (o.host !== undefined && typeof o.host !== 'string') throw new TypeError(`host: expected a host preset name (${Object.keys(PPC64_HOSTS).join(', ')})`);
+  if (o.withoutIcp !== undefined && o.withoutIcp !== 'exit' && o.withoutIcp !== 'h-hardware') throw new TypeError("withoutIcp: expected 'exit' or 'h-hardware'");
+  if (o.msi !== undefined && typeof o.msi !== 'boolean') throw new TypeError('msi: expected true or false');
+  return o as XicsPluginOptions;
 }
 
 /** The XICS plugin (the device alone): `createHost({ plugins: [xics] })`. */

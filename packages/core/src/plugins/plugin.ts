@@ -63,6 +63,18 @@ export interface KvmPlugin {
    * ONE_REG id, ioctl or system register conflict, and the second is rejected at registration.
    */
   readonly claims?: PluginClaims;
+  /**
+   * The options this plugin instance was built with (JSON values, e.g. `{ host: 'qemu-tcg-max' }`),
+   * absent for the package's default instance. Tools record them (a CLI snapshot's
+   * `$.vm.plugins[i].options`) so that the same host is modelled again on restore.
+   */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * Builds this plugin for other options (a host profile, a behaviour choice), for tools that load
+   * a plugin by package name and then configure it from a file (a VM file's
+   * `plugins: [{ name, options }]`). Throws a TypeError naming the bad option.
+   */
+  configure?(options: Readonly<Record<string, unknown>>): KvmPlugin;
 }
 
 /** The requests a plugin's hooks serve (see `KvmPlugin.claims`). */
