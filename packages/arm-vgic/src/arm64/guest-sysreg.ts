@@ -40,6 +40,7 @@ export interface SysregResult {
 
 /** The system-register side of one arm64 vCPU, as its guest sees it. */
 export class Arm64GuestSysregs {
+  /** The vCPU whose system registers these are. */
   readonly vcpu: Vcpu;
   private readonly result: SysregResult = { kind: 'ok', value: 0n, esr: 0, encoding: 0 };
 

@@ -104,6 +104,7 @@ interface Outcome extends HypercallResult, SysregReadOutcome {}
 
 /** The guest side of one vCPU. */
 export class GuestPort {
+  /** The vCPU whose guest this port acts for. */
   readonly vcpu: Vcpu;
   private readonly o: Outcome = {
     kind: 'done',
@@ -168,7 +169,9 @@ export class GuestPort {
    * `run.mmio` holds the load (or `'bugged'` when the device's handler threw).
    */
   mmioRead(gpa: number, size: 1 | 2 | 4): number | null;
+  /** A guest 8-byte load: a bigint, or `null` when no in-kernel device handles the address. */
   mmioRead(gpa: number, size: 8): bigint | null;
+  /** A guest load of any size: a number for 1, 2, 4 bytes, a bigint for 8, `null` as above. */
   mmioRead(gpa: number, size: 1 | 2 | 4 | 8): number | bigint | null;
   mmioRead(gpa: number, size: 1 | 2 | 4 | 8): number | bigint | null {
     const vm = this.vcpu.vm;

@@ -6,18 +6,28 @@
  * @packageDocumentation
  */
 
-/** Direction bits of the generic encoding (see {@link IOC_LAYOUTS} for powerpc's). */
+/** Direction bits of the generic encoding (see {@link IOC_LAYOUTS} for powerpc's): `_IO`, no argument struct. */
 export const _IOC_NONE = 0;
+/** Direction bit of the generic encoding: userspace writes the struct, the kernel reads it (`_IOW`). */
 export const _IOC_WRITE = 1;
+/** Direction bit of the generic encoding: the kernel writes the struct back to userspace (`_IOR`). */
 export const _IOC_READ = 2;
 
+/** Width of the command-number field (the `nr` of `_IOC`), 8 bits in every encoding. */
 export const _IOC_NRBITS = 8;
+/** Width of the type field (the ioctl's "magic", `KVMIO` 0xae for KVM), 8 bits in every encoding. */
 export const _IOC_TYPEBITS = 8;
+/** Width of the argument-size field in the generic encoding (14 bits; powerpc's is 13). */
 export const _IOC_SIZEBITS = 14;
+/** Width of the direction field in the generic encoding (2 bits; powerpc's is 3). */
 export const _IOC_DIRBITS = 2;
+/** Bit position of the command-number field (0). */
 export const _IOC_NRSHIFT = 0;
+/** Bit position of the type field (8). */
 export const _IOC_TYPESHIFT = 8;
+/** Bit position of the argument-size field (16). */
 export const _IOC_SIZESHIFT = 16;
+/** Bit position of the direction field in the generic encoding (30; powerpc's is 29). */
 export const _IOC_DIRSHIFT = 30;
 
 /** Builds an ioctl request number; the result is an unsigned 32-bit number. */
@@ -40,10 +50,13 @@ export const _IOW = (type: number, nr: number, size: number): number => _IOC(_IO
 export const _IOWR = (type: number, nr: number, size: number): number =>
   _IOC(_IOC_READ | _IOC_WRITE, type, nr, size);
 
-/** Field extractors. */
+/** The direction field of a generic-encoded request ({@link _IOC_NONE}, {@link _IOC_WRITE}, {@link _IOC_READ} or both). */
 export const _IOC_DIR = (req: number): number => (req >>> _IOC_DIRSHIFT) & 0x3;
+/** The type field of a request (0xae, `KVMIO`, for KVM's). */
 export const _IOC_TYPE = (req: number): number => (req >>> _IOC_TYPESHIFT) & 0xff;
+/** The command-number field of a request. */
 export const _IOC_NR = (req: number): number => (req >>> _IOC_NRSHIFT) & 0xff;
+/** The argument-size field of a generic-encoded request: the size of the struct the argument points at. */
 export const _IOC_SIZE = (req: number): number => (req >>> _IOC_SIZESHIFT) & 0x3fff;
 
 /**
