@@ -46,7 +46,7 @@ export const SIZEOF_KVM_USERSPACE_MEMORY_REGION = 32;
 export const SIZEOF_KVM_USERSPACE_MEMORY_REGION2 = 160;
 
 // ---- /dev/kvm ioctls ----
-/** /dev/kvm: the KVM API version ({@link KVM_API_VERSION}, 12). */
+/** /dev/kvm: the KVM API version (`KVM_API_VERSION`, 12). */
 export const KVM_GET_API_VERSION = _IO(KVMIO, 0x00);
 /** /dev/kvm: creates a VM and returns its fd; the argument is the machine type (0, or an arch-specific type such as arm64's IPA size). */
 export const KVM_CREATE_VM = _IO(KVMIO, 0x01);
@@ -60,13 +60,13 @@ export const KVM_GET_VCPU_MMAP_SIZE = _IO(KVMIO, 0x04);
 export const KVM_CREATE_VCPU = _IO(KVMIO, 0x41);
 /** VM fd: creates, moves, resizes or deletes a memory slot (`struct kvm_userspace_memory_region`). */
 export const KVM_SET_USER_MEMORY_REGION = _IOW(KVMIO, 0x46, SIZEOF_KVM_USERSPACE_MEMORY_REGION);
-/** VM fd: the same with `struct kvm_userspace_memory_region2` (adds guest_memfd backing; {@link KVM_CAP_USER_MEMORY2}). */
+/** VM fd: the same with `struct kvm_userspace_memory_region2` (adds guest_memfd backing; `KVM_CAP_USER_MEMORY2`). */
 export const KVM_SET_USER_MEMORY_REGION2 = _IOW(KVMIO, 0x49, SIZEOF_KVM_USERSPACE_MEMORY_REGION2);
 /** VM fd: creates the architecture's default in-kernel interrupt controller (x86: the PICs and the IOAPIC; arm64: a GICv2). */
 export const KVM_CREATE_IRQCHIP = _IO(KVMIO, 0x60);
 /** VM fd: sets an input line of the in-kernel interrupt controller to a level (`struct kvm_irq_level`). */
 export const KVM_IRQ_LINE = _IOW(KVMIO, 0x61, SIZEOF_KVM_IRQ_LEVEL);
-/** VM fd: {@link KVM_IRQ_LINE} that writes back whether the interrupt was delivered (the struct's `status`). */
+/** VM fd: `KVM_IRQ_LINE` that writes back whether the interrupt was delivered (the struct's `status`). */
 export const KVM_IRQ_LINE_STATUS = _IOWR(KVMIO, 0x67, SIZEOF_KVM_IRQ_LEVEL);
 /** VM fd: replaces the whole GSI routing table (`struct kvm_irq_routing` and its entries). */
 export const KVM_SET_GSI_ROUTING = _IOW(KVMIO, 0x6a, SIZEOF_KVM_IRQ_ROUTING);
@@ -78,7 +78,7 @@ export const KVM_SIGNAL_MSI = _IOW(KVMIO, 0xa5, SIZEOF_KVM_MSI);
 export const KVM_ARM_SET_DEVICE_ADDR = _IOW(KVMIO, 0xab, SIZEOF_KVM_ARM_DEVICE_ADDR);
 /** VM fd, book3s powerpc: binds an RTAS call name to the token the guest uses for it (`struct kvm_rtas_token_args`: a 120-byte name and a u64 token). */
 export const KVM_PPC_RTAS_DEFINE_TOKEN = _IOW(KVMIO, 0xac, 128);
-/** VM fd: creates a device of a type (`struct kvm_create_device`); its fd comes back in the struct (with {@link KVM_CREATE_DEVICE_TEST}: only checks the type). */
+/** VM fd: creates a device of a type (`struct kvm_create_device`); its fd comes back in the struct (with `KVM_CREATE_DEVICE_TEST`: only checks the type). */
 export const KVM_CREATE_DEVICE = _IOWR(KVMIO, 0xe0, SIZEOF_KVM_CREATE_DEVICE);
 
 // ---- device, VM and vCPU attribute ioctls (GET is _IOW on purpose: the struct is only read) ----
@@ -94,7 +94,7 @@ export const KVM_HAS_DEVICE_ATTR = _IOW(KVMIO, 0xe3, SIZEOF_KVM_DEVICE_ATTR);
 export const KVM_RUN = _IO(KVMIO, 0x80);
 /** vCPU fd: x86 without an in-kernel irqchip: queues an interrupt vector; powerpc: raises or lowers the external interrupt (`KVM_INTERRUPT_SET` / `_UNSET`) (`struct kvm_interrupt`). */
 export const KVM_INTERRUPT = _IOW(KVMIO, 0x86, SIZEOF_KVM_INTERRUPT);
-/** vCPU fd (and VM fd with {@link KVM_CAP_ENABLE_CAP_VM}): enables a capability with arguments (`struct kvm_enable_cap`). */
+/** vCPU fd (and VM fd with `KVM_CAP_ENABLE_CAP_VM`): enables a capability with arguments (`struct kvm_enable_cap`). */
 export const KVM_ENABLE_CAP = _IOW(KVMIO, 0xa3, SIZEOF_KVM_ENABLE_CAP);
 /** vCPU fd: reads one register, named by its 64-bit id, into the user buffer at `addr` (`struct kvm_one_reg`). */
 export const KVM_GET_ONE_REG = _IOW(KVMIO, 0xab, SIZEOF_KVM_ONE_REG);
@@ -102,7 +102,7 @@ export const KVM_GET_ONE_REG = _IOW(KVMIO, 0xab, SIZEOF_KVM_ONE_REG);
 export const KVM_SET_ONE_REG = _IOW(KVMIO, 0xac, SIZEOF_KVM_ONE_REG);
 /** vCPU fd, arm64: initialises (or resets) the vCPU for a target and feature set (`struct kvm_vcpu_init`); most vCPU ioctls need it first. */
 export const KVM_ARM_VCPU_INIT = _IOW(KVMIO, 0xae, SIZEOF_KVM_VCPU_INIT);
-/** VM fd, arm64: the target and features the host prefers for {@link KVM_ARM_VCPU_INIT} (`struct kvm_vcpu_init`, written back). */
+/** VM fd, arm64: the target and features the host prefers for `KVM_ARM_VCPU_INIT` (`struct kvm_vcpu_init`, written back). */
 export const KVM_ARM_PREFERRED_TARGET = _IOR(KVMIO, 0xaf, SIZEOF_KVM_VCPU_INIT);
 
 // ---- KVM_CREATE_DEVICE ----
@@ -145,71 +145,71 @@ export const KVM_DEV_TYPE_ARM_VGIC_V5 = 16;
 export const KVM_DEV_TYPE_MAX = 17;
 
 // ---- capabilities (KVM_CHECK_EXTENSION / KVM_ENABLE_CAP) ----
-/** An in-kernel interrupt controller can be created ({@link KVM_CREATE_IRQCHIP} / a device). */
+/** An in-kernel interrupt controller can be created (`KVM_CREATE_IRQCHIP` / a device). */
 export const KVM_CAP_IRQCHIP = 0;
-/** {@link KVM_SET_USER_MEMORY_REGION} is available. */
+/** `KVM_SET_USER_MEMORY_REGION` is available. */
 export const KVM_CAP_USER_MEMORY = 3;
-/** The recommended maximum number of vCPUs (typically the host's online CPUs; {@link KVM_CAP_MAX_VCPUS} is the hard limit). */
+/** The recommended maximum number of vCPUs (typically the host's online CPUs; `KVM_CAP_MAX_VCPUS` is the hard limit). */
 export const KVM_CAP_NR_VCPUS = 9;
 /** The number of user memory slots per address space. */
 export const KVM_CAP_NR_MEMSLOTS = 10;
-/** {@link KVM_SET_GSI_ROUTING} is available. */
+/** `KVM_SET_GSI_ROUTING` is available. */
 export const KVM_CAP_IRQ_ROUTING = 25;
-/** {@link KVM_IRQ_LINE_STATUS} is available. */
+/** `KVM_IRQ_LINE_STATUS` is available. */
 export const KVM_CAP_IRQ_INJECT_STATUS = 26;
-/** {@link KVM_IRQFD} is available. */
+/** `KVM_IRQFD` is available. */
 export const KVM_CAP_IRQFD = 32;
-/** {@link KVM_ENABLE_CAP} is available on vCPU fds. */
+/** `KVM_ENABLE_CAP` is available on vCPU fds. */
 export const KVM_CAP_ENABLE_CAP = 54;
 /** The maximum number of vCPUs of one VM. */
 export const KVM_CAP_MAX_VCPUS = 66;
-/** {@link KVM_GET_ONE_REG} / {@link KVM_SET_ONE_REG} are available. */
+/** `KVM_GET_ONE_REG` / `KVM_SET_ONE_REG` are available. */
 export const KVM_CAP_ONE_REG = 70;
-/** {@link KVM_SIGNAL_MSI} is available. */
+/** `KVM_SIGNAL_MSI` is available. */
 export const KVM_CAP_SIGNAL_MSI = 77;
-/** Memory slots may be read-only ({@link KVM_MEM_READONLY}). */
+/** Memory slots may be read-only (`KVM_MEM_READONLY`). */
 export const KVM_CAP_READONLY_MEM = 81;
-/** irqfds may be level-triggered with a resample eventfd ({@link KVM_IRQFD_FLAG_RESAMPLE}). */
+/** irqfds may be level-triggered with a resample eventfd (`KVM_IRQFD_FLAG_RESAMPLE`). */
 export const KVM_CAP_IRQFD_RESAMPLE = 82;
 /** arm64: the kernel implements PSCI 0.1 for the guest. */
 export const KVM_CAP_ARM_PSCI = 87;
-/** arm64: {@link KVM_ARM_SET_DEVICE_ADDR} is available. */
+/** arm64: `KVM_ARM_SET_DEVICE_ADDR` is available. */
 export const KVM_CAP_ARM_SET_DEVICE_ADDR = 88;
-/** {@link KVM_CREATE_DEVICE} and the device attribute ioctls are available. */
+/** `KVM_CREATE_DEVICE` and the device attribute ioctls are available. */
 export const KVM_CAP_DEVICE_CTRL = 89;
-/** powerpc: a vCPU can be connected to an in-kernel MPIC ({@link KVM_ENABLE_CAP} on the vCPU). */
+/** powerpc: a vCPU can be connected to an in-kernel MPIC (`KVM_ENABLE_CAP` on the vCPU). */
 export const KVM_CAP_IRQ_MPIC = 90;
-/** book3s powerpc: {@link KVM_PPC_RTAS_DEFINE_TOKEN} is available. */
+/** book3s powerpc: `KVM_PPC_RTAS_DEFINE_TOKEN` is available. */
 export const KVM_CAP_PPC_RTAS = 91;
-/** book3s powerpc: a vCPU can be connected to an in-kernel XICS ({@link KVM_ENABLE_CAP} on the vCPU). */
+/** book3s powerpc: a vCPU can be connected to an in-kernel XICS (`KVM_ENABLE_CAP` on the vCPU). */
 export const KVM_CAP_IRQ_XICS = 92;
 /** arm64: vCPUs can run an AArch32 EL1 (the KVM_ARM_VCPU_EL1_32BIT feature). */
 export const KVM_CAP_ARM_EL1_32BIT = 93;
-/** {@link KVM_ENABLE_CAP} is available on VM fds. */
+/** `KVM_ENABLE_CAP` is available on VM fds. */
 export const KVM_CAP_ENABLE_CAP_VM = 98;
 /** The device attribute ioctls are served on VM fds. */
 export const KVM_CAP_VM_ATTRIBUTES = 101;
 /** arm64: the kernel implements PSCI 0.2 and later (the KVM_ARM_VCPU_PSCI_0_2 feature). */
 export const KVM_CAP_ARM_PSCI_0_2 = 102;
-/** {@link KVM_CHECK_EXTENSION} is available on VM fds (answers for that VM). */
+/** `KVM_CHECK_EXTENSION` is available on VM fds (answers for that VM). */
 export const KVM_CAP_CHECK_EXTENSION_VM = 105;
 /** The number of memory address spaces (more than 1 on x86 with SMM). */
 export const KVM_CAP_MULTI_ADDRESS_SPACE = 118;
 /** The device attribute ioctls are served on vCPU fds. */
 export const KVM_CAP_VCPU_ATTRIBUTES = 127;
-/** The bound on vCPU ids: {@link KVM_CREATE_VCPU} takes ids below it. */
+/** The bound on vCPU ids: `KVM_CREATE_VCPU` takes ids below it. */
 export const KVM_CAP_MAX_VCPU_ID = 128;
-/** MSIs carry a device id (`devid` with {@link KVM_MSI_VALID_DEVID}), needed by the GICv3 ITS. */
+/** MSIs carry a device id (`devid` with `KVM_MSI_VALID_DEVID`), needed by the GICv3 ITS. */
 export const KVM_CAP_MSI_DEVID = 131;
-/** arm64: the largest guest physical address size, in bits, that {@link KVM_CREATE_VM}'s type can ask for. */
+/** arm64: the largest guest physical address size, in bits, that `KVM_CREATE_VM`'s type can ask for. */
 export const KVM_CAP_ARM_VM_IPA_SIZE = 165;
-/** arm64: {@link KVM_IRQ_LINE}'s irq field has the vcpu2 bits, for vCPU indexes above 255. */
+/** arm64: `KVM_IRQ_LINE`'s irq field has the vcpu2 bits, for vCPU indexes above 255. */
 export const KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 = 174;
-/** The VM's halt-polling time can be set with {@link KVM_ENABLE_CAP}. */
+/** The VM's halt-polling time can be set with `KVM_ENABLE_CAP`. */
 export const KVM_CAP_HALT_POLL = 182;
 /** The device attribute ioctls are served on /dev/kvm. */
 export const KVM_CAP_SYS_ATTRIBUTES = 209;
-/** {@link KVM_SET_USER_MEMORY_REGION2} is available. */
+/** `KVM_SET_USER_MEMORY_REGION2` is available. */
 export const KVM_CAP_USER_MEMORY2 = 231;
 
 // ---- memory slots (KVM_SET_USER_MEMORY_REGION / REGION2) ----
@@ -287,7 +287,7 @@ export function kvmRegSize(id: bigint): number {
   return 1 << Number((id & KVM_REG_SIZE_MASK) >> BigInt(KVM_REG_SIZE_SHIFT));
 }
 
-/** The model's default {@link KVM_CAP_MAX_VCPUS} (configurable per host). */
+/** The model's default `KVM_CAP_MAX_VCPUS` (configurable per host). */
 export const KVM_MAX_VCPUS_DEFAULT = 1024;
-/** The model's default bound on vCPU ids ({@link KVM_CAP_MAX_VCPU_ID}), configurable per host. */
+/** The model's default bound on vCPU ids (`KVM_CAP_MAX_VCPU_ID`), configurable per host. */
 export const KVM_MAX_VCPU_IDS_DEFAULT = 4096;
