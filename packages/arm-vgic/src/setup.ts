@@ -173,7 +173,7 @@ function regionIssues(s: Readonly<Record<string, unknown>>, vcpus: number, issue
     const o = x as Record<string, unknown>;
     for (const k of Object.keys(o)) if (k !== 'base' && k !== 'count') issues.push({ path: `${p}.${k}`, message: 'unknown key; a region has base, count' });
     if (typeof o.count !== 'number' || !Number.isInteger(o.count) || o.count < 1 || o.count > 0xfff)
-      return void issues.push({ path: `${p}.count`, message: `expected an integer from 1 to 4095 (the 12-bit count field), got ${JSON.stringify(o.count)}` });
+      return void issues.push({ path: `${p}.count`, message: `expected an integer from 1 to 4095 (the 12-bit count field), got ${showValue(o.count)}` });
     total += o.count;
     const sub: ConfigIssue[] = [];
     const base = addr(o, 'base', SZ_64K, BigInt(o.count) * V3_REDIST_SIZE, sub);
@@ -234,7 +234,7 @@ export const gicv3Setup: DeviceSetupSpec = {
     }
     nrIrqs(s, issues);
     if (s.routing !== undefined && s.routing !== 'identity' && s.routing !== 'none')
-      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${JSON.stringify(s.routing)}` });
+      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${showValue(s.routing)}` });
     if (vm.vcpus > V3_MAX_CPUS) issues.push({ path: 'redist', message: `a GICv3 serves at most ${V3_MAX_CPUS} vCPUs` });
     if (dist !== null) overlaps([{ path: 'dist', base: dist, size: V3_DIST_SIZE }, ...regions], issues);
     return issues;

@@ -227,6 +227,14 @@ describe('the ITS setup spec and order validation', () => {
       'devices[0].settings.redistRegions[0].count',
       'devices[0].settings.redistRegions',
     ]);
+    // a bigint (a parsed integer beyond 2^53) is reported, not a TypeError from JSON.stringify
+    expect(validateVmConfig(host, gic({ redistRegions: [{ base: '0x080a0000', count: 2n ** 53n }] }))).toContainEqual({
+      path: 'devices[0].settings.redistRegions[0].count',
+      message: 'expected an integer from 1 to 4095 (the 12-bit count field), got 9007199254740992',
+    });
+    expect(validateVmConfig(host, gic({ redist: 'below-dist', routing: 2n ** 53n }))).toEqual([
+      { path: 'devices[0].settings.routing', message: "expected 'identity' or 'none', got 9007199254740992" },
+    ]);
   });
   test('an order that misses a step, repeats one or sets a device up before creating it is refused, nothing created', () => {
     const good = presets.firecrackerArm64Pci({ vcpus: 1 });
