@@ -79,18 +79,7 @@ const ITS_SIZE = 0x20000n;
  * the GICv3's NR_IRQS and CTRL_INIT, then the vCPUs' KVM_ARM_VCPU_INIT.
  */
 export function firecrackerArm64Pci(options: { vcpus?: number } = {}): VmConfig {
-  const vcpus = options.vcpus ?? 2;
-  const dist = 0x3fff0000n;
-  return {
-    name: 'firecracker-arm64-gicv3-its',
-    arch: 'arm64',
-    vcpus,
-    devices: [
-      { type: 'KVM_DEV_TYPE_ARM_VGIC_V3', name: 'gic', settings: { dist: hex(dist), redist: 'below-dist', nrIrqs: 128 } },
-      { type: 'KVM_DEV_TYPE_ARM_VGIC_ITS', name: 'its', settings: { addr: hex(dist - BigInt(vcpus) * REDIST_SIZE - ITS_SIZE) } },
-    ],
-    order: ['gic', 'gic.dist', 'gic.redist', 'its', 'its.addr', 'its.init', 'gic.nrIrqs', 'gic.init', 'finalize'],
-  };
+  return gicv3WithItsBelow('firecracker-arm64-gicv3-its', 0x3fff0000n, 128, options.vcpus ?? 2);
 }
 
 /**
@@ -100,14 +89,21 @@ export function firecrackerArm64Pci(options: { vcpus?: number } = {}): VmConfig 
  * REDIST, the ITS (create, address, CTRL_INIT), NR_IRQS, CTRL_INIT, then the vCPUs' init.
  */
 export function cloudHypervisorArm64(options: { vcpus?: number } = {}): VmConfig {
-  const vcpus = options.vcpus ?? 2;
-  const dist = 0x08ff0000n;
+  return gicv3WithItsBelow('cloud-hypervisor-arm64', 0x08ff0000n, 256, options.vcpus ?? 2);
+}
+
+/**
+ * The Firecracker / Cloud Hypervisor layout and order: a GICv3 at `dist`, its redistributors right
+ * below it, the ITS right below them; DIST, REDIST, the ITS (create, address, CTRL_INIT), NR_IRQS,
+ * CTRL_INIT, then the vCPUs' init.
+ */
+function gicv3WithItsBelow(name: string, dist: bigint, nrIrqs: number, vcpus: number): VmConfig {
   return {
-    name: 'cloud-hypervisor-arm64',
+    name,
     arch: 'arm64',
     vcpus,
     devices: [
-      { type: 'KVM_DEV_TYPE_ARM_VGIC_V3', name: 'gic', settings: { dist: hex(dist), redist: 'below-dist', nrIrqs: 256 } },
+      { type: 'KVM_DEV_TYPE_ARM_VGIC_V3', name: 'gic', settings: { dist: hex(dist), redist: 'below-dist', nrIrqs } },
       { type: 'KVM_DEV_TYPE_ARM_VGIC_ITS', name: 'its', settings: { addr: hex(dist - BigInt(vcpus) * REDIST_SIZE - ITS_SIZE) } },
     ],
     order: ['gic', 'gic.dist', 'gic.redist', 'its', 'its.addr', 'its.init', 'gic.nrIrqs', 'gic.init', 'finalize'],
