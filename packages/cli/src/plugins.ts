@@ -96,17 +96,18 @@ export async function loadPluginPackage(name: string, fromDir: string, where: st
 }
 
 /**
- * The plugin built for `options` (a file's `{ name, options }` entry) through its `configure`;
- * a plugin without `configure`, or options it refuses, is bad input naming `where`.
+ * The plugin built for `options` (a file's `{ name, options }` entry) through its `configure`.
+ * Options that are not a mapping, a plugin without `configure`, or options it refuses are thrown
+ * as `fail(message)`: the caller names the field and the kind of error (a VM file's or a snapshot's).
  */
-export function configuredPlugin(plugin: KvmPlugin, options: unknown, where: string): KvmPlugin {
+export function configuredPlugin(plugin: KvmPlugin, options: unknown, fail: (message: string) => Error): KvmPlugin {
   if (options === undefined) return plugin;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw inputError(`${where}.options: expected a mapping of option names to values`);
-  if (!plugin.configure) throw inputError(`${where}.options: plugin ${plugin.name} takes no options`);
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw fail('expected a mapping of option names to values');
+  if (!plugin.configure) throw fail(`plugin ${plugin.name} takes no options`);
   try {
     return plugin.configure(options as Record<string, unknown>);
   } catch (e) {
-    throw inputError(`${where}.options: ${(e as Error).message}`);
+    throw fail((e as Error).message);
   }
 }
 

@@ -236,13 +236,8 @@ async function snapshotPlugins(path: string, snap: VmSnapshot): Promise<KvmPlugi
   const out: KvmPlugin[] = [];
   if (named)
     for (const [i, p] of named.entries()) {
-      const where = `${path}: $.vm.plugins[${i}]`;
-      const plugin = await loadPluginPackage(p.name, dir, where);
-      try {
-        out.push(configuredPlugin(plugin, p.options, where));
-      } catch (e) {
-        throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].options: ${(e as Error).message.replace(/^.*?\.options: /, '')}`);
-      }
+      const plugin = await loadPluginPackage(p.name, dir, `${path}: $.vm.plugins[${i}]`);
+      out.push(configuredPlugin(plugin, p.options, (m) => snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].options: ${m}`)));
     }
   else out.push(...firstPartyPlugins().values());
   // and the plugin of each device, if the list lacks it

@@ -65,7 +65,8 @@ export async function loadPlugins(source: SourceFile, dir: string): Promise<KvmP
     const n = entry ? entry.name : e;
     if (typeof n !== 'string' || !n) throw source.error(entry ? ['plugins', i, 'name'] : ['plugins', i], 'expected a package name');
     const plugin = await loadPluginPackage(n, dir, `${source.where(['plugins', i])}: plugins[${i}]`);
-    out.push(entry ? configuredPlugin(plugin, entry.options, `${source.where(['plugins', i, 'options'])}: plugins[${i}]`) : plugin);
+    const where = `${source.where(['plugins', i, 'options'])}: plugins[${i}].options`;
+    out.push(entry ? configuredPlugin(plugin, entry.options, (m) => inputError(`${where}: ${m}`)) : plugin);
   }
   return out;
 }
