@@ -209,10 +209,6 @@ const GICV3_STEPS: readonly SetupStep[] = [
   },
 ];
 
-function runSteps(steps: readonly SetupStep[], ctx: ComposeContext, dev: SetupDevice, s: Readonly<Record<string, unknown>>): void {
-  for (const st of steps) if (st.active?.(s) ?? true) st.run(ctx, dev, s);
-}
-
 /** The GICv3 setup spec. */
 export const gicv3Setup: DeviceSetupSpec = {
   settings: GICV3_SETTINGS,
@@ -238,9 +234,6 @@ export const gicv3Setup: DeviceSetupSpec = {
     if (vm.vcpus > V3_MAX_CPUS) issues.push({ path: 'redist', message: `a GICv3 serves at most ${V3_MAX_CPUS} vCPUs` });
     if (dist !== null) overlaps([{ path: 'dist', base: dist, size: V3_DIST_SIZE }, ...regions], issues);
     return issues;
-  },
-  apply(ctx, dev, s): void {
-    runSteps(GICV3_STEPS, ctx, dev, s);
   },
   steps: GICV3_STEPS,
 };
@@ -271,9 +264,6 @@ export const gicv2Setup: DeviceSetupSpec = {
     if (vm.vcpus > V2_MAX_CPUS) issues.push({ path: 'cpu', message: `a GICv2 serves at most ${V2_MAX_CPUS} vCPUs, the VM has ${vm.vcpus}` });
     if (dist !== null && cpu !== null) overlaps([{ path: 'dist', base: dist, size: V2_DIST_SIZE }, { path: 'cpu', base: cpu, size: V2_CPU_SIZE }], issues);
     return issues;
-  },
-  apply(ctx, dev, s): void {
-    runSteps(GICV2_STEPS, ctx, dev, s);
   },
   steps: GICV2_STEPS,
 };
@@ -307,9 +297,6 @@ export const itsSetup: DeviceSetupSpec = {
     addr(s, 'addr', SZ_64K, ITS_SIZE, issues);
     if (s.reset !== undefined && typeof s.reset !== 'boolean') issues.push({ path: 'reset', message: 'expected true or false' });
     return issues;
-  },
-  apply(ctx, dev, s): void {
-    runSteps(ITS_STEPS, ctx, dev, s);
   },
   steps: ITS_STEPS,
 };

@@ -98,6 +98,7 @@ export {
   composeVm,
   validateVmConfig,
   archProfiles,
+  applySetup,
   setupSteps,
   type VmConfig,
   type DeviceConfig,

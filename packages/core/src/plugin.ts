@@ -40,15 +40,18 @@ export { definePlugin, type DeviceRegistration, type PluginClaims } from './plug
 export { satisfies } from './plugins/semver.js';
 export type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from './plugins/snapshot-spec.js';
 export type {
+  AppliedSetupSpec,
   ArchProfile,
   ComposeContext,
   ConfigIssue,
   DeviceSetupSpec,
   SetupDevice,
+  SetupSpecBase,
   SetupProcess,
   SetupStep,
   SetupVcpu,
   SetupVm,
+  SteppedSetupSpec,
 } from './plugins/setup-spec.js';
 export type {
   AccessReading,

@@ -2,12 +2,13 @@ import {
   composeVm,
   ConfigError,
   createHost,
+  applySetup,
   presets,
   setupSteps,
   validateVmConfig,
   type VmConfig,
 } from '@kvmdev/core';
-import { definePlugin, parseAddress, type DeviceOps, type SetupStep } from '@kvmdev/core/plugin';
+import { definePlugin, parseAddress, type DeviceOps, type DeviceSetupSpec, type SetupDevice, type SetupStep } from '@kvmdev/core/plugin';
 import { fakePlugin } from './fixtures/fake-device.js';
 
 function host(singleton = false) {
@@ -126,9 +127,6 @@ function steppedHost() {
         setup: {
           settings: { c: 'run step c' },
           validate: () => [],
-          apply(ctx, d, s) {
-            for (const st of steps) if (st.active?.(s) ?? true) st.run(ctx, d, s);
-          },
           steps,
         },
       },
@@ -249,4 +247,30 @@ test('parseAddress', () => {
   expect(parseAddress(-1)).toBeNull();
   expect(parseAddress('zz')).toBeNull();
   expect(parseAddress('0x1ffffffffffffffff')).toBeNull();
+});
+
+test('applySetup runs a stepped spec\'s active steps in order, and an applied spec\'s apply; a spec is one or the other', () => {
+  const log: string[] = [];
+  const dev: SetupDevice = { fd: 7, host: createHost(), attrRaw: () => 0 };
+  const ctx = { host: dev.host, vm: { ioctl: () => 0, setGsiRouting: () => undefined }, vcpus: [] };
+  const stepped: DeviceSetupSpec = {
+    settings: { c: 'run step c' },
+    validate: () => [],
+    steps: [
+      { name: 'a', doc: 'a', run: (_c, d) => void log.push(`a@${d.fd}`) },
+      { name: 'c', doc: 'c', active: (s) => s.c === true, run: () => void log.push('c') },
+      { name: 'b', doc: 'b', run: (_c, _d, s) => void log.push(`b:${String(s.c)}`) },
+    ],
+  };
+  applySetup(stepped, ctx, dev, {});
+  applySetup(stepped, ctx, dev, { c: true });
+  expect(log).toEqual(['a@7', 'b:undefined', 'a@7', 'c', 'b:true']);
+  const applied: DeviceSetupSpec = { settings: {}, validate: () => [], apply: (_c, d, s) => void log.push(`apply@${d.fd}:${Object.keys(s).join()}`) };
+  log.length = 0;
+  applySetup(applied, ctx, dev, { x: 1 });
+  expect(log).toEqual(['apply@7:x']);
+  expect(setupSteps(applied, {}).map((st) => st.name)).toEqual(['setup']);
+  // @ts-expect-error a spec gives its setup as steps or as apply, not both
+  const both: DeviceSetupSpec = { settings: {}, validate: () => [], apply: () => undefined, steps: [] };
+  expect(both).toBeDefined();
 });

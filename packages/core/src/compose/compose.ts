@@ -4,7 +4,7 @@
  * field. The same config drives snapshots' "same composition" check and the CLI's VM files.
  * @packageDocumentation
  */
-import type { ArchProfile, ComposeContext, ConfigIssue, DeviceSetupSpec, SetupStep } from '../plugins/setup-spec.js';
+import type { ArchProfile, ComposeContext, ConfigIssue, DeviceSetupSpec, SetupDevice, SetupStep } from '../plugins/setup-spec.js';
 import { KvmError, showValue } from '../uapi/errors.js';
 import type { Host } from '../faces/host.js';
 import type { DeviceKey } from '../plugins/plugin.js';
@@ -73,13 +73,22 @@ export class ConfigError extends KvmError {
 }
 
 /**
- * The set-up steps a device runs for its settings: its setup spec's active steps in the spec's
- * order, or one step `'setup'` (the spec's `apply`) for a spec without steps; none without a spec.
+ * The set-up steps a device runs for its settings: a stepped spec's active steps in the spec's
+ * order, or one step `'setup'` (the spec's `apply`) for an applied spec; none without a spec.
  */
 export function setupSteps(spec: DeviceSetupSpec | undefined, settings: Readonly<Record<string, unknown>>): readonly SetupStep[] {
   if (!spec) return [];
-  if (!spec.steps) return [{ name: 'setup', doc: 'the whole set-up (the spec has no steps)', run: (ctx, dev, s) => spec.apply(ctx, dev, s) }];
+  if (spec.steps === undefined) return [{ name: 'setup', doc: 'the whole set-up (the spec has no steps)', run: (ctx, dev, s) => spec.apply(ctx, dev, s) }];
   return spec.steps.filter((st) => st.active?.(settings) ?? true);
+}
+
+/**
+ * Runs a device's whole setup for its settings (every active step, in the spec's order), as
+ * `composeVm` does for a config without `order`. Throws KvmError from the first failing call.
+ */
+export function applySetup(spec: DeviceSetupSpec, ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void {
+  if (spec.steps === undefined) return spec.apply(ctx, device, settings);
+  for (const st of spec.steps) if (st.active?.(settings) ?? true) st.run(ctx, device, settings);
 }
 
 /** The architecture profiles registered on a host (by every plugin). */
@@ -213,7 +222,8 @@ export function composeVm(host: Host, config: VmConfig): ComposedVm {
     if (config.order === undefined) {
       for (const d of config.devices) {
         const handle = create(d);
-        host.registry.typeInfo(d.type)?.setup?.apply(ctx, handle, d.settings ?? {});
+        const spec = host.registry.typeInfo(d.type)?.setup;
+        if (spec) applySetup(spec, ctx, handle, d.settings ?? {});
       }
       prof.finalize?.(ctx);
     } else {

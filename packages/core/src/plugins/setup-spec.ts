@@ -80,20 +80,39 @@ export interface SetupStep {
   run(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
 }
 
-/** A device's setup spec: its settings, validated and applied in the order a real VMM uses. */
-export interface DeviceSetupSpec {
+/** What every setup spec has: its settings and their validation. */
+export interface SetupSpecBase {
   /** One line per setting, for `kvmdev types` and docs. */
   readonly settings: Readonly<Record<string, string>>;
   /** Checks the settings; paths are relative to the settings object (e.g. `'dist'`). */
   validate(settings: Readonly<Record<string, unknown>>, vm: { readonly vcpus: number }): ConfigIssue[];
-  /** Runs after the device is created (the vCPUs exist): the whole setup, in the spec's own order. Throws KvmError. */
-  apply(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
-  /**
-   * The setup as named steps, in the spec's own order (`apply` runs the active ones in this
-   * order). Without steps the whole setup is one step, `'setup'` (`apply`).
-   */
-  readonly steps?: readonly SetupStep[];
 }
+
+/**
+ * A setup given as named steps, in the spec's own order: composition runs the active ones in
+ * that order, and a VM config's `order` can interleave them with other devices' steps.
+ */
+export interface SteppedSetupSpec extends SetupSpecBase {
+  /** The steps, in the spec's own order. */
+  readonly steps: readonly SetupStep[];
+  /** A stepped spec has no `apply`: its steps are the setup. */
+  readonly apply?: never;
+}
+
+/** A setup given as one call: to a VM config's `order` it is one step, `'setup'`. */
+export interface AppliedSetupSpec extends SetupSpecBase {
+  /** Runs after the device is created (the vCPUs exist): the whole setup. Throws KvmError. */
+  apply(ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void;
+  /** An applied spec has no steps. */
+  readonly steps?: never;
+}
+
+/**
+ * A device's setup spec: its settings, validated and applied in the order a real VMM uses,
+ * either as named steps ({@link SteppedSetupSpec}) or as one call ({@link AppliedSetupSpec}).
+ * Run one with `applySetup`.
+ */
+export type DeviceSetupSpec = SteppedSetupSpec | AppliedSetupSpec;
 
 /** An architecture profile (e.g. `'arm64'`, `'ppc-e500'`, `'ppc-pseries'`). */
 export interface ArchProfile {
