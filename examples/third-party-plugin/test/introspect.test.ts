@@ -3,7 +3,7 @@
  * introspection spec shows the tracked files (the fds the VMM holds, kind, coherency) and reads
  * each KVM_DEV_VFIO_FILE call as what it did to them.
  */
-import { composeVm, createHost } from '@kvmdev/core';
+import { applySetup, composeVm, createHost } from '@kvmdev/core';
 import { definePlugin } from '@kvmdev/core/plugin';
 import { KVM_DEV_VFIO_FILE, KVM_DEV_VFIO_FILE_ADD, KVM_DEV_VFIO_FILE_DEL, VFIO_DEVICE_KEY, openVfioGroup, vfio, vfioSetup } from '../src/index.js';
 
@@ -73,6 +73,6 @@ describe('introspection', () => {
     const host = createHost({ plugins: [vfio] });
     const ctx = { host, vm: { ioctl: () => 0, setGsiRouting: () => {} }, vcpus: [] };
     const noKernel = { fd: 3, host, attrRaw: () => 0 };
-    expect(() => vfioSetup.apply(ctx, noKernel, { files: [{}] })).toThrow(/EOPNOTSUPP/);
+    expect(() => applySetup(vfioSetup, ctx, noKernel, { files: [{}] })).toThrow(/EOPNOTSUPP/);
   });
 });

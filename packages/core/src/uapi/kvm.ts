@@ -137,7 +137,7 @@ export const KVM_DEV_TYPE_LOONGARCH_IPI = 12;
 export const KVM_DEV_TYPE_LOONGARCH_EIOINTC = 13;
 /** LoongArch's platform controller hub PIC. */
 export const KVM_DEV_TYPE_LOONGARCH_PCHPIC = 14;
-/** LoongArch's DMSINTC (a message-signalled interrupt controller). */
+/** LoongArch's DMSINTC: delivers message-signalled interrupts straight to vCPUs (QEMU's DINTC, the AVEC); set up with a message address base and size. */
 export const KVM_DEV_TYPE_LOONGARCH_DMSINTC = 15;
 /** An emulated GICv5. */
 export const KVM_DEV_TYPE_ARM_VGIC_V5 = 16;
