@@ -24,8 +24,8 @@ export interface Facade {
   host: Host;
   kvm: number;
   vm: number;
-  /** -errno of a failed call, or its result (for a call already made; {@link ioctlRet} makes the call). */
-  r(ret: number): number;
+  /** Any ioctl through the facade: its result, or -errno when it failed ({@link ioctlRet}). */
+  ioctl(fd: number, request: number, arg?: number): number;
   createDevice(type: number): number;
   createVcpu(id: number): number;
   vcpuInit(vcpuFd: number): number;
@@ -43,7 +43,6 @@ export function facade(vmType = 0, plugin: KvmPlugin = armVgic): Facade {
   const mem = host.mem;
   const attrBuf = mem.alloc(24);
   const val = mem.alloc(8);
-  const r = (ret: number): number => (ret < 0 ? -host.errno : ret);
   const doAttr = (fd: number, req: number, group: number, attr: bigint | number): number => {
     kvm_device_attr.write(mem, attrBuf, { flags: 0, group, attr: BigInt(attr), addr: BigInt(val) });
     return ioctlRet(host, fd, req, attrBuf);
@@ -52,7 +51,7 @@ export function facade(vmType = 0, plugin: KvmPlugin = armVgic): Facade {
     host,
     kvm,
     vm,
-    r,
+    ioctl: (fd, request, arg = 0) => ioctlRet(host, fd, request, arg),
     createDevice(type) {
       const cd = mem.alloc(12);
       mem.setU32(cd, type);

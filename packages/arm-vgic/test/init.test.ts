@@ -30,9 +30,9 @@ describe('device creation and ordering (facade)', () => {
   test('2: V2 then KVM_CREATE_IRQCHIP → EEXIST; IRQCHIP then V2 → EEXIST', () => {
     const f = facade();
     expect(f.createDevice(5)).toBeGreaterThanOrEqual(0);
-    expect(f.r(f.host.ioctl(f.vm, KVM_CREATE_IRQCHIP, 0))).toBe(-EEXIST);
+    expect(f.ioctl(f.vm, KVM_CREATE_IRQCHIP, 0)).toBe(-EEXIST);
     const g = facade();
-    expect(g.r(g.host.ioctl(g.vm, KVM_CREATE_IRQCHIP, 0))).toBe(0);
+    expect(g.ioctl(g.vm, KVM_CREATE_IRQCHIP, 0)).toBe(0);
     expect(g.createDevice(5)).toBe(-EEXIST);
     expect(g.createDevice(7)).toBe(-EEXIST);
   });
@@ -43,7 +43,7 @@ describe('device creation and ordering (facade)', () => {
     const f = facade();
     for (let i = 0; i < 9; i++) expect(f.createVcpu(i)).toBeGreaterThanOrEqual(0);
     expect(f.createDevice(5)).toBe(-E2BIG);
-    expect(f.r(f.host.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS))).toBe(8);
+    expect(f.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS)).toBe(8);
     expect(f.createDevice(7)).toBeGreaterThanOrEqual(0);
     const g = facade();
     for (let i = 0; i < 8; i++) g.createVcpu(i);
@@ -89,30 +89,30 @@ describe('device creation and ordering (facade)', () => {
     const mem = f.host.mem;
     const b = mem.alloc(32);
     mem.setU32(b, 3);
-    expect(f.r(f.host.ioctl(v, U.KVM_ARM_VCPU_INIT, b))).toBe(-EINVAL);
+    expect(f.ioctl(v, U.KVM_ARM_VCPU_INIT, b)).toBe(-EINVAL);
     mem.setU32(b, 5);
     mem.setU32(b + 8, 1);
-    expect(f.r(f.host.ioctl(v, U.KVM_ARM_VCPU_INIT, b))).toBe(-2); // ENOENT: unknown feature word
+    expect(f.ioctl(v, U.KVM_ARM_VCPU_INIT, b)).toBe(-2); // ENOENT: unknown feature word
     expect(f.run(v)).toBe(-ENOEXEC);
     const p = mem.alloc(32);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_PREFERRED_TARGET, p))).toBe(0);
+    expect(f.ioctl(f.vm, U.KVM_ARM_PREFERRED_TARGET, p)).toBe(0);
     expect(mem.getU32(p)).toBe(U.KVM_ARM_TARGET_GENERIC_V8);
     expect(f.vcpuInit(v)).toBe(0);
     expect(f.run(v)).toBe(0);
   });
   test('KVM_CHECK_EXTENSION answers', () => {
     const f = facade();
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_IRQ_LINE_LAYOUT_2))).toBe(1);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE))).toBe(48);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS))).toBe(512);
+    expect(f.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_IRQ_LINE_LAYOUT_2)).toBe(1);
+    expect(f.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE)).toBe(48);
+    expect(f.ioctl(f.kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS)).toBe(512);
   });
   test('KVM_CREATE_VM type: IPA size bits 7:0; bad sizes and protected VMs → EINVAL', () => {
     const f = facade();
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CREATE_VM, 48))).toBeGreaterThanOrEqual(0);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CREATE_VM, 49))).toBe(-EINVAL);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CREATE_VM, 31))).toBe(-EINVAL);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CREATE_VM, 0x100))).toBe(-EINVAL);
-    expect(f.r(f.host.ioctl(f.kvm, KVM_CREATE_VM, 0x80000000))).toBe(-EINVAL);
+    expect(f.ioctl(f.kvm, KVM_CREATE_VM, 48)).toBeGreaterThanOrEqual(0);
+    expect(f.ioctl(f.kvm, KVM_CREATE_VM, 49)).toBe(-EINVAL);
+    expect(f.ioctl(f.kvm, KVM_CREATE_VM, 31)).toBe(-EINVAL);
+    expect(f.ioctl(f.kvm, KVM_CREATE_VM, 0x100)).toBe(-EINVAL);
+    expect(f.ioctl(f.kvm, KVM_CREATE_VM, 0x80000000)).toBe(-EINVAL);
     // a 36-bit VM rejects a dist at 1<<36 with E2BIG
     const g = facade(36);
     const d = g.createDevice(7);
@@ -263,15 +263,15 @@ describe('first run (map_resources)', () => {
     const b = mem.alloc(16);
     mem.setU64(b, 0n);
     mem.setU64(b + 8, 0x3ffff000n);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b))).toBe(-ENODEV); // no GIC yet
-    expect(f.r(f.host.ioctl(f.vm, KVM_CREATE_IRQCHIP, 0))).toBe(0);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b))).toBe(0);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b))).toBe(-EEXIST);
+    expect(f.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b)).toBe(-ENODEV); // no GIC yet
+    expect(f.ioctl(f.vm, KVM_CREATE_IRQCHIP, 0)).toBe(0);
+    expect(f.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b)).toBe(0);
+    expect(f.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b)).toBe(-EEXIST);
     mem.setU64(b, 1n);
     mem.setU64(b + 8, 0x3fffd000n);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b))).toBe(0);
+    expect(f.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b)).toBe(0);
     mem.setU64(b, (1n << 16n) | 0n);
-    expect(f.r(f.host.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b))).toBe(-ENODEV);
+    expect(f.ioctl(f.vm, U.KVM_ARM_SET_DEVICE_ADDR, b)).toBe(-ENODEV);
     expect(f.run(v)).toBe(0);
   });
 });

@@ -116,12 +116,12 @@ describe('KVM_IRQ_LINE', () => {
   test('KVM_SIGNAL_MSI: no GIC → EINVAL (kvm_send_userspace_msi); a GIC without an ITS → ENODEV (kvm_set_msi)', () => {
     const { f } = v3();
     const b = f.host.mem.alloc(32);
-    expect(f.r(f.host.ioctl(f.vm, KVM_SIGNAL_MSI, b))).toBe(-ENODEV);
+    expect(f.ioctl(f.vm, KVM_SIGNAL_MSI, b)).toBe(-ENODEV);
     f.host.mem.setU32(b + 12, 2); // flags beyond KVM_MSI_VALID_DEVID: checked first
-    expect(f.r(f.host.ioctl(f.vm, KVM_SIGNAL_MSI, b))).toBe(-EINVAL);
+    expect(f.ioctl(f.vm, KVM_SIGNAL_MSI, b)).toBe(-EINVAL);
     const bare = facade();
     const m = bare.host.mem.alloc(32);
-    expect(bare.r(bare.host.ioctl(bare.vm, KVM_SIGNAL_MSI, m))).toBe(-EINVAL);
+    expect(bare.ioctl(bare.vm, KVM_SIGNAL_MSI, m)).toBe(-EINVAL);
   });
   test('KVM_IRQ_LINE_STATUS leaves the struct as it came (arm64 never writes status), still copies it back', () => {
     // kvm_vm_ioctl copies struct kvm_irq_level back for KVM_IRQ_LINE_STATUS, but arm64's
@@ -132,18 +132,18 @@ describe('KVM_IRQ_LINE', () => {
     const l = mem.alloc(8);
     mem.setU32(l, SPI | 50);
     mem.setU32(l + 4, 1);
-    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l))).toBe(0);
+    expect(f.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l)).toBe(0);
     expect(mem.getU32(l)).toBe(0x1000032);
     expect(mem.getU32(l + 4)).toBe(1);
     // an error is returned before the copy-back: the struct is untouched too
     mem.setU32(l, SPI | 20);
-    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l))).toBe(-EINVAL);
+    expect(f.ioctl(f.vm, KVM_IRQ_LINE_STATUS, l)).toBe(-EINVAL);
     expect(mem.getU32(l)).toBe(SPI | 20);
     // the copy-back still happens: a read-only struct gives EFAULT after the injection
     const ro = mem.mmap(4096);
     mem.setU32(ro, SPI | 51);
     mem.setU32(ro + 4, 1);
     mem.protect(ro, 4096);
-    expect(f.r(f.host.ioctl(f.vm, KVM_IRQ_LINE_STATUS, ro))).toBe(-EFAULT);
+    expect(f.ioctl(f.vm, KVM_IRQ_LINE_STATUS, ro)).toBe(-EFAULT);
   });
 });

@@ -48,9 +48,9 @@ describe('ITS creation and ADDR (§9.25, §4.6)', () => {
     f.host.mem.setU32(attr + 4, ADDR);
     f.host.mem.setU64(attr + 8, 3n);
     f.host.mem.setU64(attr + 16, 0n);
-    expect(f.r(f.host.ioctl(its, 0x4018aee1, attr))).toBe(-ENODEV);
+    expect(f.ioctl(its, 0x4018aee1, attr)).toBe(-ENODEV);
     f.host.mem.setU64(attr + 8, 4n);
-    expect(f.r(f.host.ioctl(its, 0x4018aee1, attr))).toBe(-EFAULT);
+    expect(f.ioctl(its, 0x4018aee1, attr)).toBe(-EFAULT);
     expect(f.set(its, ADDR, 4, 1n << 40n, 8)).toBe(-E2BIG);
     expect(f.set(its, ADDR, 4, (1n << 40n) - 0x10000n, 8)).toBe(-E2BIG); // the 128 KiB frame must fit
     expect(f.set(its, ADDR, 4, 0x1000n, 8)).toBe(-EINVAL);
@@ -61,12 +61,12 @@ describe('ITS creation and ADDR (§9.25, §4.6)', () => {
 
   test('an ITS can be created before any GICv3, a second one too; both set msis_require_devid (KVM_CAP_MSI_DEVID 1)', () => {
     const f = facade();
-    expect(f.r(f.host.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID))).toBe(0);
+    expect(f.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID)).toBe(0);
     const a = f.createDevice(ITS);
     const b = f.createDevice(ITS);
     expect(a).toBeGreaterThanOrEqual(0);
     expect(b).toBeGreaterThanOrEqual(0);
-    expect(f.r(f.host.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID))).toBe(1);
+    expect(f.ioctl(f.vm, KVM_CHECK_EXTENSION, KVM_CAP_MSI_DEVID)).toBe(1);
     expect(f.set(a, ADDR, 4, 0x8080000n, 8)).toBe(0);
     expect(f.set(b, ADDR, 4, 0x80a0000n, 8)).toBe(0); // separate 128 KiB frames
     expect(f.createDevice(U.KVM_DEV_TYPE_ARM_VGIC_V3)).toBeGreaterThanOrEqual(0);
