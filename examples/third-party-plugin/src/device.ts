@@ -13,12 +13,12 @@ import {
   ENOENT,
   ENXIO,
 } from '@kvmdev/core';
-import {
-  type AttrTable,
-  type DeviceOps,
-  type KFile,
-  type KvmDevice,
-  type KvmDeviceAttr,
+import type {
+  AttrTable,
+  DeviceOps,
+  KFile,
+  KvmDevice,
+  KvmDeviceAttr,
 } from '@kvmdev/core/plugin';
 import { tceTableVm, vfioFileInfo } from './files.js';
 import {

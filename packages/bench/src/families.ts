@@ -27,7 +27,7 @@ import {
   createHost,
   kvm_irq_routing,
 } from '@kvmdev/core';
-import { type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
+import type { KvmDevice, KvmDeviceAttr } from '@kvmdev/core/plugin';
 import {
   KVM_DEV_MPIC_GRP_MISC,
   KVM_DEV_MPIC_GRP_REGISTER,

@@ -35,7 +35,7 @@ const toyIntrospect: DeviceIntrospectSpec = {
       target: 'vCPU 0',
       group: null,
       config: 'level',
-      configured: ((st().pending | st().active) >> n) & 1 ? true : false,
+      configured: (((st().pending | st().active) >> n) & 1) === 1,
     });
     const ackReading = (x: number): AccessReading =>
       x < 0 ? { kind: 'ack', text: 'toy: nothing pending', data: {} } : { kind: 'ack', text: `toy: vCPU 0 takes line ${x}`, data: { line: x }, token: BigInt(x) };

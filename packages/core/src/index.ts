@@ -63,14 +63,14 @@ export {
 export type { VmEvent } from './kernel/vm.js';
 
 // plugins as a VMM sees them: what to pass to createHost, and the typed-API registry
-export {
-  type KvmPlugin,
-  type KvmDeviceRegistry,
-  type DeviceTypeSpec,
-  type DeviceKey,
-  type GroupsOf,
-  type AttrOf,
-  type ValueOf,
+export type {
+  KvmPlugin,
+  KvmDeviceRegistry,
+  DeviceTypeSpec,
+  DeviceKey,
+  GroupsOf,
+  AttrOf,
+  ValueOf,
 } from './plugins/plugin.js';
 export { PluginError, type Registry, type RegisteredType } from './plugins/registry.js';
 export { CORE_VERSION } from './plugins/version.js';

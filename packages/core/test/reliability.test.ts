@@ -79,7 +79,7 @@ test('random attribute traffic: the facade never throws, the typed API throws on
   const host = createHost({ plugins: [fakePlugin({ calls: [] })] });
   const vm = host.createVm();
   const dev = vm.createDevice('KVM_DEV_TYPE_VFIO');
-  const fingerprint = () => [0, 1, 2, 3].map((i) => dev.getAttr(1, i)).join(',') + `|${dev.getAttr(2, 0)}`;
+  const fingerprint = () => `${[0, 1, 2, 3].map((i) => dev.getAttr(1, i)).join(',')}|${dev.getAttr(2, 0)}`;
   const s = host.mem.alloc(24);
   const p = host.mem.alloc(8);
   fc.assert(

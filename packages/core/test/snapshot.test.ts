@@ -121,6 +121,7 @@ test('fuzzed malformed snapshots are rejected with a SnapshotError and never cha
   const target = build();
   target.dev.setAttr(1, 0, 0x55);
   const fingerprint = () => JSON.stringify(saveSnapshot(target.host, target.vm.fd));
+  // biome-ignore lint/suspicious/noExplicitAny: each mutator writes one path of arbitrary snapshot JSON
   const paths: ((s: Record<string, any>, v: unknown) => void)[] = [
     (s, v) => (s.format = v),
     (s, v) => (s.formatVersion = v),
@@ -149,6 +150,7 @@ test('fuzzed malformed snapshots are rejected with a SnapshotError and never cha
   let rejected = 0;
   fc.assert(
     fc.property(fc.nat(paths.length - 1), junk, (i, v) => {
+      // biome-ignore lint/suspicious/noExplicitAny: the mutators' view of the cloned JSON
       const s = structuredClone(good) as unknown as Record<string, any>;
       paths[i]!(s, v);
       target.dev.setAttr(1, 0, 0x55);

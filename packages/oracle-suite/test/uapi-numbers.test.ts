@@ -69,7 +69,7 @@ test('every name the headers lack has a reason, and no reason is stale', () => {
     if (found(n).length === 0) {
       if (r === undefined) unexplained.push(`${n.module.pkg} ${n.name}`);
       else for (const p of r.names) if (glob(p, n.header)) used.add(p);
-    } else if (r !== undefined && r.names.includes(n.header)) {
+    } else if (r?.names.includes(n.header)) {
       unexplained.push(`${n.name} is in the headers but listed as missing (${r.reason.slice(0, 40)})`);
     }
   }

@@ -16,7 +16,7 @@ import {
   kvm_device_attr,
   type GuestPort,
 } from '@kvmdev/core';
-import { type Vm } from '@kvmdev/core/plugin';
+import type { Vm } from '@kvmdev/core/plugin';
 
 const TWO32 = 4294967296;
 

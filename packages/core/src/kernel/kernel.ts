@@ -523,7 +523,7 @@ export class Kernel {
     if (chip === null) return -ENXIO;
     if (chip.irqLine) return chip.irqLine(irq, level);
     const r = vm.routing.fire(chip, irq, level);
-    return r < 0 ? 0 : r;
+    return Math.max(r, 0);
   }
 
   /** KVM_SET_GSI_ROUTING with decoded entries. */
@@ -586,7 +586,7 @@ export class Kernel {
    */
   private vmAttrServed(vm: Vm, req: number, op: AttrOp): number {
     const r = chain(this.tables.vmAttrIoctlHooks, vm, req, undefined, KVM_HOOK_PASS);
-    if (r !== KVM_HOOK_PASS) return r < 0 ? r : 0;
+    if (r !== KVM_HOOK_PASS) return Math.min(r, 0);
     return this.vmAttrHooks(op).length ? 0 : -ENOTTY; // x86 without VM attribute groups
   }
 

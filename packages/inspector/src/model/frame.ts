@@ -222,6 +222,7 @@ export class DeviceFrame {
     const cols = L.vcpus.length;
     const cells: CellChange[] = [];
     const cpus: CpuChange[] = [];
+    // biome-ignore lint/complexity/useOptionalChain: the explicit test narrows prev for the code below
     const comparable = prev !== undefined && prev.layout.sameAs(L);
     this.fillAll();
     for (let row = 0; row < L.rows.length; ) {
