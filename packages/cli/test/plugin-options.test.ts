@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KVM_CAP_IRQ_ROUTING, KVM_CHECK_EXTENSION, composeVm } from '@kvmdev/core';
-import { KVM_CAP_PPC_PAPR } from '@kvmdev/xics';
+import { KVM_CAP_PPC_IRQ_XIVE, KVM_CAP_PPC_PAPR } from '@kvmdev/xics';
 import { EXIT, loadVmFile } from '../src/index.js';
 import { cli, tmp, vm } from './helpers.js';
 
@@ -32,6 +32,20 @@ describe('plugins built with options', () => {
     expect(r.stdout).toMatch(/11 expectations held/);
   });
 
+  it('the powernv9 preset is a host value too: the bare-metal XIVE host (KVM_CAP_PPC_IRQ_XIVE 1), snapshotted with its options', async () => {
+    const yaml = file('pnv9.yaml', `plugins:\n  - name: '@kvmdev/xics'\n    options: { host: powernv9 }\n${PSERIES}`);
+    const f = await loadVmFile(yaml);
+    expect(f.plugins.map((p) => [p.name, p.options])).toEqual([['@kvmdev/xics', { host: 'powernv9' }]]);
+    const v = composeVm(f.host, f.config);
+    expect(v.vm.checkExtension(KVM_CAP_PPC_IRQ_XIVE)).toBe(1);
+    expect(v.vm.checkExtension(KVM_CAP_IRQ_ROUTING)).toBe(0);
+    const snap = join(dir, 'pnv9.json');
+    expect((await cli(['snapshot', yaml, '-o', snap])).code).toBe(EXIT.OK);
+    const s = JSON.parse(readFileSync(snap, 'utf8')) as { vm: { plugins: unknown[] } };
+    expect(s.vm.plugins).toEqual([{ name: '@kvmdev/xics', version: expect.any(String), options: { host: 'powernv9' } }]);
+    expect((await cli(['restore', snap])).code).toBe(EXIT.OK);
+  });
+
   it('a snapshot records the options, and restores and inspects alone on the same host', async () => {
     const snap = join(dir, 'hv.json');
     expect((await cli(['snapshot', vm('pseries-hv-xics.yaml'), '-o', snap])).code).toBe(EXIT.OK);
@@ -49,13 +63,13 @@ describe('plugins built with options', () => {
     // an unknown host in a snapshot is a refused snapshot (3), naming the field
     const bad = file('bad-host.json', readFileSync(snap, 'utf8').replace('"host": "pseries-hv"', '"host": "pseries-pr9"'));
     const r = await cli(['restore', bad]);
-    expect([r.code, r.stderr]).toEqual([EXIT.SNAPSHOT, expect.stringMatching(/^kvmdev restore: \S+bad-host\.json: not a valid snapshot: \$\.vm\.plugins\[0\]\.options: unknown ppc64 host profile "pseries-pr9"; presets are pseries-hv\n$/)]);
+    expect([r.code, r.stderr]).toEqual([EXIT.SNAPSHOT, expect.stringMatching(/^kvmdev restore: \S+bad-host\.json: not a valid snapshot: \$\.vm\.plugins\[0\]\.options: unknown ppc64 host profile "pseries-pr9"; presets are pseries-hv, powernv9\n$/)]);
     const notObj = file('bad-options.json', readFileSync(snap, 'utf8').replace('"options": {', '"options": 7, "x": {'));
     expect((await cli(['restore', notObj])).stderr).toMatch(/\$\.vm\.plugins\[0\]\.options: expected a mapping of option names to values/);
   });
 
   it.each([
-    ['an unknown host', "  - name: '@kvmdev/xics'\n    options: { host: nope }\n", /:3:14: plugins\[0\]\.options: unknown ppc64 host profile "nope"; presets are pseries-hv$/],
+    ['an unknown host', "  - name: '@kvmdev/xics'\n    options: { host: nope }\n", /:3:14: plugins\[0\]\.options: unknown ppc64 host profile "nope"; presets are pseries-hv, powernv9$/],
     ['an unknown option', "  - name: '@kvmdev/arm-vgic'\n    options: { colour: red }\n", /:3:14: plugins\[0\]\.options: colour: unknown option; @kvmdev\/arm-vgic takes host$/],
     ['a host that is not a name', "  - name: '@kvmdev/arm-vgic'\n    options: { host: 7 }\n", /:3:14: plugins\[0\]\.options: host: expected a host preset name \(gicv3-server, gicv2-host, qemu-tcg-max, qemu-tcg-max-gicv2\)$/],
     ['options that are not a mapping', "  - name: '@kvmdev/xics'\n    options: [1]\n", /:3:14: plugins\[0\]\.options: expected a mapping of option names to values$/],

@@ -4,14 +4,15 @@
  * has, so each target carries KVM-VFIO too (every kernel compared here has it).
  *
  * Each target selects the model's host profile of the machine it ran on (issue 13 items 7 and 14:
- * the QEMU TCG `-cpu max` arm64 hosts, the QEMU pseries host with nested kvm-hv), and the ppc64
+ * the QEMU TCG `-cpu max` arm64 hosts, the QEMU pseries host with nested kvm-hv, the QEMU powernv9
+ * bare-metal XIVE host), and the ppc64
  * targets speak ppc64's ioctl encoding (issue 13 item 13: the profile declares the host
  * architecture, and the model side encodes every request as powerpc does).
  * @packageDocumentation
  */
 import { createHost } from '@kvmdev/core';
 import { createArmVgic } from '@kvmdev/arm-vgic';
-import { createXicsPlugin, xics } from '@kvmdev/xics';
+import { createXicsPlugin } from '@kvmdev/xics';
 import { createVfioPlugin } from '@acme/kvmdev-vfio';
 import type { KvmPlugin } from '@kvmdev/core';
 import type { ModelTarget } from '@kvmdev/oracle';
@@ -32,12 +33,12 @@ export const PLUGINS: Readonly<Record<string, readonly KvmPlugin[]>> = {
   'arm64-gicv2': [createArmVgic({ host: 'qemu-tcg-max-gicv2' }), vfioPlain],
   // QEMU pseries POWER9 -smp 2 with nested kvm-hv, Debian's 6.12 ppc64el kernel (the plain XICS)
   'ppc64-pseries': [createXicsPlugin({ host: 'pseries-hv' }), vfioPpc],
-  // the bare-metal XIVE (XICS-on-XIVE) is not modelled: no profile, no recordings yet
-  'ppc64-powernv9': [xics, vfioPpc],
+  // QEMU powernv9 -smp 1, bare-metal kvm-hv on the XIVE, the same kernel (XICS-on-XIVE)
+  'ppc64-powernv9': [createXicsPlugin({ host: 'powernv9' }), vfioPpc],
 };
 
 /** Targets whose model speaks powerpc's ioctl numbers (the host profile declares a ppc64 host). */
-const POWERPC_ENCODING: ReadonlySet<string> = new Set(['ppc64-pseries']);
+const POWERPC_ENCODING: ReadonlySet<string> = new Set(['ppc64-pseries', 'ppc64-powernv9']);
 
 /** Target name → how to build the model of it. */
 export const MODELS: Readonly<Record<string, ModelTarget>> = Object.fromEntries(

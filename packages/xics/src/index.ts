@@ -17,6 +17,8 @@ export {
   PPC64_HOST_ARCH,
   PPC_MAX_SMT_THREADS,
   pseriesHv,
+  powernv9,
+  xicsOnXive,
   checkPpc64HostProfile,
   maxVcpuIds,
   recommendedVcpus,

@@ -82,6 +82,11 @@ export const KVM_CAP_PPC_IRQ_LEVEL = 58;
 export const KVM_CAP_PPC_SMT = 64;
 /** PAPR mode of a vCPU (KVM_ENABLE_CAP on the vCPU fd); book3s-HV runs only PAPR vCPUs. */
 export const KVM_CAP_PPC_PAPR = 68;
+/**
+ * The host can run a guest in XIVE native mode (KVM_DEV_TYPE_XIVE): 1 on a bare-metal XIVE host
+ * (xive_enabled(), HV mode, OPAL native support), 0 on a pseries guest or a POWER8.
+ */
+export const KVM_CAP_PPC_IRQ_XIVE = 169;
 /** KVM_CREATE_VM type: a book3s HV VM (kvm-hv). */
 export const KVM_VM_PPC_HV = 1;
 /** KVM_CREATE_VM type: a book3s PR VM (kvm-pr). */

@@ -33,6 +33,13 @@ export interface Ppc64HostProfile {
   readonly pageSize: 4096 | 65536;
   /** CONFIG_KVM_XIVE: KVM_REG_PPC_VP_STATE exists (ENXIO without a XIVE presenter). */
   readonly kvmXive: boolean;
+  /**
+   * The host runs on a XIVE interrupt controller (`xive_enabled()`: bare-metal POWER9 and later
+   * under OPAL; needs `kvmXive`). KVM_DEV_TYPE_XICS is then served by XICS-on-XIVE
+   * (book3s_xive.c: the same uapi, other rules), and KVM_CAP_PPC_IRQ_XIVE is 1. Default false
+   * (a pseries guest's XICS, or a POWER8: the plain book3s_xics.c emulation).
+   */
+  readonly xive?: boolean;
 }
 
 /** MAX_SMT_THREADS of book3s-64. */
@@ -58,8 +65,31 @@ export const pseriesHv: Ppc64HostProfile = Object.freeze({
   kvmXive: true,
 });
 
+/**
+ * QEMU `-M powernv9 -smp 1` (bare-metal POWER9 under OPAL, the XIVE interrupt controller)
+ * running the same Debian 6.12.107 ppc64el kernel with kvm-hv: KVM_DEV_TYPE_XICS is
+ * XICS-on-XIVE there. 1 CPU, NR_CPUS 2048, 4 KiB pages.
+ */
+export const powernv9: Ppc64HostProfile = Object.freeze({
+  name: 'powernv9',
+  doc: 'QEMU powernv9 -smp 1, bare-metal kvm-hv on the XIVE (Debian 6.12 ppc64el): XICS-on-XIVE, 1 CPU, NR_CPUS 2048, 4 KiB pages',
+  kvm: 'hv',
+  arch300: true,
+  presentCpus: 1,
+  onlineCpus: 1,
+  nrCpus: 2048,
+  pageSize: 4096,
+  kvmXive: true,
+  xive: true,
+});
+
 /** Every preset by name. */
-export const PPC64_HOSTS: Readonly<Record<string, Ppc64HostProfile>> = Object.freeze({ [pseriesHv.name]: pseriesHv });
+export const PPC64_HOSTS: Readonly<Record<string, Ppc64HostProfile>> = Object.freeze({ [pseriesHv.name]: pseriesHv, [powernv9.name]: powernv9 });
+
+/** xics_on_xive(): the XICS device is XICS-on-XIVE on this host. */
+export function xicsOnXive(h: Ppc64HostProfile): boolean {
+  return h.xive === true;
+}
 
 /** KVM_CAP_NR_VCPUS: the present CPUs on HV (secondary threads are offline there), the online ones on PR. */
 export function recommendedVcpus(h: Ppc64HostProfile): number {
@@ -92,5 +122,7 @@ export function checkPpc64HostProfile(h: Ppc64HostProfile): string[] {
   if (!posInt(h.nrCpus) || h.nrCpus < h.presentCpus || h.nrCpus > 8192) out.push('nrCpus: presentCpus..8192');
   if (h.pageSize !== 4096 && h.pageSize !== 65536) out.push('pageSize: 4096 or 65536');
   if (typeof h.kvmXive !== 'boolean') out.push('kvmXive: true or false');
+  if (h.xive !== undefined && typeof h.xive !== 'boolean') out.push('xive: true, false or absent');
+  if (h.xive === true && (h.kvmXive !== true || h.kvm !== 'hv' || !h.arch300)) out.push('xive: needs kvmXive, kvm-hv and arch300 (a bare-metal POWER9 or later)');
   return out;
 }

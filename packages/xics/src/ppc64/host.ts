@@ -9,6 +9,7 @@ import { EFAULT, EINVAL, ENXIO, KVM_CAP_ENABLE_CAP, KVM_EXIT_INTERNAL_ERROR, KVM
 import { KVM_HOOK_PASS, defineSlot, type Kernel, type KvmHooks, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import {
   KVM_CAP_PPC_IRQ_LEVEL,
+  KVM_CAP_PPC_IRQ_XIVE,
   KVM_CAP_PPC_PAPR,
   KVM_CAP_PPC_SMT,
   KVM_CAP_PPC_UNSET_IRQ,
@@ -18,7 +19,7 @@ import {
   KVM_VM_PPC_HV,
   KVM_VM_PPC_PR,
 } from '../uapi.js';
-import { PPC_MAX_SMT_THREADS, type Ppc64HostProfile, maxVcpuIds, recommendedVcpus, vcpuMmapSize } from './host-profile.js';
+import { PPC_MAX_SMT_THREADS, type Ppc64HostProfile, maxVcpuIds, recommendedVcpus, vcpuMmapSize, xicsOnXive } from './host-profile.js';
 
 /** Per-VM state of a book3s VM: the HV vcore slots (`kvm->arch.vcores[]`) taken so far. */
 export class PpcVm {
@@ -59,6 +60,9 @@ function checkExtension(h: Ppc64HostProfile, vm: Vm | null, cap: number): number
     case KVM_CAP_ENABLE_CAP:
     case KVM_CAP_PPC_PAPR: // book3s (not BookE)
       return 1;
+    case KVM_CAP_PPC_IRQ_XIVE:
+      // xive_enabled() && HV mode && kvmppc_xive_native_supported(): the bare-metal XIVE
+      return xicsOnXive(h) ? 1 : 0;
     case KVM_CAP_PPC_SMT:
       // HV: the VM's smt_mode (emul_smt_mode is 1 unless set), or on /dev/kvm 1 from POWER9 on
       if (h.kvm !== 'hv') return 0;
