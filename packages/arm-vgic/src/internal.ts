@@ -19,3 +19,4 @@ export type { RdistRegion } from './state.js';
 export { ItsGuestDriver, LPI_PROP_DEFAULT, type GuestRam } from './its/guest-driver.js';
 export { ITS_DIST } from './its/slot.js';
 export type { ItsDist } from './its/dist.js';
+export { vgicItsIntrospect } from './introspect/its.js';

@@ -1,5 +1,5 @@
 /**
- * The plugin object: KVM_DEV_TYPE_ARM_VGIC_V2 (5) and KVM_DEV_TYPE_ARM_VGIC_V3 (7) with their
+ * The plugin object: KVM_DEV_TYPE_ARM_VGIC_V2 (5), KVM_DEV_TYPE_ARM_VGIC_V3 (7) and the ITS (8) with their
  * attribute tables and snapshot specs, and the arm64 hooks.
  * @packageDocumentation
  */
@@ -132,6 +132,7 @@ export const VGIC_V3_ATTRS: AttrTable = [
 import { arm64ProfileFor, gicv2Setup, gicv3Setup, itsSetup } from './setup.js';
 import { vgicV2Introspect } from './introspect/gicv2.js';
 import { vgicV3Introspect } from './introspect/gicv3.js';
+import { vgicItsIntrospect } from './introspect/its.js';
 import { VGIC_ITS_ATTRS } from './its/attrs.js';
 import { vgicItsOps } from './its/device.js';
 import { vgicItsSnapshot } from './its/snapshot.js';
@@ -162,6 +163,7 @@ const ITS_DEVICE: DeviceRegistration = {
   attrs: VGIC_ITS_ATTRS,
   snapshot: vgicItsSnapshot as DeviceRegistration['snapshot'],
   setup: itsSetup,
+  introspect: vgicItsIntrospect,
 };
 
 /**
