@@ -95,21 +95,8 @@ export async function loadPluginPackage(name: string, fromDir: string, where: st
   return p;
 }
 
-/**
- * The plugin built for `options` (a file's `{ name, options }` entry) through its `configure`.
- * Options that are not a mapping, a plugin without `configure`, or options it refuses are thrown
- * as `fail(message)`: the caller names the field and the kind of error (a VM file's or a snapshot's).
- */
-export function configuredPlugin(plugin: KvmPlugin, options: unknown, fail: (message: string) => Error): KvmPlugin {
-  if (options === undefined) return plugin;
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw fail('expected a mapping of option names to values');
-  if (!plugin.configure) throw fail(`plugin ${plugin.name} takes no options`);
-  try {
-    return plugin.configure(options as Record<string, unknown>);
-  } catch (e) {
-    throw fail((e as Error).message);
-  }
-}
+/** The plugin built for a file's `{ name, options }` entry: `@kvmdev/core`'s, shared with the web inspector. */
+export { configuredPlugin } from '@kvmdev/core';
 
 /** A host with the given plugins registered; a registration error is bad input (exit 2). */
 export function hostWith(plugins: readonly KvmPlugin[], where: string): Host {

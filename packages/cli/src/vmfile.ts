@@ -4,10 +4,10 @@
  * @packageDocumentation
  */
 import { dirname, resolve } from 'node:path';
-import { type Host, type KvmPlugin, type VmConfig, presets, validateVmConfig } from '@kvmdev/core';
+import { type Host, type KvmPlugin, PLUGINS_NOT_A_LIST, type VmConfig, configuredPlugin, presets, readPluginEntry, validateVmConfig } from '@kvmdev/core';
 import type { ConfigIssue } from '@kvmdev/core/plugin';
 import { inputError, show } from './errors.js';
-import { configuredPlugin, firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
+import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
 import { type FieldPath, SourceFile, formatPath, parsePath } from './source.js';
 
 const FULL_KEYS = ['name', 'arch', 'vcpus', 'vmType', 'devices', 'order'];
@@ -52,21 +52,15 @@ export interface VmFile {
 export async function loadPlugins(source: SourceFile, dir: string): Promise<KvmPlugin[]> {
   const d = source.data as Record<string, unknown>;
   if (d.plugins === undefined) return [...firstPartyPlugins().values()];
-  if (!Array.isArray(d.plugins)) throw source.error(['plugins'], 'expected a list of package names');
+  if (!Array.isArray(d.plugins)) throw source.error(['plugins'], PLUGINS_NOT_A_LIST);
   const out: KvmPlugin[] = [];
   for (let i = 0; i < d.plugins.length; i++) {
-    // a package name, or { name, options } for a plugin built with options (a host profile)
-    const e = d.plugins[i] as unknown;
-    const entry = typeof e === 'object' && e !== null && !Array.isArray(e) ? (e as Record<string, unknown>) : null;
-    if (entry) {
-      for (const k of Object.keys(entry)) if (k !== 'name' && k !== 'options') throw source.error(['plugins', i, k], 'unknown key; a plugin entry has name and options');
-      if (entry.options === undefined) throw source.error(['plugins', i], 'missing options: (or write the package name alone)');
-    }
-    const n = entry ? entry.name : e;
-    if (typeof n !== 'string' || !n) throw source.error(entry ? ['plugins', i, 'name'] : ['plugins', i], 'expected a package name');
-    const plugin = await loadPluginPackage(n, dir, `${source.where(['plugins', i])}: plugins[${i}]`);
+    // a package name, or { name, options } for a plugin built with options (a host profile): core's checks
+    const { entry, issue } = readPluginEntry(d.plugins[i] as unknown);
+    if (issue) throw source.error(['plugins', i, ...issue.path], issue.message);
+    const plugin = await loadPluginPackage(entry.name, dir, `${source.where(['plugins', i])}: plugins[${i}]`);
     const where = `${source.where(['plugins', i, 'options'])}: plugins[${i}].options`;
-    out.push(entry ? configuredPlugin(plugin, entry.options, (m) => inputError(`${where}: ${m}`)) : plugin);
+    out.push(configuredPlugin(plugin, entry.options, (m) => inputError(`${where}: ${m}`)));
   }
   return out;
 }

@@ -105,6 +105,14 @@ export {
   type ComposedVm,
 } from './compose/compose.js';
 export {
+  PLUGINS_NOT_A_LIST,
+  configuredPlugin,
+  readPluginEntry,
+  type PluginEntry,
+  type PluginEntryIssue,
+  type PluginEntryResult,
+} from './compose/plugin-entry.js';
+export {
   presets,
   qemuE500,
   qemuPseries,

@@ -193,6 +193,27 @@ describe('a VM file: its scenario step by step', () => {
   });
 });
 
+describe('a VM file whose plugins: entry has options', () => {
+  test('pseries-hv-xics.yaml ({ name: @kvmdev/xics, options: { host: pseries-hv } }) opens and its whole scenario holds', async () => {
+    const page = await open(rig, { vm: 'files/pseries-hv-xics.yaml' });
+    expect(await page.$('#error:not([hidden])')).toBeNull();
+    expect(await page.textContent('#devices')).toContain('KVM_DEV_TYPE_XICS');
+    await page.click('#step-end');
+    expect(await page.textContent('#position')).toMatch(/^after step (\d+) of \1:/);
+    expect(await page.$('#halted')).toBeNull();
+    const expects = await page.$$eval('#timeline li.k-expect .txt', (l) =>
+      l.map((x) => x.textContent ?? ''),
+    );
+    expect(expects.length).toBe(11);
+    expect(expects.every((t) => t.endsWith('(ok)'))).toBe(true);
+    await focusCell(page, 'source 0x1001', 1);
+    const c = await focused(page);
+    expect(c.fields).toMatchObject({ priority: '0x5', target: 'server 1', trigger: 'level' });
+    expect(pageErrors(page)).toEqual([]);
+    await done(page);
+  });
+});
+
 describe('diff mode', () => {
   test('two snapshots side by side: the kvmdev diff lines, the changed cell marked on both sides, clicked through', async () => {
     const a = rig.params('diff-a');

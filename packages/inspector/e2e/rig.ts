@@ -1,6 +1,6 @@
 /**
  * The browser-test rig: sample snapshots made with the CLI from examples/vms (one per family,
- * the 512-vCPU GICv3, two for the diff), the static server of `kvmdev inspect --web` over the
+ * the 512-vCPU GICv3, two for the diff), VM files served as they are (pseries-hv-xics.yaml), the static server of `kvmdev inspect --web` over the
  * built page, and Debian's Chromium driven by playwright-core (never a downloaded browser).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -94,6 +94,8 @@ export async function startRig(): Promise<Rig> {
     files[`${name}.json`] = out;
     files[vm.split('/').pop()!] = vm;
   }
+  // VM files opened as they are (no snapshot): a plugin built with options (the ppc64 KVM-HV host)
+  for (const f of ['pseries-hv-xics.yaml']) files[f] = join(vms, f);
   const server = await serveInspector({ root: join(PKG, 'dist', 'web'), files });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   mkdirSync(SHOTS, { recursive: true });

@@ -9,7 +9,6 @@ import { Session } from '../src/model/session.js';
 import { parseText } from '../src/model/vmfile.js';
 
 export const PLUGINS: readonly KvmPlugin[] = [armVgic, mpic, xics];
-export const NAMES = PLUGINS.map((p) => p.name);
 export const VMS = join(__dirname, '..', '..', '..', 'examples', 'vms');
 
 /** An example VM file, parsed (as the page parses a dropped file). */
@@ -19,7 +18,7 @@ export async function vmFile(name: string): Promise<OpenedFile> {
 
 /** A session of an example VM file (its scenario not yet run). */
 export async function session(name: string): Promise<Session> {
-  const p = plan([await vmFile(name)], NAMES);
+  const p = plan([await vmFile(name)], PLUGINS);
   if (p.kind !== 'inspect') throw new Error('expected one session');
   return new Session(p.source, PLUGINS);
 }

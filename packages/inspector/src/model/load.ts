@@ -4,7 +4,7 @@
  * snapshots (diff them). The same rules serve drag and drop, the file picker and the URL.
  * @packageDocumentation
  */
-import { SNAPSHOT_FORMAT, type VmConfig } from '@kvmdev/core';
+import { type KvmPlugin, SNAPSHOT_FORMAT, type VmConfig } from '@kvmdev/core';
 import type { SessionSource } from './session.js';
 import { InputError, type VmFile, looksLikeVmFile, vmFileOf } from './vmfile.js';
 
@@ -38,8 +38,11 @@ export function snapshotConfig(data: unknown): VmConfig | null {
   return typeof c === 'object' && c !== null && !Array.isArray(c) ? (c as VmConfig) : null;
 }
 
-/** Decides what to show for the opened files. `bundled`: the plugin names the page carries. */
-export function plan(files: readonly OpenedFile[], bundled: readonly string[]): Plan {
+/**
+ * Decides what to show for the opened files. `bundled`: the plugins the page carries. A session
+ * gets the plugins its VM file names (built with their options), else the bundled ones.
+ */
+export function plan(files: readonly OpenedFile[], bundled: readonly KvmPlugin[]): Plan {
   const vms: VmFile[] = [];
   const snaps: OpenedFile[] = [];
   for (const f of files) {
@@ -67,6 +70,7 @@ export function plan(files: readonly OpenedFile[], bundled: readonly string[]): 
       config,
       snapshot: s.data,
       description: vm?.description ?? null,
+      ...(vm?.plugins ? { plugins: vm.plugins } : {}),
     };
   };
   if (snaps.length === 2) return { kind: 'diff', a: sourceOf(snaps[0]!), b: sourceOf(snaps[1]!) };
@@ -78,6 +82,7 @@ export function plan(files: readonly OpenedFile[], bundled: readonly string[]): 
       title: vm.name,
       config: vm.config,
       description: vm.description,
+      ...(vm.plugins ? { plugins: vm.plugins } : {}),
       ...(vm.scenario ? { scenario: { file: vm.name, steps: vm.scenario } } : {}),
     },
   };

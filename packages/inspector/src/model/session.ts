@@ -42,6 +42,8 @@ export interface SessionSource {
   /** Scenario steps to run (unchecked) and the file they come from. */
   readonly scenario?: { readonly file: string; readonly steps: readonly unknown[] };
   readonly description?: string | null;
+  /** The plugins a VM file names, built with their options; the session's default plugins when absent. */
+  readonly plugins?: readonly KvmPlugin[];
 }
 
 /** Cell identity inside one device: `row * (vcpus + 1) + (col + 1)`, col -1 for a global row. */
@@ -71,7 +73,7 @@ export class Session {
     readonly source: SessionSource,
     plugins: readonly KvmPlugin[],
   ) {
-    this.host = createHost({ plugins: [...plugins] });
+    this.host = createHost({ plugins: [...(source.plugins ?? plugins)] });
     const issues = validateVmConfig(this.host, source.config);
     if (issues.length)
       throw new InputError(

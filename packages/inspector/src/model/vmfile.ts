@@ -3,7 +3,14 @@
  * `scenario:`) and their text (YAML or JSON), read in the browser.
  * @packageDocumentation
  */
-import { type VmConfig, presets } from '@kvmdev/core';
+import {
+  type KvmPlugin,
+  PLUGINS_NOT_A_LIST,
+  type VmConfig,
+  configuredPlugin,
+  presets,
+  readPluginEntry,
+} from '@kvmdev/core';
 import { formatPath } from './numbers.js';
 
 /** Bad input: a file the page cannot use. `where` names the file and field. */
@@ -22,6 +29,11 @@ export interface VmFile {
   readonly name: string;
   readonly description: string | null;
   readonly config: VmConfig;
+  /**
+   * The plugins the file names (`plugins:`), each built for its `options:` if it has them; null
+   * when the file names none (the page's bundled plugins then).
+   */
+  readonly plugins: readonly KvmPlugin[] | null;
   /** The `scenario:` steps (unchecked; the scenario parser checks them), or null. */
   readonly scenario: readonly unknown[] | null;
 }
@@ -80,10 +92,12 @@ export function looksLikeVmFile(data: unknown): boolean {
 }
 
 /**
- * Reads a parsed VM file. `bundled` names the plugins the page carries; a file that names
- * another is refused (the page cannot load packages by name).
+ * Reads a parsed VM file. `bundled` are the plugins the page carries; a file that names another
+ * is refused (the page cannot load packages by name). A `plugins:` entry is checked as the CLI
+ * checks it (`@kvmdev/core`'s readPluginEntry and configuredPlugin): a package name, or
+ * `{ name, options }` built for those options through the plugin's `configure`.
  */
-export function vmFileOf(name: string, data: unknown, bundled: readonly string[]): VmFile {
+export function vmFileOf(name: string, data: unknown, bundled: readonly KvmPlugin[]): VmFile {
   const at = (...p: (string | number)[]) => `${name}: ${formatPath(p)}`;
   if (typeof data !== 'object' || data === null || Array.isArray(data))
     throw new InputError(name, 'a VM file is a mapping with vm: (and plugins:, scenario:)');
@@ -91,15 +105,23 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly string[]
   for (const k of Object.keys(d))
     if (!['plugins', 'vm', 'scenario', 'description'].includes(k))
       throw new InputError(at(k), 'unknown key; a VM file has plugins, vm, scenario, description');
+  let plugins: KvmPlugin[] | null = null;
   if (d.plugins !== undefined) {
-    if (!Array.isArray(d.plugins))
-      throw new InputError(at('plugins'), 'expected a list of package names');
-    d.plugins.forEach((p, i) => {
-      if (typeof p !== 'string' || !bundled.includes(p))
+    if (!Array.isArray(d.plugins)) throw new InputError(at('plugins'), PLUGINS_NOT_A_LIST);
+    plugins = d.plugins.map((p: unknown, i) => {
+      const { entry, issue } = readPluginEntry(p);
+      if (issue) throw new InputError(at('plugins', i, ...issue.path), issue.message);
+      const plugin = bundled.find((b) => b.name === entry.name);
+      if (!plugin)
         throw new InputError(
           at('plugins', i),
-          `${JSON.stringify(p)} is not part of this page (it carries ${bundled.join(', ')}); use kvmdev inspect in a terminal for other plugins`,
+          `${JSON.stringify(entry.name)} is not part of this page (it carries ${bundled.map((b) => b.name).join(', ')}); use kvmdev inspect in a terminal for other plugins`,
         );
+      return configuredPlugin(
+        plugin,
+        entry.options,
+        (m) => new InputError(at('plugins', i, 'options'), m),
+      );
     });
   }
   if (d.vm === undefined) throw new InputError(name, 'missing vm:');
@@ -109,6 +131,7 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly string[]
     name,
     description: typeof d.description === 'string' ? d.description : null,
     config: configOf(name, d.vm),
+    plugins,
     scenario: (d.scenario as unknown[] | undefined) ?? null,
   };
 }

@@ -292,7 +292,7 @@ export class App {
   }
 
   private load(opened: readonly OpenedFile[], names: readonly string[]): void {
-    const p: Plan = plan(opened, PLUGIN_NAMES);
+    const p: Plan = plan(opened, PLUGINS);
     this.close();
     if (p.kind === 'inspect') {
       const s = new Session(p.source, PLUGINS);
