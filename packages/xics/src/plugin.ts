@@ -15,8 +15,14 @@ import { xicsIntrospect } from './introspect.js';
 import { xicsSnapshot } from './snapshot.js';
 import {
   KVM_DEV_TYPE_XICS,
+  KVM_DEV_XICS_GRP_CTRL,
   KVM_DEV_XICS_GRP_SOURCES,
+  KVM_DEV_XICS_NR_SERVERS,
 } from './uapi.js';
+import { makeXicsOnXiveOps } from './xics-on-xive/device.js';
+import { makeXicsOnXiveHooks } from './xics-on-xive/hooks.js';
+import { xicsOnXiveSnapshot } from './xics-on-xive/snapshot.js';
+import { xicsOnXive } from './ppc64/host-profile.js';
 
 /**
  * The XICS attribute table: what the emulated XICS implements. KVM_DEV_XICS_GRP_CTRL /
@@ -31,6 +37,23 @@ export const XICS_ATTRS: AttrTable = [
     state: true,
     attrs: 'source number, 16 <= n < 2^20',
     doc: 'Per-source state: server (bits 31:0), priority (39:32), LEVEL_SENSITIVE, MASKED, PENDING, PRESENTED, QUEUED (bits 40-44).',
+  },
+];
+
+/**
+ * The attribute table of the XICS device on a XIVE host (XICS-on-XIVE): GRP_SOURCES as in the
+ * emulated XICS, and GRP_CTRL / KVM_DEV_XICS_NR_SERVERS (a u32, write-only: the VP block size).
+ */
+export const XICS_ON_XIVE_ATTRS: AttrTable = [
+  XICS_ATTRS[0]!,
+  {
+    group: KVM_DEV_XICS_GRP_CTRL,
+    name: 'KVM_DEV_XICS_GRP_CTRL',
+    size: 4,
+    access: 'w',
+    state: false,
+    attrs: [{ attr: KVM_DEV_XICS_NR_SERVERS, name: 'KVM_DEV_XICS_NR_SERVERS' }],
+    doc: 'NR_SERVERS: the number of VPs (1..KVM_MAX_VCPU_IDS, clamped to KVM_MAX_VCPUS), before the first vCPU connects (EBUSY after).',
   },
 ];
 
@@ -71,13 +94,24 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
   const host = resolveHost(options.host);
   if (host !== null && options.msi)
     throw new TypeError('msi: a ppc64 host has no MSI injection (KVM_XICS selects neither HAVE_KVM_MSI nor HAVE_KVM_IRQ_ROUTING)');
-  const ops = makeXicsOps(options);
-  const hooks = makeHooks(ops, options);
+  const setup = host?.kvm === 'hv' ? xicsHvSetup : xicsSetup;
+  let device;
+  let hooks;
+  if (host !== null && xicsOnXive(host)) {
+    // a XIVE host serves KVM_DEV_TYPE_XICS with XICS-on-XIVE (book3s_xive.c)
+    const ops = makeXicsOnXiveOps(host);
+    hooks = makeXicsOnXiveHooks(ops, options);
+    device = { key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ON_XIVE_ATTRS, snapshot: xicsOnXiveSnapshot, setup };
+  } else {
+    const ops = makeXicsOps(options);
+    hooks = makeHooks(ops, options);
+    device = { key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup, introspect: xicsIntrospect };
+  }
   return definePlugin({
     name: '@kvmdev/xics',
     version: '0.1.0',
     core: '^0.1.0',
-    devices: [{ key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ATTRS, snapshot: xicsSnapshot, setup: host?.kvm === 'hv' ? xicsHvSetup : xicsSetup, introspect: xicsIntrospect }],
+    devices: [device],
     hooks: host === null ? hooks : ppc64HostHooks(host, hooks),
     profiles: XICS_PROFILES,
     ...(host === null ? {} : { hostArch: PPC64_HOST_ARCH }),

@@ -9,6 +9,8 @@ import { EEXIST, EFAULT, ENOENT, type UserMemory } from '@kvmdev/core';
 import { KVM_HOOK_PASS, defineSlot, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import { getXive, intOff, intOn, setXive } from './ics.js';
 import { xicsOf } from './state.js';
+import { xiveGetXive, xiveIntOff, xiveIntOn, xiveSetXive } from './xics-on-xive/rtas.js';
+import { xicsOnXiveOf } from './xics-on-xive/state.js';
 import {
   H_SUCCESS,
   KVM_RTAS_TOKEN_NAME_LEN,
@@ -131,15 +133,17 @@ export function rtasHcall(vcpu: Vcpu, argsAddr: number): number {
   const args = argsAddr + 12;
   const rets = args + 4 * nargs;
   const xics = xicsOf(vm);
+  // on a XIVE host the XICS device is XICS-on-XIVE: kvmppc_rtas calls its handlers instead
+  const onXive = xicsOnXiveOf(vm);
   let rc: number;
   switch (d.handler) {
     case SET_XIVE:
       if (nargs !== 3 || nret !== 1) rc = RTAS_PARAMETER_ERROR;
-      else rc = setXive(xics, be32(mem, args), be32(mem, args + 4), be32(mem, args + 8)) ? RTAS_PARAMETER_ERROR : 0;
+      else rc = (onXive ? xiveSetXive(onXive, be32(mem, args), be32(mem, args + 4), be32(mem, args + 8)) : setXive(xics, be32(mem, args), be32(mem, args + 4), be32(mem, args + 8))) ? RTAS_PARAMETER_ERROR : 0;
       break;
     case GET_XIVE:
       if (nargs !== 1 || nret !== 3) rc = RTAS_PARAMETER_ERROR;
-      else if (getXive(xics, be32(mem, args), xiveOut)) rc = RTAS_PARAMETER_ERROR;
+      else if (onXive ? xiveGetXive(onXive, be32(mem, args), xiveOut) : getXive(xics, be32(mem, args), xiveOut)) rc = RTAS_PARAMETER_ERROR;
       else {
         rc = 0;
         setBe32(mem, rets + 4, xiveOut[0]!);
@@ -148,11 +152,11 @@ export function rtasHcall(vcpu: Vcpu, argsAddr: number): number {
       break;
     case INT_OFF:
       if (nargs !== 1 || nret !== 1) rc = RTAS_PARAMETER_ERROR;
-      else rc = intOff(xics, be32(mem, args)) ? RTAS_PARAMETER_ERROR : 0;
+      else rc = (onXive ? xiveIntOff(onXive, be32(mem, args)) : intOff(xics, be32(mem, args))) ? RTAS_PARAMETER_ERROR : 0;
       break;
     case INT_ON:
       if (nargs !== 1 || nret !== 1) rc = RTAS_PARAMETER_ERROR;
-      else rc = intOn(xics, be32(mem, args)) ? RTAS_PARAMETER_ERROR : 0;
+      else rc = (onXive ? xiveIntOn(onXive, be32(mem, args)) : intOn(xics, be32(mem, args))) ? RTAS_PARAMETER_ERROR : 0;
       break;
     default:
       return KVM_HOOK_PASS;

@@ -5,7 +5,7 @@
  * KVM_GET_VCPU_MMAP_SIZE. The hooks wrap the XICS device's own (which answer for the device).
  * @packageDocumentation
  */
-import { EFAULT, EINVAL, ENXIO, KVM_CAP_ENABLE_CAP, KVM_EXIT_INTERNAL_ERROR, KVM_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS, KVM_LINE_EXTERNAL } from '@kvmdev/core';
+import { EFAULT, EINVAL, ENXIO, EPERM, KVM_CAP_ENABLE_CAP, KVM_EXIT_INTERNAL_ERROR, KVM_CAP_MAX_VCPU_ID, KVM_CAP_MAX_VCPUS, KVM_CAP_NR_VCPUS, KVM_LINE_EXTERNAL } from '@kvmdev/core';
 import { KVM_HOOK_PASS, defineSlot, type Kernel, type KvmHooks, type Vcpu, type Vm } from '@kvmdev/core/plugin';
 import {
   KVM_CAP_PPC_IRQ_LEVEL,
@@ -20,6 +20,7 @@ import {
   KVM_VM_PPC_PR,
 } from '../uapi.js';
 import { PPC_MAX_SMT_THREADS, type Ppc64HostProfile, maxVcpuIds, recommendedVcpus, vcpuMmapSize, xicsOnXive } from './host-profile.js';
+import { xivePresenterOf } from '../xics-on-xive/state.js';
 
 /** Per-VM state of a book3s VM: the HV vcore slots (`kvm->arch.vcores[]`) taken so far. */
 export class PpcVm {
@@ -107,6 +108,19 @@ function sanityCheck(h: Ppc64HostProfile, vcpu: Vcpu): number {
   return 0;
 }
 
+/**
+ * KVM_REG_PPC_VP_STATE's answer before the XIVE native code: ENXIO without a XIVE presenter
+ * (`vcpu->arch.xive_vcpu`), EPERM with an XICS-on-XIVE one (kvmppc_xive_native_get/set_vp want
+ * XIVE native mode); a vCPU attached to another controller is that controller's (KVM_HOOK_PASS).
+ */
+function vpState(h: Ppc64HostProfile, vcpu: Vcpu): number {
+  if (xicsOnXive(h)) {
+    if (xivePresenterOf(vcpu) !== undefined) return -EPERM;
+    if (vcpu.irqConnection !== null) return KVM_HOOK_PASS;
+  }
+  return -ENXIO;
+}
+
 /** kvm_arch_vcpu_async_ioctl(KVM_INTERRUPT) + kvm_vcpu_ioctl_interrupt: 0 for every value. */
 function vcpuInterrupt(vcpu: Vcpu, arg: number): number {
   const mem = vcpu.vm.host.mem;
@@ -188,12 +202,19 @@ export function ppc64HostHooks(h: Ppc64HostProfile, device: KvmHooks): KvmHooks 
     },
     getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
       // kvmppc_get_one_reg (book3s.c): no XIVE presenter, ENXIO before anything is copied out
-      if (id === KVM_REG_PPC_VP_STATE && h.kvmXive) return -ENXIO;
+      if (id === KVM_REG_PPC_VP_STATE && h.kvmXive) {
+        const r = vpState(h, vcpu);
+        if (r !== KVM_HOOK_PASS) return r;
+      }
       return device.getOneReg ? device.getOneReg(vcpu, id, addr) : KVM_HOOK_PASS;
     },
     setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
       // kvm_vcpu_ioctl_set_one_reg copies the 16 bytes in first (EFAULT), then ENXIO
-      if (id === KVM_REG_PPC_VP_STATE && h.kvmXive) return vcpu.vm.host.mem.ok(addr, 16) ? -ENXIO : -EFAULT;
+      if (id === KVM_REG_PPC_VP_STATE && h.kvmXive) {
+        if (!vcpu.vm.host.mem.ok(addr, 16)) return -EFAULT;
+        const r = vpState(h, vcpu);
+        if (r !== KVM_HOOK_PASS) return r;
+      }
       return device.setOneReg ? device.setOneReg(vcpu, id, addr) : KVM_HOOK_PASS;
     },
   };
