@@ -11,7 +11,7 @@
  * @packageDocumentation
  */
 export * from './uapi.js';
-export { createXicsPlugin, xics, XICS_ATTRS, type XicsPlugin, type XicsPluginOptions } from './plugin.js';
+export { createXicsPlugin, xics, XICS_ATTRS, XICS_ON_XIVE_ATTRS, type XicsPlugin, type XicsPluginOptions } from './plugin.js';
 export {
   PPC64_HOSTS,
   PPC64_HOST_ARCH,

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { type KvmPlugin } from '@kvmdev/core';
-import { definePlugin, type AttrTable } from '@kvmdev/core/plugin';
+import { definePlugin, type AttrTable, type DeviceRegistration, type KvmHooks } from '@kvmdev/core/plugin';
 import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';
 import { makeHooks } from './hooks.js';
@@ -95,8 +95,8 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
   if (host !== null && options.msi)
     throw new TypeError('msi: a ppc64 host has no MSI injection (KVM_XICS selects neither HAVE_KVM_MSI nor HAVE_KVM_IRQ_ROUTING)');
   const setup = host?.kvm === 'hv' ? xicsHvSetup : xicsSetup;
-  let device;
-  let hooks;
+  let device: DeviceRegistration;
+  let hooks: KvmHooks;
   if (host !== null && xicsOnXive(host)) {
     // a XIVE host serves KVM_DEV_TYPE_XICS with XICS-on-XIVE (book3s_xive.c)
     const ops = makeXicsOnXiveOps(host);
