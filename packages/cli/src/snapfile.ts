@@ -16,6 +16,7 @@ import {
   SnapshotError,
   type VmConfig,
   parseSnapshot,
+  readCarriedPlugins,
   saveSnapshot,
   validateVmConfig,
 } from '@kvmdev/core';
@@ -194,19 +195,10 @@ export function jsonErrorAt(text: string): number | null {
 }
 
 /** The plugins a snapshot names (`$.vm.plugins`), checked; null when it names none (an older snapshot). */
-function carriedPlugins(path: string, vm: Record<string, unknown>): SnapshotPlugin[] | null {
-  const p = vm.plugins;
-  if (p === undefined) return null;
-  if (!Array.isArray(p)) throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins: expected a list of { name, version }`);
-  p.forEach((x: unknown, i) => {
-    const o = x as Record<string, unknown>;
-    if (typeof x !== 'object' || x === null || Array.isArray(x)) throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}]: expected { name, version }`);
-    if (typeof o.name !== 'string' || !o.name) throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].name: expected a package name`);
-    if (typeof o.version !== 'string') throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].version: expected a version string`);
-    if (o.options !== undefined && (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)))
-      throw snapshotError(`${path}: not a valid snapshot: $.vm.plugins[${i}].options: expected a mapping of option names to values`);
-  });
-  return p as SnapshotPlugin[];
+function carriedPlugins(path: string, vm: Record<string, unknown>): readonly SnapshotPlugin[] | null {
+  const r = readCarriedPlugins(vm.plugins); // core's checks, shared with the web inspector
+  if (r.issue) throw snapshotError(`${path}: not a valid snapshot: ${r.issue.path}: ${r.issue.message}`);
+  return r.plugins;
 }
 
 /**

@@ -107,7 +107,11 @@ export {
 export {
   PLUGINS_NOT_A_LIST,
   configuredPlugin,
+  readCarriedPlugins,
   readPluginEntry,
+  type CarriedPlugin,
+  type CarriedPluginsIssue,
+  type CarriedPluginsResult,
   type PluginEntry,
   type PluginEntryIssue,
   type PluginEntryResult,

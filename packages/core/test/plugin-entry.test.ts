@@ -2,7 +2,7 @@
  * The shared checks of a file's `plugins:` entries (readPluginEntry, configuredPlugin), used by
  * the CLI and the web inspector alike, so both refuse a bad entry with the same words.
  */
-import { type KvmPlugin, configuredPlugin, readPluginEntry } from '../src/index.js';
+import { type KvmPlugin, configuredPlugin, readCarriedPlugins, readPluginEntry } from '../src/index.js';
 
 const plain: KvmPlugin = { name: '@acme/plain', version: '1.0.0', core: '^0.1.0' };
 const withOptions: KvmPlugin = {
@@ -43,5 +43,19 @@ describe('configuredPlugin', () => {
     [withOptions, { colour: 1 }, 'at: colour: unknown option; @acme/opts takes mode'],
   ])('refused: %#', (plugin, options, message) => {
     expect(() => configuredPlugin(plugin, options, fail)).toThrow(message);
+  });
+});
+
+describe('readCarriedPlugins', () => {
+  test.each([
+    [undefined, { plugins: null }],
+    [[{ name: '@kvmdev/xics', version: '1.0.0', options: { host: 'pseries-hv' } }], { plugins: [{ name: '@kvmdev/xics', version: '1.0.0', options: { host: 'pseries-hv' } }] }],
+    ['x', { issue: { path: '$.vm.plugins', message: 'expected a list of { name, version }' } }],
+    [[7], { issue: { path: '$.vm.plugins[0]', message: 'expected { name, version }' } }],
+    [[{ version: '1' }], { issue: { path: '$.vm.plugins[0].name', message: 'expected a package name' } }],
+    [[{ name: 'a', version: '1' }, { name: 'b' }], { issue: { path: '$.vm.plugins[1].version', message: 'expected a version string' } }],
+    [[{ name: 'a', version: '1', options: [1] }], { issue: { path: '$.vm.plugins[0].options', message: 'expected a mapping of option names to values' } }],
+  ])('%j', (value, result) => {
+    expect(readCarriedPlugins(value)).toEqual(result);
   });
 });

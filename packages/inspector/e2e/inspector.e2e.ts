@@ -194,7 +194,7 @@ describe('a VM file: its scenario step by step', () => {
 });
 
 describe('a VM file whose plugins: entry has options', () => {
-  test('pseries-hv-xics.yaml ({ name: @kvmdev/xics, options: { host: pseries-hv } }) opens and its whole scenario holds', async () => {
+  test('pseries-hv-xics.yaml ({ name: @kvmdev/xics, options: { host: pseries-hv } }) opens and its whole scenario holds; its snapshot opens alone', async () => {
     const page = await open(rig, { vm: 'files/pseries-hv-xics.yaml' });
     expect(await page.$('#error:not([hidden])')).toBeNull();
     expect(await page.textContent('#devices')).toContain('KVM_DEV_TYPE_XICS');
@@ -211,6 +211,13 @@ describe('a VM file whose plugins: entry has options', () => {
     expect(c.fields).toMatchObject({ priority: '0x5', target: 'server 1', trigger: 'level' });
     expect(pageErrors(page)).toEqual([]);
     await done(page);
+    // its snapshot alone ($.vm.plugins carries the options): restored on the same host
+    const snap = await open(rig, rig.params('xics-hv'));
+    expect(await snap.$('#error:not([hidden])')).toBeNull();
+    await focusCell(snap, 'source 0x1000', 0);
+    expect((await focused(snap)).fields).toMatchObject({ priority: '0x5', target: 'server 0' });
+    expect(pageErrors(snap)).toEqual([]);
+    await done(snap);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * The browser-test rig: sample snapshots made with the CLI from examples/vms (one per family,
- * the 512-vCPU GICv3, two for the diff), VM files served as they are (pseries-hv-xics.yaml), the static server of `kvmdev inspect --web` over the
+ * the 512-vCPU GICv3, two for the diff), pseries-hv-xics.yaml (a plugin built with options), the static server of `kvmdev inspect --web` over the
  * built page, and Debian's Chromium driven by playwright-core (never a downloaded browser).
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -81,6 +81,7 @@ export async function startRig(): Promise<Rig> {
     ['gicv2', join(vms, 'firecracker-gicv2.yaml')],
     ['mpic', join(vms, 'e500-mpic.yaml')],
     ['xics', join(vms, 'pseries-xics.yaml')],
+    ['xics-hv', join(vms, 'pseries-hv-xics.yaml')],
     ['gicv3-512', join(fx, 'gicv3-512.yaml')],
     ['diff-a', join(vms, 'arm64-virt-gicv3.yaml'), join(fx, 'gicv3-configured.yaml')],
     ['diff-b', join(vms, 'arm64-virt-gicv3.yaml'), join(fx, 'gicv3-spi40-pending.yaml')],
@@ -94,8 +95,6 @@ export async function startRig(): Promise<Rig> {
     files[`${name}.json`] = out;
     files[vm.split('/').pop()!] = vm;
   }
-  // VM files opened as they are (no snapshot): a plugin built with options (the ppc64 KVM-HV host)
-  for (const f of ['pseries-hv-xics.yaml']) files[f] = join(vms, f);
   const server = await serveInspector({ root: join(PKG, 'dist', 'web'), files });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS, headless: true });
   mkdirSync(SHOTS, { recursive: true });

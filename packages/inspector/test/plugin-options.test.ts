@@ -5,12 +5,23 @@
  * refuse every such entry as "not part of this page".
  */
 import { readdirSync } from 'node:fs';
-import { KVM_CAP_IRQ_ROUTING, KVM_CHECK_EXTENSION } from '@kvmdev/core';
+import { KVM_CAP_IRQ_ROUTING, KVM_CHECK_EXTENSION, saveSnapshot } from '@kvmdev/core';
 import { KVM_CAP_PPC_PAPR } from '@kvmdev/xics';
 import { plan } from '../src/model/load.js';
 import { Session } from '../src/model/session.js';
 import { vmFileOf } from '../src/model/vmfile.js';
 import { PLUGINS, VMS, vmFile } from './helpers.js';
+
+/** The message `fn` throws (an Error), for exact comparison. */
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e.message;
+    throw e;
+  }
+  throw new Error('nothing thrown');
+}
 
 const PSERIES = { preset: 'qemuPseries', vcpus: 2 };
 const VIRT = { preset: 'qemuVirtArm64', vcpus: 2 };
@@ -73,14 +84,7 @@ describe('plugin entries with options', () => {
     ],
     ['plugins that are not a list', '@kvmdev/xics', 'v.yaml: plugins: expected a list of package names'],
   ])('%s is refused with the CLI\'s message', (_what, plugins, message) => {
-    let got: unknown;
-    try {
-      vmFileOf('v.yaml', { plugins, vm: PSERIES }, PLUGINS);
-    } catch (e) {
-      got = e;
-    }
-    expect(got).toBeInstanceOf(Error);
-    expect((got as Error).message).toBe(message);
+    expect(messageOf(() => vmFileOf('v.yaml', { plugins, vm: PSERIES }, PLUGINS))).toBe(message);
   });
 
   test('every example VM file with first-party plugins opens in the page (the KVM-VFIO one names a third-party plugin)', async () => {
@@ -102,5 +106,50 @@ describe('plugin entries with options', () => {
       s.close();
     }
     expect(refused).toEqual([expect.stringMatching(/^firecracker-vfio\.yaml: plugins\[1\]: "@acme\/kvmdev-vfio" is not part of this page/)]);
+  });
+
+  /** A snapshot of the HV example as `kvmdev snapshot` writes it: core's snapshot, the VM config and the plugins with their options. */
+  async function hvSnapshot(): Promise<Record<string, unknown> & { vm: Record<string, unknown> }> {
+    const p = plan([await vmFile('pseries-hv-xics.yaml')], PLUGINS);
+    if (p.kind !== 'inspect') throw new Error('expected one session');
+    const s = new Session(p.source, PLUGINS);
+    s.goTo(10);
+    const snap = JSON.parse(JSON.stringify(saveSnapshot(s.host, s.vm.vm.fd)));
+    snap.vm.config = p.source.config;
+    snap.vm.plugins = s.host.registry.listPlugins().map((x) => ({ name: x.name, version: x.version, ...(x.options ? { options: x.options } : {}) }));
+    s.close();
+    return snap;
+  }
+
+  test('a snapshot alone is restored with the plugins it carries ($.vm.plugins), built with their options, as kvmdev restore does', async () => {
+    const snap = await hvSnapshot();
+    expect(snap.vm.plugins).toEqual([{ name: '@kvmdev/xics', version: expect.any(String), options: { host: 'pseries-hv' } }]);
+    const p = plan([{ name: 'hv.json', data: snap }], PLUGINS);
+    if (p.kind !== 'inspect') throw new Error('expected one session');
+    expect(p.source.plugins?.map((x) => [x.name, x.options])).toEqual([['@kvmdev/xics', { host: 'pseries-hv' }]]);
+    const s = new Session(p.source, PLUGINS);
+    expect(s.host.ioctls.KVM_CHECK_EXTENSION).not.toBe(KVM_CHECK_EXTENSION); // the HV host, not the generic one
+    expect(s.vm.vm.checkExtension(KVM_CAP_PPC_PAPR)).toBe(1);
+    s.close();
+    // a snapshot without $.vm.plugins (older, or saved by code): the bundled plugins, as before
+    const { plugins: _drop, ...vm } = snap.vm;
+    const older = plan([{ name: 'old.json', data: { ...snap, vm } }], PLUGINS);
+    expect((older as { source: object }).source).not.toHaveProperty('plugins');
+  });
+
+  test.each([
+    ['an unknown host', (v: Record<string, unknown>[]) => [{ ...v[0], options: { host: 'pseries-pr9' } }], 'hv.json: not a valid snapshot: $.vm.plugins[0].options: unknown ppc64 host profile "pseries-pr9"; presets are pseries-hv, powernv9'],
+    ['options that are not a mapping', (v: Record<string, unknown>[]) => [{ ...v[0], options: 7 }], 'hv.json: not a valid snapshot: $.vm.plugins[0].options: expected a mapping of option names to values'],
+    ['no version', (v: Record<string, unknown>[]) => [{ name: v[0]!.name }], 'hv.json: not a valid snapshot: $.vm.plugins[0].version: expected a version string'],
+    ['not a list', () => 'x', 'hv.json: not a valid snapshot: $.vm.plugins: expected a list of { name, version }'],
+    [
+      'a plugin the page does not carry',
+      (v: Record<string, unknown>[]) => [...v, { name: '@acme/kvmdev-vfio', version: '1.0.0' }],
+      'hv.json: $.vm.plugins[1]: "@acme/kvmdev-vfio" is not part of this page (it carries @kvmdev/arm-vgic, @kvmdev/mpic, @kvmdev/xics); use kvmdev inspect in a terminal for other plugins',
+    ],
+  ])('a snapshot with %s in $.vm.plugins is refused with the CLI\'s words', async (_what, edit, message) => {
+    const snap = await hvSnapshot();
+    const data = { ...snap, vm: { ...snap.vm, plugins: edit(snap.vm.plugins as Record<string, unknown>[]) } };
+    expect(messageOf(() => plan([{ name: 'hv.json', data }], PLUGINS))).toBe(message);
   });
 });

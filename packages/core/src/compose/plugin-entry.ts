@@ -62,3 +62,50 @@ export function configuredPlugin(plugin: KvmPlugin, options: unknown, fail: (mes
     throw fail((e as Error).message);
   }
 }
+
+/**
+ * One entry of a snapshot file's `$.vm.plugins`: a plugin the saved VM was composed with, as the
+ * kvmdev CLI records it next to the VM config, so the snapshot alone restores on the same
+ * modelled host.
+ */
+export interface CarriedPlugin {
+  /** The plugin's package name. */
+  readonly name: string;
+  /** The plugin's version when the snapshot was saved. */
+  readonly version: string;
+  /** The options the plugin was built with (its host profile), absent for a default instance. */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** A problem with a snapshot's `$.vm.plugins`: the field (`$.vm.plugins[1].version`) and what is wrong. */
+export interface CarriedPluginsIssue {
+  /** The field, from the snapshot's root (`$.vm.plugins[0].options`). */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly message: string;
+}
+
+/** The result of {@link readCarriedPlugins}: the list (null when the snapshot has none), or the first issue. */
+export type CarriedPluginsResult =
+  | { readonly plugins: readonly CarriedPlugin[] | null; readonly issue?: undefined }
+  | { readonly plugins?: undefined; readonly issue: CarriedPluginsIssue };
+
+/**
+ * Checks a snapshot's `$.vm.plugins` (pass the value; undefined for a snapshot made before
+ * snapshots carried it): a list of `{ name, version, options? }`. The options are only checked to
+ * be a mapping; the plugin checks them when it is built ({@link configuredPlugin}).
+ */
+export function readCarriedPlugins(value: unknown): CarriedPluginsResult {
+  if (value === undefined) return { plugins: null };
+  const at = '$.vm.plugins';
+  if (!Array.isArray(value)) return { issue: { path: at, message: 'expected a list of { name, version }' } };
+  for (const [i, x] of (value as unknown[]).entries()) {
+    if (typeof x !== 'object' || x === null || Array.isArray(x)) return { issue: { path: `${at}[${i}]`, message: 'expected { name, version }' } };
+    const o = x as Record<string, unknown>;
+    if (typeof o.name !== 'string' || !o.name) return { issue: { path: `${at}[${i}].name`, message: 'expected a package name' } };
+    if (typeof o.version !== 'string') return { issue: { path: `${at}[${i}].version`, message: 'expected a version string' } };
+    if (o.options !== undefined && (typeof o.options !== 'object' || o.options === null || Array.isArray(o.options)))
+      return { issue: { path: `${at}[${i}].options`, message: 'expected a mapping of option names to values' } };
+  }
+  return { plugins: value as CarriedPlugin[] };
+}

@@ -4,9 +4,15 @@
  * snapshots (diff them). The same rules serve drag and drop, the file picker and the URL.
  * @packageDocumentation
  */
-import { type KvmPlugin, SNAPSHOT_FORMAT, type VmConfig } from '@kvmdev/core';
+import {
+  type KvmPlugin,
+  SNAPSHOT_FORMAT,
+  type VmConfig,
+  configuredPlugin,
+  readCarriedPlugins,
+} from '@kvmdev/core';
 import type { SessionSource } from './session.js';
-import { InputError, type VmFile, looksLikeVmFile, vmFileOf } from './vmfile.js';
+import { InputError, type VmFile, bundledPlugin, looksLikeVmFile, vmFileOf } from './vmfile.js';
 
 /** An opened file, parsed. */
 export interface OpenedFile {
@@ -39,6 +45,38 @@ export function snapshotConfig(data: unknown): VmConfig | null {
 }
 
 /**
+ * The plugins a snapshot that carries its VM config was saved with (`$.vm.plugins`, checked as
+ * the CLI checks it: core's readCarriedPlugins and configuredPlugin), each built with its options,
+ * plus the bundled plugin of any device the list lacks; null when the snapshot names none (the
+ * bundled plugins then).
+ */
+export function snapshotPlugins(
+  name: string,
+  data: unknown,
+  bundled: readonly KvmPlugin[],
+): KvmPlugin[] | null {
+  const vm = (data as { vm?: Record<string, unknown> }).vm ?? {};
+  const r = readCarriedPlugins(vm.plugins);
+  if (r.issue) throw new InputError(name, `not a valid snapshot: ${r.issue.path}: ${r.issue.message}`);
+  if (!r.plugins) return null;
+  const out = r.plugins.map((p, i) =>
+    configuredPlugin(
+      bundledPlugin(bundled, p.name, `${name}: $.vm.plugins[${i}]`),
+      p.options,
+      (m) => new InputError(name, `not a valid snapshot: $.vm.plugins[${i}].options: ${m}`),
+    ),
+  );
+  const devices = (data as { devices?: unknown }).devices;
+  if (Array.isArray(devices))
+    devices.forEach((d: unknown, i) => {
+      const plugin = (d as { plugin?: unknown } | null)?.plugin;
+      if (typeof plugin === 'string' && !out.some((p) => p.name === plugin))
+        out.push(bundledPlugin(bundled, plugin, `${name}: $.devices[${i}].plugin`));
+    });
+  return out;
+}
+
+/**
  * Decides what to show for the opened files. `bundled`: the plugins the page carries. A session
  * gets the plugins its VM file names (built with their options), else the bundled ones.
  */
@@ -59,7 +97,10 @@ export function plan(files: readonly OpenedFile[], bundled: readonly KvmPlugin[]
     throw new InputError(snaps[2]!.name, 'open one snapshot to inspect, or two to diff');
   const vm = vms[0];
   const sourceOf = (s: OpenedFile): SessionSource => {
-    const config = snapshotConfig(s.data) ?? vm?.config;
+    const carried = snapshotConfig(s.data);
+    const config = carried ?? vm?.config;
+    // the plugins go with the config: the snapshot's own, or the VM file's
+    const plugins = carried ? snapshotPlugins(s.name, s.data, bundled) : (vm?.plugins ?? null);
     if (!config)
       throw new InputError(
         s.name,
@@ -70,7 +111,7 @@ export function plan(files: readonly OpenedFile[], bundled: readonly KvmPlugin[]
       config,
       snapshot: s.data,
       description: vm?.description ?? null,
-      ...(vm?.plugins ? { plugins: vm.plugins } : {}),
+      ...(plugins ? { plugins } : {}),
     };
   };
   if (snaps.length === 2) return { kind: 'diff', a: sourceOf(snaps[0]!), b: sourceOf(snaps[1]!) };

@@ -111,12 +111,7 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly KvmPlugi
     plugins = d.plugins.map((p: unknown, i) => {
       const { entry, issue } = readPluginEntry(p);
       if (issue) throw new InputError(at('plugins', i, ...issue.path), issue.message);
-      const plugin = bundled.find((b) => b.name === entry.name);
-      if (!plugin)
-        throw new InputError(
-          at('plugins', i),
-          `${JSON.stringify(entry.name)} is not part of this page (it carries ${bundled.map((b) => b.name).join(', ')}); use kvmdev inspect in a terminal for other plugins`,
-        );
+      const plugin = bundledPlugin(bundled, entry.name, at('plugins', i));
       return configuredPlugin(
         plugin,
         entry.options,
@@ -134,6 +129,17 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly KvmPlugi
     plugins,
     scenario: (d.scenario as unknown[] | undefined) ?? null,
   };
+}
+
+/** The bundled plugin named `name`, or an InputError at `where` (the page cannot load packages by name). */
+export function bundledPlugin(bundled: readonly KvmPlugin[], name: string, where: string): KvmPlugin {
+  const plugin = bundled.find((b) => b.name === name);
+  if (!plugin)
+    throw new InputError(
+      where,
+      `${JSON.stringify(name)} is not part of this page (it carries ${bundled.map((b) => b.name).join(', ')}); use kvmdev inspect in a terminal for other plugins`,
+    );
+  return plugin;
 }
 
 /** Expands `vm:` (a preset call or the config as written). */
