@@ -44,6 +44,11 @@ describe('plugins built with options', () => {
     const s = JSON.parse(readFileSync(snap, 'utf8')) as { vm: { plugins: unknown[] } };
     expect(s.vm.plugins).toEqual([{ name: '@kvmdev/xics', version: expect.any(String), options: { host: 'powernv9' } }]);
     expect((await cli(['restore', snap])).code).toBe(EXIT.OK);
+    // the example: NR_SERVERS EBUSY after the connects, a missing server accepted, GET rounds
+    const r = await cli(['run', vm('powernv9-xics.yaml')]);
+    expect([r.code, r.stderr]).toEqual([EXIT.OK, '']);
+    expect(r.stdout).toMatch(/6 expectations held/);
+    expect(r.stdout).toMatch(/xics: XICS-on-XIVE, 4 sources, 2 presenters, nr_servers 2048/);
   });
 
   it('a snapshot records the options, and restores and inspects alone on the same host', async () => {

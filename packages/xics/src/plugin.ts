@@ -22,6 +22,7 @@ import {
 import { makeXicsOnXiveOps } from './xics-on-xive/device.js';
 import { makeXicsOnXiveHooks } from './xics-on-xive/hooks.js';
 import { xicsOnXiveSnapshot } from './xics-on-xive/snapshot.js';
+import { xicsOnXiveIntrospect } from './xics-on-xive/introspect.js';
 import { xicsOnXive } from './ppc64/host-profile.js';
 
 /**
@@ -101,7 +102,7 @@ export function createXicsPlugin(options: XicsPluginOptions = {}): XicsPlugin {
     // a XIVE host serves KVM_DEV_TYPE_XICS with XICS-on-XIVE (book3s_xive.c)
     const ops = makeXicsOnXiveOps(host);
     hooks = makeXicsOnXiveHooks(ops, options);
-    device = { key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ON_XIVE_ATTRS, snapshot: xicsOnXiveSnapshot, setup };
+    device = { key: 'KVM_DEV_TYPE_XICS', type: KVM_DEV_TYPE_XICS, ops, attrs: XICS_ON_XIVE_ATTRS, snapshot: xicsOnXiveSnapshot, setup, introspect: xicsOnXiveIntrospect };
   } else {
     const ops = makeXicsOps(options);
     hooks = makeHooks(ops, options);
