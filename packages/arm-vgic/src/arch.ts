@@ -116,9 +116,17 @@ export function vmAttrIoctl(vm: Vm, req: number): number {
  * still holds the irq field. `vm.irqLineStatus = irq` makes the core's copy-back do exactly that.
  */
 export function vmIrqLine(vm: Vm, irq: number, level: number): number {
-  if (!isArm(vm)) return KVM_HOOK_PASS;
-  vm.irqLineStatus = irq | 0;
   const g = vm.slot(VGIC);
+  // with a vGIC the VM is an arm one when it has the arch slot (isArm without its second lookup)
+  if (g === undefined ? !isArm(vm) : vm.slot(ARM_VM) === undefined) return KVM_HOOK_PASS;
+  vm.irqLineStatus = irq | 0;
+  // the hot case first, decoded with literals (module-level constants are a load and a check
+  // each in optimised code): KVM_ARM_IRQ_TYPE_SPI in bits 27:24, the INTID in bits 15:0
+  if (g !== undefined && ((irq >>> 24) & 0xf) === 1) {
+    const num = irq & 0xffff;
+    if (num < 32) return -EINVAL; // VGIC_NR_PRIVATE_IRQS
+    return injectSpi(g, num, level !== 0);
+  }
   const type = (irq >>> U.KVM_ARM_IRQ_TYPE_SHIFT) & U.KVM_ARM_IRQ_TYPE_MASK;
   const vcpuId =
     ((irq >>> U.KVM_ARM_IRQ_VCPU_SHIFT) & U.KVM_ARM_IRQ_VCPU_MASK) +
@@ -141,9 +149,7 @@ export function vmIrqLine(vm: Vm, irq: number, level: number): number {
       return injectPpi(g, g.cpus[vcpu.index]!, num, level !== 0);
     }
     case U.KVM_ARM_IRQ_TYPE_SPI:
-      if (g === undefined) return -ENXIO;
-      if (num < U.VGIC_NR_PRIVATE_IRQS) return -EINVAL;
-      return injectSpi(g, num, level !== 0);
+      return -ENXIO; // no vGIC (the vGIC case returned above)
     default:
       return -EINVAL;
   }

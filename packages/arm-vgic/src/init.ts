@@ -137,7 +137,7 @@ export function lazyInit(g: Vgic): number {
 export function injectSpi(g: Vgic, intid: number, level: boolean): number {
   const r = lazyInit(g);
   if (r < 0) return r;
-  const k = intid - U.VGIC_NR_PRIVATE_IRQS;
+  const k = intid - 32; // VGIC_NR_PRIVATE_IRQS (a literal on the per-event path, see delivery.ts)
   if (k < 0 || k >= g.spis.n) return -EINVAL;
   return injectLine(g, g.spis, k, level);
 }

@@ -170,21 +170,21 @@ export class PendingSet {
     this.data = d;
   }
 
-  /** Offset of (g, l)'s slot in `data`, allocating it on first use. */
-  private slot(gl: number): number {
-    let k = this.data[PENDING_SLOT_OF + gl]!;
-    if (k === 0) {
-      const ns = this.words + 1;
-      if (PENDING_SLOTS + (this.slots + 1) * ns > this.data.length) this.relayout(this.words, Math.min(64, Math.max(2, this.slots * 2)));
-      k = ++this.slots;
-      this.data[PENDING_SLOT_OF + gl] = k;
-    }
-    return PENDING_SLOTS + (k - 1) * (this.words + 1);
+  /** Allocates (g, l)'s slot (`gl` = g * 32 + l) on its first use; returns its number. Off the per-event path (add inlines without it). */
+  private newSlot(gl: number): number {
+    const ns = this.words + 1;
+    if (PENDING_SLOTS + (this.slots + 1) * ns > this.data.length) this.relayout(this.words, Math.min(64, Math.max(2, this.slots * 2)));
+    const k = ++this.slots;
+    this.data[PENDING_SLOT_OF + gl] = k;
+    return k;
   }
 
   add(g: number, l: number, intid: number): void {
-    const o = this.slot(g * 32 + l);
+    const gl = g * 32 + l;
+    let k = this.data[PENDING_SLOT_OF + gl]!;
+    if (k === 0) k = this.newSlot(gl);
     const d = this.data;
+    const o = PENDING_SLOTS + (k - 1) * (this.words + 1);
     const w = intid >>> 5;
     d[o + 1 + w] |= 1 << (intid & 31);
     d[o] |= 1 << w;
@@ -210,15 +210,17 @@ export class PendingSet {
   /** Highest-priority level of group g, or -1. */
   topLevel(g: number): number {
     const m = this.data[g]!;
-    return m === 0 ? -1 : ctz(m);
+    return m === 0 ? -1 : 31 - Math.clz32(m & -m); // ctz, written out
   }
 
   /** Lowest INTID at (g, l); the level must be non-empty. */
   first(g: number, l: number): number {
     const d = this.data;
     const o = PENDING_SLOTS + (d[PENDING_SLOT_OF + g * 32 + l]! - 1) * (this.words + 1);
-    const w = ctz(d[o]!);
-    return (w << 5) | ctz(d[o + 1 + w]!);
+    const s = d[o]!;
+    const w = 31 - Math.clz32(s & -s);
+    const x = d[o + 1 + w]!;
+    return (w << 5) | (31 - Math.clz32(x & -x));
   }
 
   /** Empties the set (the slots stay allocated). */
@@ -437,10 +439,17 @@ export class Vgic {
   /** The VM's LPIs (the `lpi_xa` of struct vgic_dist) once an ITS exists, else null. */
   lpis: LpiState | null = null;
 
+  /** A GICv3 (`model` is KVM_DEV_TYPE_ARM_VGIC_V3). A field, not a getter: the delivery paths test it per event. */
+  readonly v3: boolean;
+  /** A GICv2 (`model` is KVM_DEV_TYPE_ARM_VGIC_V2). */
+  readonly v2: boolean;
+
   constructor(vm: Vm, model: number, arm: ArmVm) {
     this.vm = vm;
     this.model = model;
     this.arm = arm;
+    this.v3 = model === KVM_DEV_TYPE_ARM_VGIC_V3;
+    this.v2 = model === KVM_DEV_TYPE_ARM_VGIC_V2;
   }
 
   /** GICR_PROPBASER halves (VM-wide, `kvm->arch.vgic.propbaser`). */
@@ -470,20 +479,15 @@ export class Vgic {
     }
   }
 
-  get v3(): boolean {
-    return this.model === KVM_DEV_TYPE_ARM_VGIC_V3;
-  }
-  get v2(): boolean {
-    return this.model === KVM_DEV_TYPE_ARM_VGIC_V2;
-  }
   /** nr_spis + 32 (32 before anything is set). */
   get nrIrqs(): number {
     return this.nrSpis + VGIC_NR_PRIVATE_IRQS;
   }
   /** The bank holding `intid` as seen from vCPU `v`, or null for an INTID that does not exist. */
   bank(v: VcpuGic, intid: number): IrqBank | null {
-    if (intid < VGIC_NR_PRIVATE_IRQS) return v.priv;
-    return intid - VGIC_NR_PRIVATE_IRQS < this.spis.n ? this.spis : null;
+    // 32 = VGIC_NR_PRIVATE_IRQS, as a literal: an imported constant is a load and a check per use in optimised code
+    if (intid < 32) return v.priv;
+    return intid - 32 < this.spis.n ? this.spis : null;
   }
 }
 

@@ -125,11 +125,10 @@ export function iccUSet(g: Vgic, v: VcpuGic, instr: number, lo: number, _hi: num
 /** Guest MRS of an ICC_* register: the value, or -1 when the encoding is not an ICC register. */
 export function iccGuestRead(g: Vgic, v: VcpuGic, instr: number): number {
   const c = v.cpu;
+  // the acknowledges first, as literals (see delivery.ts): ICC_IAR1_EL1 0xc660, ICC_IAR0_EL1 0xc640
+  if (instr === 0xc660) return acknowledge(g, v, 2, false);
+  if (instr === 0xc640) return acknowledge(g, v, 1, false);
   switch (instr) {
-    case U.ICC_IAR1_EL1:
-      return acknowledge(g, v, 2, false);
-    case U.ICC_IAR0_EL1:
-      return acknowledge(g, v, 1, false);
     case U.ICC_HPPIR1_EL1:
       return highestPending(g, v, 2);
     case U.ICC_HPPIR0_EL1:
@@ -159,11 +158,12 @@ export function iccGuestRead(g: Vgic, v: VcpuGic, instr: number): number {
 /** Guest MSR of an ICC_* register; false when the encoding is not an ICC register. */
 export function iccGuestWrite(g: Vgic, v: VcpuGic, instr: number, lo: number, hi: number): boolean {
   const c = v.cpu;
+  // the EOIs first, as literals (see delivery.ts): ICC_EOIR1_EL1 0xc661, ICC_EOIR0_EL1 0xc641
+  if (instr === 0xc661 || instr === 0xc641) {
+    endOfInterrupt(g, v, lo & 0xffffff);
+    return true;
+  }
   switch (instr) {
-    case U.ICC_EOIR1_EL1:
-    case U.ICC_EOIR0_EL1:
-      endOfInterrupt(g, v, lo & 0xffffff);
-      return true;
     case U.ICC_DIR_EL1:
       deactivateAndRefresh(g, v, lo & 0xffffff);
       return true;
