@@ -31,12 +31,22 @@ export type { XicsIrqChipOptions } from './device.js';
 export { XICS_IRQ_CONNECTION } from './hooks.js';
 export { rtasTokens, type RtasToken, RTAS_HANDLER_NAMES } from './rtas.js';
 export * from './helpers.js';
+export * from './xive-native/index.js';
 
 declare module '@kvmdev/core' {
   interface KvmDeviceRegistry {
     KVM_DEV_TYPE_XICS: {
       type: 3;
       groups: { 1: { attr: number; value: bigint }; 2: { attr: number; value: number } };
+    };
+    KVM_DEV_TYPE_XIVE: {
+      type: 9;
+      groups: {
+        1: { attr: number; value: number };
+        2: { attr: number; value: bigint };
+        3: { attr: number; value: bigint };
+        5: { attr: number; value: number };
+      };
     };
   }
 }

@@ -78,3 +78,35 @@ test('the ppc64 host example: powerpc numbers; the typed API speaks them, PAPR m
   vcpu.enableCap(KVM_CAP_IRQ_XICS, dev.fd, 0);
   expect(vcpu.getOneReg(KVM_REG_PPC_ICP_STATE)).toBe(0x00000000ffff0000n);
 });
+
+test('XIVE native example', async () => {
+  const c = await import('@kvmdev/core');
+  const x = await import('../src/index.js');
+  const h = c.createHost({ plugins: [x.xive, x.createXicsPlugin({ host: 'pseries-hv' })] });
+  const R = h.ioctls;
+  const mem = h.mem;
+  const vm = h.ioctl(h.open('/dev/kvm'), R.KVM_CREATE_VM, 0);
+  const cpu = h.ioctl(vm, R.KVM_CREATE_VCPU, 0);
+  const cap = mem.alloc(104);
+  c.kvm_enable_cap.write(mem, cap, { cap: x.KVM_CAP_PPC_PAPR, flags: 0, args: [0n, 0n, 0n, 0n] });
+  expect(h.ioctl(cpu, R.KVM_ENABLE_CAP, cap)).toBe(0);
+  const cd = mem.alloc(12);
+  c.kvm_create_device.write(mem, cd, { type: x.KVM_DEV_TYPE_XIVE, fd: 0, flags: 0 });
+  expect(h.ioctl(vm, R.KVM_CREATE_DEVICE, cd)).toBe(0);
+  const xfd = c.kvm_create_device.read(mem, cd).fd;
+  c.kvm_enable_cap.write(mem, cap, { cap: x.KVM_CAP_PPC_IRQ_XIVE, flags: 0, args: [BigInt(xfd), 0n, 0n, 0n] });
+  expect(h.ioctl(cpu, R.KVM_ENABLE_CAP, cap)).toBe(0);
+  const val = mem.alloc(8);
+  const attr = mem.alloc(24);
+  c.kvm_device_attr.write(mem, attr, { flags: 0, group: x.KVM_DEV_XIVE_GRP_SOURCE, attr: 0x1000n, addr: BigInt(val) });
+  expect(h.ioctl(xfd, R.KVM_SET_DEVICE_ATTR, attr)).toBe(0);
+  mem.setU64(val, x.xiveSourceConfig({ priority: 5, server: 0 }));
+  c.kvm_device_attr.write(mem, attr, { flags: 0, group: x.KVM_DEV_XIVE_GRP_SOURCE_CONFIG, attr: 0x1000n, addr: BigInt(val) });
+  expect(h.ioctl(xfd, R.KVM_SET_DEVICE_ATTR, attr)).toBe(-1);
+  expect(h.errno).toBe(c.EBUSY);
+  const vp = mem.alloc(16);
+  const reg = mem.alloc(16);
+  c.kvm_one_reg.write(mem, reg, { id: x.KVM_REG_PPC_VP_STATE, addr: BigInt(vp) });
+  expect(h.ioctl(cpu, R.KVM_GET_ONE_REG, reg)).toBe(0);
+  expect(mem.getU64(vp)).toBe(0x000000ff00000000n);
+});

@@ -122,6 +122,19 @@ const list: StructLayout[] = [
     fields: [f('name', 0, 1, 120), f('token', 120, 8)],
     arch: 'powerpc',
   },
+  {
+    name: 'kvm_ppc_xive_eq',
+    size: 64,
+    fields: [
+      f('flags', 0, 4),
+      f('qshift', 4, 4),
+      f('qaddr', 8, 8),
+      f('qtoggle', 16, 4),
+      f('qindex', 20, 4),
+      f('pad', 24, 1, 40),
+    ],
+    arch: 'powerpc',
+  },
 ];
 
 /** Struct name → layout. */
