@@ -82,7 +82,7 @@ test('the ppc64 host example: powerpc numbers; the typed API speaks them, PAPR m
 test('XIVE native example', async () => {
   const c = await import('@kvmdev/core');
   const x = await import('../src/index.js');
-  const h = c.createHost({ plugins: [x.xive, x.createXicsPlugin({ host: 'pseries-hv' })] });
+  const h = c.createHost({ plugins: [x.xive, x.createXicsPlugin({ host: 'powernv9' })] });
   const R = h.ioctls;
   const mem = h.mem;
   const vm = h.ioctl(h.open('/dev/kvm'), R.KVM_CREATE_VM, 0);

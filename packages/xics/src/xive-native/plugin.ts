@@ -66,7 +66,7 @@ function hooksOf(ops: ReturnType<typeof makeXiveNativeOps>, options: XivePluginO
 
 /**
  * Builds a XIVE native plugin (`xive` is `createXivePlugin()`). It carries no host profile: put it
- * in front of the ppc64 host's XICS plugin, e.g. `[xive, createXicsPlugin({ host: 'pseries-hv' })]`,
+ * in front of the ppc64 host's XICS plugin, e.g. `[xive, createXicsPlugin({ host: 'powernv9' })]`,
  * so that its per-vCPU registers answer before the profile's "no XIVE presenter" ENXIO.
  */
 export function createXivePlugin(options: XivePluginOptions = {}): KvmPlugin {

@@ -8,7 +8,7 @@ import {
   KVM_DEV_XIVE_GRP_SOURCE_CONFIG,
   KVM_XIVE_EQ_ALWAYS_NOTIFY,
   createXicsPlugin,
-  pseriesHv,
+  powernv9,
   xive,
   xiveEqId,
   xiveNativeOf,
@@ -69,7 +69,7 @@ describe('XIVE native: GRP_EQ_CONFIG on a 4 KiB-page host', () => {
 });
 
 describe('XIVE native: GRP_EQ_CONFIG on a 64 KiB-page host (model only)', () => {
-  const host64 = () => createHost({ plugins: [xive, createXicsPlugin({ host: { ...pseriesHv, name: 'pseries-hv-64k', pageSize: 65536 } })] });
+  const host64 = () => createHost({ plugins: [xive, createXicsPlugin({ host: { ...powernv9, name: 'powernv9-64k', pageSize: 65536 } })] });
 
   it('a 64 KiB queue in guest memory is set, read back, and sources route to it', () => {
     const r = new Rig([], host64());

@@ -1,6 +1,6 @@
 /**
- * A C-shaped rig for the XIVE native tests: a host with the XIVE in front of the pseries-hv
- * profile (the model of the powernv9 target), every call through the syscall facade, answers as
+ * A C-shaped rig for the XIVE native tests: a host with the XIVE in front of the powernv9
+ * profile (the model of the ppc64-powernv9 oracle target), every call through the syscall facade, answers as
  * the return value or -errno.
  */
 import {
@@ -28,7 +28,7 @@ import {
 
 /** The plugins of the powernv9 model. */
 export function powernvPlugins(x: KvmPlugin = xive): KvmPlugin[] {
-  return [x, createXicsPlugin({ host: 'pseries-hv' })];
+  return [x, createXicsPlugin({ host: 'powernv9' })];
 }
 
 export class Rig {
