@@ -130,8 +130,9 @@ export class CpuIf {
 }
 
 /** PendingSet.data layout: [group] level masks, then [group][level] slot numbers (0 = none), then the slots. */
-const PENDING_SLOT_OF = 2;
-const PENDING_SLOTS = 2 + 64;
+export const PENDING_SLOT_OF = 2;
+/** PendingSet.data: where the slots start (after the level masks and the slot table). */
+export const PENDING_SLOTS = 2 + 64;
 
 /**
  * The IRQs that can currently be signalled to one vCPU (pending, enabled, not active, targeted
@@ -171,7 +172,7 @@ export class PendingSet {
   }
 
   /** Allocates (g, l)'s slot (`gl` = g * 32 + l) on its first use; returns its number. Off the per-event path (add inlines without it). */
-  private newSlot(gl: number): number {
+  newSlot(gl: number): number {
     const ns = this.words + 1;
     if (PENDING_SLOTS + (this.slots + 1) * ns > this.data.length) this.relayout(this.words, Math.min(64, Math.max(2, this.slots * 2)));
     const k = ++this.slots;
@@ -481,7 +482,7 @@ export class Vgic {
 
   /** nr_spis + 32 (32 before anything is set). */
   get nrIrqs(): number {
-    return this.nrSpis + VGIC_NR_PRIVATE_IRQS;
+    return this.nrSpis + 32; // VGIC_NR_PRIVATE_IRQS (a literal: read on every guest distributor access)
   }
   /** The bank holding `intid` as seen from vCPU `v`, or null for an INTID that does not exist. */
   bank(v: VcpuGic, intid: number): IrqBank | null {

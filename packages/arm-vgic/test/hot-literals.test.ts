@@ -4,6 +4,8 @@
  * code). This pins the values those literals stand for, so a change of one of them fails here.
  */
 import { KVM_LINE_FIQ, KVM_LINE_IRQ } from '@kvmdev/core';
+import { ACC_32, ACC_64, ACC_8 } from '../src/regs/common.js';
+import { PENDING_SLOTS, PENDING_SLOT_OF } from '../src/state.js';
 import * as U from '../src/uapi.js';
 
 test('the literals of the per-event paths are the uapi values', () => {
@@ -22,6 +24,11 @@ test('the literals of the per-event paths are the uapi values', () => {
     ICC_IAR1_EL1: U.ICC_IAR1_EL1,
     ICC_EOIR0_EL1: U.ICC_EOIR0_EL1,
     ICC_EOIR1_EL1: U.ICC_EOIR1_EL1,
+    ACC_8,
+    ACC_32,
+    ACC_64,
+    PENDING_SLOT_OF,
+    PENDING_SLOTS,
   }).toEqual({
     GIC_SPURIOUS: 1023,
     GIC_SPURIOUS_OTHER_GROUP: 1022,
@@ -37,5 +44,12 @@ test('the literals of the per-event paths are the uapi values', () => {
     ICC_IAR1_EL1: 0xc660,
     ICC_EOIR0_EL1: 0xc641,
     ICC_EOIR1_EL1: 0xc661,
+    // RegTable.get tests the access flags against the width itself
+    ACC_8: 1,
+    ACC_32: 4,
+    ACC_64: 8,
+    // delivery.update writes PendingSet.add/remove out with the layout's offsets
+    PENDING_SLOT_OF: 2,
+    PENDING_SLOTS: 66,
   });
 });

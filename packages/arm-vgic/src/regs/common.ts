@@ -132,8 +132,10 @@ export class RegTable {
   get(g: Vgic, off: number, len: number): Reg | null {
     const r = this.find(off);
     if (r === null) return null;
-    const flag = len === 1 ? ACC_8 : len === 4 ? ACC_32 : len === 8 ? ACC_64 : 0;
-    if ((r.acc & flag) === 0 || off % len !== 0) return null;
+    // the access flags are the widths (ACC_8 1, ACC_32 4, ACC_64 8: tested with literals, an imported
+    // constant being a load and a check per use on this per-access path); 2 bytes or any width that
+    // is not a power of two matches none
+    if ((len & (len - 1)) !== 0 || len === 2 || (r.acc & len) === 0 || (off & (len - 1)) !== 0) return null;
     if (r.checkIrq && intidOf(r, off) >= g.nrIrqs) return null;
     return r;
   }
