@@ -10,6 +10,7 @@ import { XICS_IRQ_CONNECTION } from '../hooks.js';
 import { KVM_REG_PPC_ICP_STATE, KVM_REG_PPC_VP_STATE } from '../uapi.js';
 import { connectVcpu, getIcpStateOfXive, getVpState, setVpState, vpStateOwner, type XiveConnectOptions } from './connect.js';
 import { XIVE_NATIVE_ATTRS, makeXiveNativeOps } from './device.js';
+import { xiveNativeIntrospect } from './introspect.js';
 import { xiveNativeOf, xivePresenterOf } from './state.js';
 import { KVM_CAP_PPC_IRQ_XIVE, KVM_DEV_TYPE_XIVE } from './uapi.js';
 
@@ -75,7 +76,7 @@ export function createXivePlugin(options: XivePluginOptions = {}): KvmPlugin {
     name: '@kvmdev/xics/xive',
     version: '0.1.0',
     core: '^0.1.0',
-    devices: [{ key: 'KVM_DEV_TYPE_XIVE', type: KVM_DEV_TYPE_XIVE, ops, attrs: XIVE_NATIVE_ATTRS }],
+    devices: [{ key: 'KVM_DEV_TYPE_XIVE', type: KVM_DEV_TYPE_XIVE, ops, attrs: XIVE_NATIVE_ATTRS, introspect: xiveNativeIntrospect }],
     hooks: hooksOf(ops, options),
     ...(Object.keys(options).length ? { options: { ...options } } : {}),
     configure: (o: Readonly<Record<string, unknown>>) => createXivePlugin(xiveOptionsOf(o)),
