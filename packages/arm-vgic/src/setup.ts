@@ -137,7 +137,8 @@ export const GICV3_SETTINGS: Readonly<Record<string, string>> = {
   redistRegions:
     'instead of redist: redistributor regions [{ base, count }] set with KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION (index i, count << 52 | base), holding every vCPU (QEMU virt)',
   nrIrqs: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS: number of interrupts including the 32 private ones (default 128)',
-  routing: "'identity' (KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI, as QEMU) or 'none' (default: the kernel's own default routing)",
+  routing:
+    "'identity' (KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI, as QEMU), { firstGsi, count } (GSI firstGsi + k -> pin k for k < count, as Cloud Hypervisor's { firstGsi: 32, count: 32 }) or 'none' (default: the kernel's own default routing)",
 };
 
 interface RedistRegion {
@@ -190,23 +191,67 @@ function setRedist(ctx: ComposeContext, dev: SetupDevice, s: Readonly<Record<str
   else regions.forEach((r, i) => setU64(dev, GRP_ADDR, V3_ADDR_TYPE_REDIST_REGION, (BigInt(r.count) << 52n) | r.base | BigInt(i)));
 }
 
+/** A `routing: { firstGsi, count }` setting: GSI firstGsi + k -> irqchip 0 pin k for k < count. */
+interface RoutingBlock {
+  readonly firstGsi: number;
+  readonly count: number;
+}
+
+/** `routing` as a block of routes, or null ('identity', 'none', absent or malformed). */
+function routingBlock(r: unknown): RoutingBlock | null {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return null;
+  const o = r as Record<string, unknown>;
+  return typeof o.firstGsi === 'number' && typeof o.count === 'number' ? { firstGsi: o.firstGsi, count: o.count } : null;
+}
+
+/**
+ * KVM_SET_GSI_ROUTING with irqchip routes: GSI n -> pin n for every SPI (`routing: 'identity'`, as
+ * QEMU's GICv2 and GICv3 realize), or GSI firstGsi + k -> pin k for k < count (`routing:
+ * { firstGsi, count }`; Cloud Hypervisor's 32 legacy routes are { firstGsi: 32, count: 32 }).
+ */
+const ROUTING: SetupStep = {
+  name: 'routing',
+  doc: "KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI (routing: 'identity'), or GSI firstGsi + k -> pin k for k < count (routing: { firstGsi, count })",
+  active: (s) => s.routing === 'identity' || routingBlock(s.routing) !== null,
+  run: (ctx, _dev, s) => {
+    const block = routingBlock(s.routing);
+    const first = block?.firstGsi ?? 0;
+    const count = block?.count ?? ((s.nrIrqs as number | undefined) ?? 128) - 32;
+    const routes: KvmIrqRoutingEntry[] = [];
+    for (let k = 0; k < count; k++) routes.push({ gsi: first + k, type: ROUTE_IRQCHIP, flags: 0, irqchip: 0, pin: k });
+    ctx.vm.setGsiRouting(routes);
+  },
+};
+
+/** KVM_MAX_IRQ_ROUTES: the GSIs a routing table can name are below it. */
+const MAX_IRQ_ROUTES = 4096;
+
+/** The issues of a `routing` setting: 'identity', 'none' or { firstGsi, count } within the table and the GIC's SPIs. */
+function routingIssues(s: Readonly<Record<string, unknown>>, issues: ConfigIssue[]): void {
+  const r = s.routing;
+  if (r === undefined || r === 'identity' || r === 'none') return;
+  const expected = "expected 'identity', 'none' or { firstGsi, count }";
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) return void issues.push({ path: 'routing', message: `${expected}, got ${showValue(r)}` });
+  const o = r as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'firstGsi' && k !== 'count') issues.push({ path: `routing.${k}`, message: 'unknown key; routing has firstGsi, count' });
+  const spis = (typeof s.nrIrqs === 'number' ? s.nrIrqs : 128) - 32;
+  const first = o.firstGsi;
+  const count = o.count;
+  if (typeof first !== 'number' || !Number.isInteger(first) || first < 0 || first >= MAX_IRQ_ROUTES)
+    issues.push({ path: 'routing.firstGsi', message: `expected an integer from 0 to ${MAX_IRQ_ROUTES - 1}, got ${showValue(first)}` });
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > spis)
+    issues.push({ path: 'routing.count', message: `expected an integer from 1 to ${spis} (pins 0.. are the GIC's SPIs), got ${showValue(count)}` });
+  else if (typeof first === 'number' && Number.isInteger(first) && first >= 0 && first + count > MAX_IRQ_ROUTES)
+    issues.push({ path: 'routing', message: `GSIs ${first}..${first + count - 1} pass KVM_MAX_IRQ_ROUTES (${MAX_IRQ_ROUTES})` });
+}
+
 /** The GICv3's set-up steps, in Firecracker's order. */
 const GICV3_STEPS: readonly SetupStep[] = [
   { name: 'dist', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V3_ADDR_TYPE_DIST = dist', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, V3_ADDR_TYPE_DIST, parseAddress(s.dist)!) },
   { name: 'redist', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V3_ADDR_TYPE_REDIST = redist (or each REDIST_REGION of redistRegions)', run: setRedist },
   { name: 'nrIrqs', doc: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS = nrIrqs', run: (_ctx, dev, s) => setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128) },
   { name: 'init', doc: 'KVM_DEV_ARM_VGIC_GRP_CTRL KVM_DEV_ARM_VGIC_CTRL_INIT', run: (_ctx, dev) => void dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0) },
-  {
-    name: 'routing',
-    doc: "KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI (routing: 'identity')",
-    active: (s) => s.routing === 'identity',
-    run: (ctx, _dev, s) => {
-      const spis = ((s.nrIrqs as number | undefined) ?? 128) - 32;
-      const routes: KvmIrqRoutingEntry[] = [];
-      for (let i = 0; i < spis; i++) routes.push({ gsi: i, type: ROUTE_IRQCHIP, flags: 0, irqchip: 0, pin: i });
-      ctx.vm.setGsiRouting(routes);
-    },
-  },
+  ROUTING,
 ];
 
 /** The GICv3 setup spec. */
@@ -229,8 +274,7 @@ export const gicv3Setup: DeviceSetupSpec = {
       if (redist !== null && redist >= 0n) regions.push({ path: 'redist', base: redist, size: rsize });
     }
     nrIrqs(s, issues);
-    if (s.routing !== undefined && s.routing !== 'identity' && s.routing !== 'none')
-      issues.push({ path: 'routing', message: `expected 'identity' or 'none', got ${showValue(s.routing)}` });
+    routingIssues(s, issues);
     if (vm.vcpus > V3_MAX_CPUS) issues.push({ path: 'redist', message: `a GICv3 serves at most ${V3_MAX_CPUS} vCPUs` });
     if (dist !== null) overlaps([{ path: 'dist', base: dist, size: V3_DIST_SIZE }, ...regions], issues);
     return issues;
@@ -243,6 +287,8 @@ export const GICV2_SETTINGS: Readonly<Record<string, string>> = {
   dist: 'distributor base (KVM_VGIC_V2_ADDR_TYPE_DIST), 4 KiB aligned',
   cpu: 'CPU interface base (KVM_VGIC_V2_ADDR_TYPE_CPU, 8 KiB), 4 KiB aligned',
   nrIrqs: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS: number of interrupts including the 32 private ones (default 128)',
+  routing:
+    "'identity' (KVM_SET_GSI_ROUTING: GSI n -> irqchip 0 pin n for every SPI, as QEMU), { firstGsi, count } (GSI firstGsi + k -> pin k for k < count, as Cloud Hypervisor's { firstGsi: 32, count: 32 }) or 'none' (default: the kernel's own default routing)",
 };
 
 /** The GICv2's set-up steps, in Firecracker's order. */
@@ -251,6 +297,7 @@ const GICV2_STEPS: readonly SetupStep[] = [
   { name: 'cpu', doc: 'KVM_DEV_ARM_VGIC_GRP_ADDR KVM_VGIC_V2_ADDR_TYPE_CPU = cpu', run: (_ctx, dev, s) => setU64(dev, GRP_ADDR, V2_ADDR_TYPE_CPU, parseAddress(s.cpu)!) },
   { name: 'nrIrqs', doc: 'KVM_DEV_ARM_VGIC_GRP_NR_IRQS = nrIrqs', run: (_ctx, dev, s) => setU32(dev, GRP_NR_IRQS, 0, (s.nrIrqs as number | undefined) ?? 128) },
   { name: 'init', doc: 'KVM_DEV_ARM_VGIC_GRP_CTRL KVM_DEV_ARM_VGIC_CTRL_INIT', run: (_ctx, dev) => void dev.attrRaw('set', GRP_CTRL, CTRL_INIT, 0) },
+  ROUTING,
 ];
 
 /** The GICv2 setup spec. */
@@ -261,6 +308,7 @@ export const gicv2Setup: DeviceSetupSpec = {
     const dist = addr(s, 'dist', SZ_4K, V2_DIST_SIZE, issues);
     const cpu = addr(s, 'cpu', SZ_4K, V2_CPU_SIZE, issues);
     nrIrqs(s, issues);
+    routingIssues(s, issues);
     if (vm.vcpus > V2_MAX_CPUS) issues.push({ path: 'cpu', message: `a GICv2 serves at most ${V2_MAX_CPUS} vCPUs, the VM has ${vm.vcpus}` });
     if (dist !== null && cpu !== null) overlaps([{ path: 'dist', base: dist, size: V2_DIST_SIZE }, { path: 'cpu', base: cpu, size: V2_CPU_SIZE }], issues);
     return issues;

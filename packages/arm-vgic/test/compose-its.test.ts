@@ -71,7 +71,7 @@ function composeRecorded(config: VmConfig, host = createHost({ plugins: [armVgic
 const vcpuInits = (n: number) => ['PREFERRED_TARGET', ...Array<string>(n).fill('VCPU_INIT')];
 
 describe('the presets make their VMM\'s calls in its order', () => {
-  test('Firecracker with PCI devices (reference section 8): GIC addresses, then the ITS, then NR_IRQS and CTRL_INIT', () => {
+  test('Firecracker from v1.13.0, every GICv3 VM (reference section 8; gicv3/mod.rs GICv3::create): GIC addresses, then the ITS, then NR_IRQS and CTRL_INIT', () => {
     const { vm, calls } = composeRecorded(presets.firecrackerArm64Pci({ vcpus: 2 }));
     // dist 0x3fff0000, redist = dist - 2 x 0x20000, ITS = redist - 0x20000
     expect(calls).toEqual([
@@ -88,8 +88,8 @@ describe('the presets make their VMM\'s calls in its order', () => {
     vm.close();
   });
 
-  test('Cloud Hypervisor (KvmGicV3Its): the same order, its layout below 0x09000000 and 256 IRQs', () => {
-    const { vm, calls } = composeRecorded(presets.cloudHypervisorArm64({ vcpus: 4 }));
+  test('Cloud Hypervisor (KvmGicV3Its, Gic::new, Vm::boot): the same order, then the 32 legacy routes, then the vCPUs; its layout below 0x09000000 and 256 IRQs', () => {
+    const { host, vm, calls } = composeRecorded(presets.cloudHypervisorArm64({ vcpus: 4 }));
     expect(calls).toEqual([
       'create gic',
       'gic set ADDR 2 = 0x8ff0000',
@@ -99,8 +99,21 @@ describe('the presets make their VMM\'s calls in its order', () => {
       'its set CTRL 0',
       'gic set NR_IRQS 0 = 256',
       'gic set CTRL 0',
+      'KVM_SET_GSI_ROUTING 32 routes',
       ...vcpuInits(4),
     ]);
+    // GSI 32 + k -> pin k (INTID 32 + k): an irqfd on GSI 40 pends INTID 40 (the kernel's default
+    // table would send it to INTID 72); GSI 8 is not in the table any more
+    for (const v of vm.vcpus) v.run();
+    const ispendr1 = () => vm.vcpus[0]!.guest.mmioRead(0x8ff0000 + 0x204, 4);
+    const unrouted = host.createEventFd();
+    vm.vm.irqfd({ fd: unrouted, gsi: 8 });
+    unrouted.signal();
+    expect(ispendr1()).toBe(0);
+    const ev = host.createEventFd();
+    vm.vm.irqfd({ fd: ev, gsi: 40 });
+    ev.signal();
+    expect(ispendr1()).toBe(1 << 8);
     vm.close();
   });
 
@@ -129,6 +142,70 @@ describe('the presets make their VMM\'s calls in its order', () => {
     expect(calls.filter((c) => c.startsWith('gic set ADDR 5'))).toEqual(['gic set ADDR 5 = 0x7b00000080a0000', 'gic set ADDR 5 = 0x70004000000001']);
     vm.vcpus[129]!.run(); // the redistributors cover every vCPU: the first run maps them
     vm.close();
+  });
+});
+
+describe('the presets without an ITS make their VMM\'s calls in its order', () => {
+  test('Firecracker GICv3 up to v1.12 and GICv2 (GICv3::create, GICv2::create): create, the addresses, NR_IRQS, CTRL_INIT, then the vCPUs', () => {
+    const v3 = composeRecorded(presets.firecrackerArm64({ vcpus: 2 }));
+    expect(v3.calls).toEqual(['create gic', 'gic set ADDR 2 = 0x3fff0000', 'gic set ADDR 3 = 0x3ffb0000', 'gic set NR_IRQS 0 = 128', 'gic set CTRL 0', ...vcpuInits(2)]);
+    v3.vm.close();
+    const v2 = composeRecorded(presets.firecrackerArm64({ vcpus: 2, gic: 'v2' }));
+    expect(v2.calls).toEqual(['create gic', 'gic set ADDR 0 = 0x3ffff000', 'gic set ADDR 1 = 0x3fffd000', 'gic set NR_IRQS 0 = 128', 'gic set CTRL 0', ...vcpuInits(2)]);
+    v2.vm.close();
+  });
+
+  test('QEMU virt its=off: vCPUs first, realize (NR_IRQS, CTRL_INIT, identity routing), then the addresses most recent first', () => {
+    // kvm_arm_gicv3_realize / kvm_arm_gic_realize register DIST then REDIST (CPU); machine-init-done
+    // walks the list from its head, so the redistributors (CPU interface) come before the distributor
+    const v3 = composeRecorded(presets.qemuVirtArm64({ vcpus: 2 }));
+    expect(v3.calls).toEqual([
+      ...vcpuInits(2),
+      'create gic',
+      'gic set NR_IRQS 0 = 288',
+      'gic set CTRL 0',
+      'KVM_SET_GSI_ROUTING 256 routes',
+      'gic set ADDR 3 = 0x80a0000',
+      'gic set ADDR 2 = 0x8000000',
+    ]);
+    v3.vm.close();
+    const v2 = composeRecorded(presets.qemuVirtArm64({ vcpus: 2, gic: 'v2' }));
+    expect(v2.calls).toEqual([
+      ...vcpuInits(2),
+      'create gic',
+      'gic set NR_IRQS 0 = 288',
+      'gic set CTRL 0',
+      'KVM_SET_GSI_ROUTING 256 routes',
+      'gic set ADDR 1 = 0x8010000',
+      'gic set ADDR 0 = 0x8000000',
+    ]);
+    for (const v of v2.vm.vcpus) v.run(); // the frames map at the first run
+    v2.vm.close();
+  });
+
+  test("routing is 'identity', 'none' or { firstGsi, count } within KVM_MAX_IRQ_ROUTES and the GIC's SPIs", () => {
+    const host = createHost({ plugins: [armVgic] });
+    const c = presets.cloudHypervisorArm64({ vcpus: 1 });
+    const withRouting = (routing: unknown) => ({ ...c, order: undefined, devices: [{ ...c.devices[0]!, settings: { ...c.devices[0]!.settings, routing } }, c.devices[1]!] });
+    expect(validateVmConfig(host, withRouting({ firstGsi: 32, count: 32 }))).toEqual([]);
+    expect(validateVmConfig(host, withRouting({ firstGsi: -1, count: 0, pin: 3 }))).toEqual([
+      { path: 'devices[0].settings.routing.pin', message: 'unknown key; routing has firstGsi, count' },
+      { path: 'devices[0].settings.routing.firstGsi', message: 'expected an integer from 0 to 4095, got -1' },
+      { path: 'devices[0].settings.routing.count', message: "expected an integer from 1 to 224 (pins 0.. are the GIC's SPIs), got 0" },
+    ]);
+    expect(validateVmConfig(host, withRouting({ firstGsi: 4000, count: 200 }))).toEqual([
+      { path: 'devices[0].settings.routing', message: 'GSIs 4000..4199 pass KVM_MAX_IRQ_ROUTES (4096)' },
+    ]);
+    expect(validateVmConfig(host, withRouting([1]))).toEqual([
+      { path: 'devices[0].settings.routing', message: "expected 'identity', 'none' or { firstGsi, count }, got [1]" },
+    ]);
+  });
+
+  test("a GICv2's routing setting is 'identity' or 'none'", () => {
+    const host = createHost({ plugins: [armVgic] });
+    const c = presets.qemuVirtArm64({ vcpus: 1, gic: 'v2' });
+    const bad = { ...c, devices: [{ ...c.devices[0]!, settings: { ...c.devices[0]!.settings, routing: 'all' } }] };
+    expect(validateVmConfig(host, { ...bad, order: undefined })).toEqual([{ path: 'devices[0].settings.routing', message: "expected 'identity', 'none' or { firstGsi, count }, got \"all\"" }]);
   });
 });
 
@@ -233,7 +310,7 @@ describe('the ITS setup spec and order validation', () => {
       message: 'expected an integer from 1 to 4095 (the 12-bit count field), got 9007199254740992',
     });
     expect(validateVmConfig(host, gic({ redist: 'below-dist', routing: 2n ** 53n }))).toEqual([
-      { path: 'devices[0].settings.routing', message: "expected 'identity' or 'none', got 9007199254740992" },
+      { path: 'devices[0].settings.routing', message: "expected 'identity', 'none' or { firstGsi, count }, got 9007199254740992" },
     ]);
   });
   test('an order that misses a step, repeats one or sets a device up before creating it is refused, nothing created', () => {

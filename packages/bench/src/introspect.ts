@@ -17,7 +17,7 @@ const G = 'introspect';
 function bigGic() {
   const host = createHost({ plugins: [armVgic] });
   const base = presets.qemuVirtArm64({ vcpus: 512, gic: 'v3' });
-  const c = composeVm(host, { ...base, devices: [{ ...base.devices[0]!, settings: { dist: '0x08000000', redist: '0x080a0000', nrIrqs: 992 } }] });
+  const c = composeVm(host, { ...base, devices: [{ ...base.devices[0]!, settings: { ...base.devices[0]!.settings, nrIrqs: 992 } }] });
   const target = { vm: c.vm, device: c.devices[0]!.handle, vcpus: c.vcpus };
   return { c, target, spec: armVgic.devices.find((d) => d.key === 'KVM_DEV_TYPE_ARM_VGIC_V3')!.introspect! };
 }

@@ -228,8 +228,16 @@ test('the ITS presets: the GICv3 and the ITS below it, and each VMM\'s order', (
     order: ['gic', 'gic.dist', 'gic.redist', 'its', 'its.addr', 'its.init', 'gic.nrIrqs', 'gic.init', 'finalize'],
   });
   const ch = presets.cloudHypervisorArm64({ vcpus: 3 });
-  expect(ch.devices.map((d) => d.settings)).toEqual([{ dist: '0x8ff0000', redist: 'below-dist', nrIrqs: 256 }, { addr: '0x8f70000' }]);
-  expect(ch.order).toEqual(presets.firecrackerArm64Pci().order);
+  // Cloud Hypervisor's Gic::new: the 32 legacy routes (GSI 32 + k -> pin k) right after CTRL_INIT
+  expect(ch.devices.map((d) => d.settings)).toEqual([
+    { dist: '0x8ff0000', redist: 'below-dist', nrIrqs: 256, routing: { firstGsi: 32, count: 32 } },
+    { addr: '0x8f70000' },
+  ]);
+  expect(ch.order).toEqual(['gic', 'gic.dist', 'gic.redist', 'its', 'its.addr', 'its.init', 'gic.nrIrqs', 'gic.init', 'gic.routing', 'finalize']);
+  // QEMU virt its=off: vCPUs first, realize, then the addresses at machine-init-done, the last registered first
+  expect(presets.qemuVirtArm64().order).toEqual(['finalize', 'gic', 'gic.nrIrqs', 'gic.init', 'gic.routing', 'gic.redist', 'gic.dist']);
+  expect(presets.qemuVirtArm64({ gic: 'v2' }).order).toEqual(['finalize', 'gic', 'gic.nrIrqs', 'gic.init', 'gic.routing', 'gic.cpu', 'gic.dist']);
+  expect(presets.firecrackerArm64().order).toBeUndefined();
   const q = presets.qemuVirtArm64Its();
   expect([q.vcpus, q.vmType]).toEqual([4, 40]);
   expect(q.devices.map((d) => d.settings)).toEqual([
