@@ -1,17 +1,18 @@
 /**
  * fast-check on XICS-on-XIVE (the powernv9 profile): random GRP_SOURCES SET/GET, KVM_IRQ_LINE
- * and ICP_STATE SET traffic on two connected vCPUs. It never throws and answers only the
+ * ICP_STATE SET and XICS hypercall traffic on two connected vCPUs. It never throws and answers only the
  * kernel's codes; a GET never shows bits 45-63 and names a connected server or 0; within one GET
  * round a source reads the same whatever triggers or ICP restores happen in between; rejected
  * SETs and GETs (ENOENT, EFAULT) change no source state; the round counter stays below the number
  * of valid sources; a valid source's ESB is never "off" (PQ 01); no queue counts more targets
- * than it has room for.
+ * than it has room for; a hypercall is handled in the kernel (H_SUCCESS or H_PARAMETER); the
+ * external line is exactly "the most favoured notified priority is below the context's CPPR".
  *
  * Replay: KVMDEV_FC_SEED=<seed> (and KVMDEV_FC_PATH); KVMDEV_FC_RUNS (default 100).
  */
-import { EFAULT, ENOENT } from '@kvmdev/core';
+import { EFAULT, ENOENT, KVM_LINE_EXTERNAL } from '@kvmdev/core';
 import fc from 'fast-check';
-import { ESB_Q, KVM_INTERRUPT_SET, KVM_INTERRUPT_SET_LEVEL, KVM_INTERRUPT_UNSET, XS_VALID, type XicsOnXive, xicsOnXiveOf } from '../src/internal.js';
+import { ESB_Q, H_CPPR, H_EOI, H_IPI, H_IPOLL, H_PARAMETER, H_SUCCESS, H_XIRR, H_XIRR_X, KVM_INTERRUPT_SET, KVM_INTERRUPT_SET_LEVEL, KVM_INTERRUPT_UNSET, XS_VALID, type XicsOnXive, xicsOnXiveOf } from '../src/internal.js';
 import { pnv } from './pnv-harness.js';
 
 const RUNS = Number(process.env.KVMDEV_FC_RUNS ?? 100);
@@ -25,12 +26,15 @@ type Op =
   | { k: 'set'; irq: number; value: bigint; bad: boolean }
   | { k: 'get'; irq: number; bad: boolean }
   | { k: 'irq'; irq: number; level: number }
-  | { k: 'icp'; v: number; value: bigint };
+  | { k: 'icp'; v: number; value: bigint }
+  | { k: 'hcall'; v: number; nr: number; a: number; b: number };
 
 const value = fc
   .tuple(fc.constantFrom(...SERVERS), fc.oneof(fc.constantFrom(0, 3, 5, 6, 7, 0xff), fc.integer({ min: 0, max: 0xff })), fc.integer({ min: 0, max: 31 }), fc.boolean())
   .map(([s, p, f, junk]) => BigInt(s) | (BigInt(p) << 32n) | (BigInt(f) << 40n) | (junk ? 1n << 50n : 0n));
+const reg = fc.oneof(fc.constantFrom(0, 1, 2, 5, 0xff, 99, 2 ** 32, -1), fc.constantFrom(...SOURCES).map((n) => (0xff000000 | n) >>> 0), fc.integer({ min: 0, max: 0xffffffff }));
 const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ k: fc.constant('hcall' as const), v: fc.constantFrom(0, 1), nr: fc.constantFrom(H_XIRR, H_XIRR_X, H_IPOLL, H_CPPR, H_EOI, H_IPI), a: reg, b: reg }),
   fc.record({ k: fc.constant('set' as const), irq: fc.constantFrom(...SOURCES), value, bad: fc.boolean() }),
   fc.record({ k: fc.constant('get' as const), irq: fc.constantFrom(...SOURCES), bad: fc.boolean() }),
   fc.record({ k: fc.constant('get' as const), irq: fc.constantFrom(...SOURCES), bad: fc.constant(false) }),
@@ -91,8 +95,18 @@ test('XICS-on-XIVE invariants under random traffic', () => {
           if (x.savedSrcCount === 0) seen.clear();
         } else if (o.k === 'irq') {
           expect(t.irqLine(o.irq, o.level)).toBe(0);
-        } else {
+        } else if (o.k === 'icp') {
           expect(t.setIcp(c[o.v]!, o.value)).toBe(0);
+        } else {
+          const r = t.host.guest(c[o.v]!).hypercall(o.nr, [o.a, o.b]);
+          expect([r.kind, [H_SUCCESS, H_PARAMETER]]).toEqual(['done', expect.arrayContaining([r.ret])]);
+          // a fetch changes what a round shows
+          seen.clear();
+        }
+        for (const p of x.presenters) {
+          const pipr = p.ipb === 0 ? 0xff : 31 - Math.clz32(p.ipb & -p.ipb);
+          expect(p.vcpu.lines[KVM_LINE_EXTERNAL]).toBe(pipr < p.hwCppr ? 1 : 0);
+          expect(p.mfrr).toBeLessThanOrEqual(0xff);
         }
         expect(x.savedSrcCount === 0 || x.savedSrcCount < x.srcCount).toBe(true);
         for (const b of x.blocks) {

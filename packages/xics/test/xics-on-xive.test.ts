@@ -16,9 +16,17 @@ import {
   KVM_CAP_MAX_VCPUS,
   KVM_CAP_NR_VCPUS,
   KVM_IOCTLS,
+  KVM_LINE_EXTERNAL,
   kvm_device_attr,
 } from '@kvmdev/core';
 import {
+  H_CPPR,
+  H_EOI,
+  H_IPI,
+  H_IPOLL,
+  H_PARAMETER,
+  H_SUCCESS,
+  H_XIRR,
   KVM_CAP_IRQ_XICS,
   KVM_CAP_PPC_IRQ_XIVE,
   KVM_DEV_XICS_GRP_CTRL,
@@ -274,5 +282,78 @@ describe('XICS-on-XIVE: the in-kernel RTAS handlers (kvmppc_xive_set_xive and fr
     expect(t.getSource(t.xics, 0x1000)).toBe(1n | P5);
     // a source in a block that does not exist
     expect([xiveSetXive(x, 0x9000, 0, 5), xiveGetXive(x, 0x9000, out), xiveIntOn(x, 0x9000), xiveIntOff(x, 0x9000)]).toEqual([-EINVAL, -EINVAL, -EINVAL, -EINVAL]);
+  });
+});
+
+describe('XICS-on-XIVE: the XICS hypercalls of a XIVE presenter (xive_vm_h_*)', () => {
+  const ee = (t: ReturnType<typeof connected>, c: number) => t.host.vcpuOf(c).lines[KVM_LINE_EXTERNAL];
+  const hc = (t: ReturnType<typeof connected>, c: number, nr: number, args: number[] = []) => t.host.guest(c).hypercall(nr, args);
+
+  test('an MSI: the exception follows the VP (PIPR < CPPR); H_XIRR takes it from the queue, H_EOI ends it', () => {
+    const t = connected(1);
+    const c = t.vcpus[0]!;
+    expect(t.setSource(t.xics, 0x1000, P5)).toBe(0);
+    t.irqLine(0x1000, 1);
+    expect(ee(t, c)).toBe(0); // CPPR 0 blocks it
+    expect(hc(t, c, H_CPPR, [0xff]).ret).toBe(H_SUCCESS);
+    expect(ee(t, c)).toBe(1);
+    const x = hc(t, c, H_XIRR);
+    expect([x.ret, x.out[0]]).toEqual([H_SUCCESS, 0xff001000]);
+    expect(ee(t, c)).toBe(0);
+    expect(t.getIcp(c)).toBe(0x05000000ffff0000n);
+    expect(hc(t, c, H_EOI, [0xff001000]).ret).toBe(H_SUCCESS);
+    expect(t.getIcp(c)).toBe(0xff000000ffff0000n);
+    // fetched: no longer in a queue, and the EOI cleared P
+    expect(t.getSource(t.xics, 0x1000)).toBe(P5);
+    // nothing left
+    expect(hc(t, c, H_XIRR).out[0]).toBe(0xff000000);
+    // a vCPU without a presenter: KVM_EXIT_PAPR_HCALL
+    expect(hc(t, t.vcpu(1), H_XIRR).kind).toBe('exit');
+  });
+
+  test('a second trigger before the EOI (Q) is re-sent by the EOI and taken again', () => {
+    const t = connected(1);
+    const c = t.vcpus[0]!;
+    t.setSource(t.xics, 0x1000, P5);
+    hc(t, c, H_CPPR, [0xff]);
+    t.irqLine(0x1000, 1);
+    expect(hc(t, c, H_XIRR).out[0]).toBe(0xff001000);
+    t.irqLine(0x1000, 1);
+    expect(ee(t, c)).toBe(0);
+    hc(t, c, H_EOI, [0xff001000]);
+    expect(ee(t, c)).toBe(1);
+    expect(hc(t, c, H_XIRR).out[0]).toBe(0xff001000);
+  });
+
+  test('H_IPI: an IPI below CPPR is XISR 2 at the MFRR; accepting it leaves the MFRR, so clear it before the EOI', () => {
+    const t = connected(2);
+    const [c0, c1] = [t.vcpus[0]!, t.vcpus[1]!];
+    hc(t, c1, H_CPPR, [0xff]);
+    expect(hc(t, c0, H_IPI, [1, 4]).ret).toBe(H_SUCCESS);
+    expect(ee(t, c1)).toBe(1);
+    expect(hc(t, c1, H_XIRR).out[0]).toBe(0xff000002);
+    expect(t.getIcp(c1)).toBe(0x0400000004ff0000n);
+    hc(t, c1, H_IPI, [1, 0xff]);
+    hc(t, c1, H_EOI, [0xff000002]);
+    expect(t.getIcp(c1)).toBe(0xff000000ffff0000n);
+    expect(hc(t, c0, H_IPI, [99, 4]).ret).toBe(H_PARAMETER);
+  });
+
+  test("H_IPOLL of another server writes that vCPU's r4, not the caller's; an unknown server is H_PARAMETER", () => {
+    const t = connected(2);
+    const [c0, c1] = [t.vcpus[0]!, t.vcpus[1]!];
+    hc(t, c1, H_CPPR, [0xff]);
+    const self = hc(t, c1, H_IPOLL, [1]);
+    expect([self.ret, self.out[0]]).toEqual([H_SUCCESS, 0xff000000]);
+    const other = hc(t, c0, H_IPOLL, [1]);
+    expect([other.ret, other.out[0]]).toEqual([H_SUCCESS, 0]);
+    expect(hc(t, c0, H_IPOLL, [99]).ret).toBe(H_PARAMETER);
+  });
+
+  test('H_EOI of a source in no block is H_PARAMETER after the CPPR change', () => {
+    const t = connected(1);
+    const c = t.vcpus[0]!;
+    expect(hc(t, c, H_EOI, [0xff07f000]).ret).toBe(H_PARAMETER);
+    expect(t.getIcp(c)).toBe(0xff000000ffff0000n);
   });
 });

@@ -4,6 +4,7 @@
  * a forwarded event through the source's EAS into a presenter's event queue.
  * @packageDocumentation
  */
+import { KVM_LINE_EXTERNAL } from '@kvmdev/core';
 import { MASKED, XICS_IPI } from '../uapi.js';
 import { ESB_P, ESB_Q, NO_VP, type XicsOnXive, type XivePresenter, type XiveSrcBlock } from './state.js';
 
@@ -18,14 +19,37 @@ export function prioFromGuest(prio: number): number {
   return prio === MASKED || prio < 6 ? prio : 6;
 }
 
-/** Writes an event into the queue `prio` of presenter `p`, if that queue has a page. */
+/**
+ * The thread context's exception line: the most favoured notified priority (PIPR) below the
+ * context's CPPR raises the vCPU's external interrupt.
+ */
+export function timaUpdate(p: XivePresenter): void {
+  const pipr = p.ipb === 0 ? 0xff : 31 - Math.clz32(p.ipb & -p.ipb);
+  p.vcpu.setLine(KVM_LINE_EXTERNAL, pipr < p.hwCppr ? 1 : 0);
+}
+
+/**
+ * Writes an event into the queue `prio` of presenter `p` and notifies the VP (its IPB bit); a
+ * queue without a page only notifies at priority 0 (the non-queued IPI) and escalates otherwise.
+ */
 function queueEvent(x: XicsOnXive, p: XivePresenter, prio: number, eisn: number): void {
   const q = p.queues[prio]!;
-  // a queue without a page (never provisioned) escalates instead of queueing
-  if (!q.provisioned) return;
-  // the ring holds queueEntries events; the guest never consumed any, so once more were written
-  // the generation bit of the oldest slots flipped and the queue reads as empty
-  if (q.events.length <= x.queueEntries) q.events.push(eisn);
+  if (!q.provisioned) {
+    if (prio !== 0) return;
+  } else if (q.events.length - q.idx <= x.queueEntries) {
+    // beyond queueEntries unread events the ring wrapped: the generation bit of the oldest
+    // slots flipped and the queue reads as empty (see pendingEvents)
+    q.events.push(eisn);
+  }
+  p.ipb |= 1 << prio;
+  timaUpdate(p);
+}
+
+/** The unread events of a queue as the guest would read them (none once the ring overflowed). */
+export function pendingEvents(x: XicsOnXive, p: XivePresenter, prio: number): number {
+  const q = p.queues[prio]!;
+  const n = q.events.length - q.idx;
+  return n > x.queueEntries ? 0 : n;
 }
 
 /** An event leaves the ESB of source `idx` (PQ went 00 to 10): routed by its EAS. */

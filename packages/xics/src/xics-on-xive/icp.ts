@@ -9,7 +9,7 @@
 import { EFAULT, ENXIO } from '@kvmdev/core';
 import type { Vcpu } from '@kvmdev/core/plugin';
 import { KVMPPC_XICS_IRQ_PER_ICS, MASKED, XICS_IPI } from '../uapi.js';
-import { esbTrigger, vpIpiTrigger } from './esb.js';
+import { esbTrigger, timaUpdate, vpIpiTrigger } from './esb.js';
 import { XS_VALID, type XicsOnXive, type XivePresenter, xicsOnXiveOf, xivePresenterOf } from './state.js';
 
 /** The ONE_REG value's two u32 halves [lo, hi]: CPPR << 56 | MFRR << 24 | 0xff << 16. */
@@ -49,6 +49,7 @@ export function setXiveIcp(x: XicsOnXive, p: XivePresenter, lo: number, hi: numb
   p.cppr = cppr;
   p.hwCppr = cppr;
   p.mfrr = mfrr;
+  timaUpdate(p);
   if (mfrr < cppr) vpIpiTrigger(x, p);
   if (xisr > XICS_IPI && !restorePendingIrq(x, xisr)) {
     // a later delayed number replaces the earlier one, but each is counted

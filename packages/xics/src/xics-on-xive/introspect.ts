@@ -2,8 +2,7 @@
  * What tools (`kvmdev run`, `kvmdev inspect`) see of an XICS-on-XIVE: the names of its
  * KVM_IRQ_LINE levels, a summary and its state in device terms, read from the plugin's own
  * objects, because the ABI's reads would move it (a GRP_SOURCES GET starts or advances a round).
- * No interrupt table and no guest operations: the XICS hypercalls of a XIVE presenter are not
- * modelled.
+ * No interrupt table and no guest operations (yet): tools cannot acknowledge or EOI through it.
  * @packageDocumentation
  */
 import type { DeviceIntrospectSpec, DeviceView, StateSection } from '@kvmdev/core/plugin';

@@ -102,8 +102,9 @@ function preSaveScan(x: XicsOnXive): void {
   }
   for (const p of x.presenters) {
     for (const q of p.queues) {
-      if (!q.provisioned || q.events.length > x.queueEntries) continue;
-      for (const irq of q.events) {
+      if (!q.provisioned || q.events.length - q.idx > x.queueEntries) continue;
+      for (let e = q.idx; e < q.events.length; e++) {
+        const irq = q.events[e]!;
         if (irq <= XICS_IPI) continue;
         const b = x.findBlock(irq);
         const i = irq & (KVMPPC_XICS_IRQ_PER_ICS - 1);

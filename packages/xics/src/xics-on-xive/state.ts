@@ -73,8 +73,10 @@ export class XiveQueue {
   count = 0;
   /** Targets moved away, to subtract when the queue is next seen empty (`pending_count`). */
   pendingCount = 0;
-  /** Events written since provisioning (source numbers; the guest has consumed none). */
+  /** Events written since provisioning (source numbers). */
   readonly events: number[] = [];
+  /** The guest's read position in `events` (`idx`): events before it were fetched by H_XIRR. */
+  idx = 0;
 }
 
 /** One vCPU's presenter (`struct kvmppc_xive_vcpu`). */
@@ -98,6 +100,8 @@ export class XivePresenter {
   delayedIrq = 0;
   /** The ESB PQ bits of the VP's own IPI (the MFRR-change signal). */
   ipiPq = 0;
+  /** The thread context's pending buffer (IPB: a bit per priority the XIVE notified). */
+  ipb = 0;
   readonly queues: XiveQueue[] = [];
 
   constructor(vcpu: Vcpu, server: number, vpId: number) {
