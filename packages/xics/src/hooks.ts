@@ -5,14 +5,12 @@
  * @packageDocumentation
  */
 import {
-  EBUSY,
   EEXIST,
   EFAULT,
   EINVAL,
   ENODEV,
   ENOTTY,
   ENXIO,
-  EPERM,
   KVM_CAP_IRQ_XICS,
   KVM_CAP_SIGNAL_MSI,
   KVM_CAP_PPC_RTAS,
@@ -30,6 +28,7 @@ import { setIcp } from './icp.js';
 import { rtasDefineToken } from './rtas.js';
 import { ICP_SLOT, Icp, icpOf, icpWords, type XicsState, xicsOf } from './state.js';
 import { KVM_REG_PPC_ICP_STATE } from './uapi.js';
+import { connectServer, connectingDevice } from './vcpu-connect.js';
 
 /** `vcpu->arch.irq_type` once connected (KVMPPC_IRQ_XICS). */
 export const XICS_IRQ_CONNECTION = 'xics';
@@ -43,15 +42,10 @@ const words = [0, 0];
  * controller), ENODEV (no XICS), EEXIST (server number in use).
  */
 export function connectVcpu(ops: DeviceOps<XicsState>, vcpu: Vcpu, args: readonly bigint[]): number {
-  const fd = Number(BigInt.asUintN(32, args[0] ?? 0n));
-  const dev = vcpu.vm.host.deviceFromFd(fd > 0x7fffffff ? -1 : fd);
-  if (typeof dev === 'number') return dev;
-  if (dev.ops !== (ops as DeviceOps)) return -EPERM;
-  const xics = dev.private as XicsState | null;
-  if (xics === null || dev.kvm !== vcpu.vm) return -EPERM;
-  if (vcpu.irqConnection !== null) return -EBUSY;
+  const xics = connectingDevice(ops, vcpu, args);
+  if (typeof xics === 'number') return xics;
   if (xicsOf(vcpu.vm) === undefined) return -ENODEV;
-  const server = Number(BigInt.asUintN(32, args[1] ?? 0n));
+  const server = connectServer(args);
   if (xics.findServer(server) !== undefined) return -EEXIST;
   const icp = new Icp(vcpu, server);
   xics.servers.set(server, icp);

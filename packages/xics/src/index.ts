@@ -29,6 +29,7 @@ export { PPC_VCPU, PPC_VM, PpcVcpu, PpcVm, ppcVcpuOf, ppc64HostHooks } from './p
 export type { XicsHcallOptions } from './hcalls.js';
 export type { XicsIrqChipOptions } from './device.js';
 export { XICS_IRQ_CONNECTION } from './hooks.js';
+export { packVcpuId, setNrServers, type XiveVpBlock } from './xive-vp.js';
 export { rtasTokens, type RtasToken, RTAS_HANDLER_NAMES } from './rtas.js';
 export * from './helpers.js';
 export * from './xive-native/index.js';

@@ -8,4 +8,3 @@ export { Icp, IcsBlock, XicsState, icpOf, icpValue, xicsOf, XICS_SLOT, ICP_SLOT 
 export { xicsSnapshot, describeIcp, describeSource, existingSources } from './snapshot.js';
 export { XicsOnXive, XivePresenter, XiveSrcBlock, xicsOnXiveOf, xivePresenterOf, XS_VALID, ESB_P, ESB_Q } from './xics-on-xive/state.js';
 export { xiveGetXive, xiveIntOff, xiveIntOn, xiveSetXive } from './xics-on-xive/rtas.js';
-export { packVcpuId } from './xics-on-xive/connect.js';

@@ -14,7 +14,7 @@ import {
   KVMPPC_XICS_FIRST_IRQ,
   KVMPPC_XICS_NR_IRQS,
 } from '../uapi.js';
-import { setNrServers } from './connect.js';
+import { setNrServers } from '../xive-vp.js';
 import { xiveSetIrq } from './irq-line.js';
 import { getSource, setSource } from './sources.js';
 import { XIVE_PRESENTER_SLOT, XIVE_XICS_SLOT, XicsOnXive, xicsOnXiveOf } from './state.js';
@@ -89,7 +89,7 @@ export function makeXicsOnXiveOps(h: XicsOnXiveHost): DeviceOps<XicsOnXive> {
     setAttr(dev: KvmDevice<XicsOnXive>, attr: KvmDeviceAttr): number {
       if (attr.group === KVM_DEV_XICS_GRP_SOURCES) return setSource(dev.state, dev.kvm.host.mem, attr.attrLo, attr.attrHi, attr.addr);
       if (attr.group === KVM_DEV_XICS_GRP_CTRL && attr.attrHi === 0 && attr.attrLo === KVM_DEV_XICS_NR_SERVERS)
-        return setNrServers(dev.state, dev.kvm.host.mem, attr.addr);
+        return setNrServers(dev.state, dev.state.maxVcpus, dev.kvm.host.mem, attr.addr);
       return -ENXIO;
     },
     getAttr(dev: KvmDevice<XicsOnXive>, attr: KvmDeviceAttr): number {

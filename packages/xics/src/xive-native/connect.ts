@@ -1,24 +1,17 @@
 /**
  * The presenters of the XIVE native device: the vCPU connect (KVM_ENABLE_CAP(KVM_CAP_PPC_IRQ_XIVE),
- * kvmppc_xive_native_connect_vcpu with kvmppc_xive_compute_vp_id), KVM_DEV_XIVE_NR_SERVERS
- * (kvmppc_xive_set_nr_servers), and the per-vCPU registers: KVM_REG_PPC_VP_STATE
+ * kvmppc_xive_native_connect_vcpu with kvmppc_xive_compute_vp_id; the VP space is xive-vp.ts,
+ * shared with XICS-on-XIVE), and the per-vCPU registers: KVM_REG_PPC_VP_STATE
  * (kvmppc_xive_native_get_vp / set_vp) and KVM_REG_PPC_ICP_STATE of a XIVE vCPU
  * (kvmppc_xive_get_icp).
  * @packageDocumentation
  */
-import { EBUSY, EEXIST, EFAULT, EINVAL, ENOENT, ENXIO, EPERM, type UserMemory } from '@kvmdev/core';
-import type { DeviceOps, KvmDeviceAttr, Vcpu } from '@kvmdev/core/plugin';
+import { EEXIST, EFAULT, EINVAL, ENOENT, ENXIO, EPERM, type UserMemory } from '@kvmdev/core';
+import type { DeviceOps, Vcpu } from '@kvmdev/core/plugin';
 import { ppcVcpuOf } from '../ppc64/host.js';
+import { connectServer, connectingDevice } from '../vcpu-connect.js';
+import { packVcpuId } from '../xive-vp.js';
 import { XIVE_IRQ_CONNECTION, XIVE_PRESENTER_SLOT, XivePresenter, type XiveNativeState, xiveNativeOf, xivePresenterOf } from './state.js';
-import { XIVE_MAX_SMT_THREADS } from './uapi.js';
-
-/**
- * kvmppc_pack_vcpu_id with the default emulated SMT mode (1): a server below KVM_MAX_VCPUS is
- * its own index; any higher one packs to 0 (the kernel warns once and uses 0).
- */
-export function packServer(server: number, maxVcpus: number): number {
-  return server >>> 0 < maxVcpus ? server >>> 0 : 0;
-}
 
 /** Options of the connect. */
 export interface XiveConnectOptions {
@@ -38,15 +31,10 @@ export interface XiveConnectOptions {
  * first connect that passes the range check, even one that fails with EEXIST.
  */
 export function connectVcpu(ops: DeviceOps<XiveNativeState>, vcpu: Vcpu, args: readonly bigint[], opt: XiveConnectOptions): number {
-  const fd = Number(BigInt.asUintN(32, args[0] ?? 0n));
-  const dev = vcpu.vm.host.deviceFromFd(fd > 0x7fffffff ? -1 : fd);
-  if (typeof dev === 'number') return dev;
-  if (dev.ops !== (ops as DeviceOps)) return -EPERM;
-  const x = dev.private as XiveNativeState | null;
-  if (x === null || dev.kvm !== vcpu.vm) return -EPERM;
-  if (vcpu.irqConnection !== null) return -EBUSY;
-  const server = Number(BigInt.asUintN(32, args[1] ?? 0n));
-  const vp = packServer(server, vcpu.vm.maxVcpus);
+  const x = connectingDevice(ops, vcpu, args);
+  if (typeof x === 'number') return x;
+  const server = connectServer(args);
+  const vp = packVcpuId(vcpu.vm.maxVcpus, server);
   if (vp >= x.nrServers) return -EINVAL;
   x.vpAllocated = true;
   if (x.vpInUse(vp)) return -EEXIST;
@@ -70,20 +58,6 @@ export function cleanupVcpu(x: XiveNativeState, p: XivePresenter): void {
     if (v.irqConnection === XIVE_IRQ_CONNECTION) v.irqConnection = null;
   }
   if (x.presenters.get(p.server) === p) x.presenters.delete(p.server);
-}
-
-/**
- * KVM_DEV_XIVE_NR_SERVERS SET: the u32 is read (EFAULT); 0 or above KVM_MAX_VCPU_IDS is EINVAL;
- * after the VP block is allocated EBUSY; above KVM_MAX_VCPUS it is clipped to it.
- */
-export function setNrServers(x: XiveNativeState, mem: UserMemory, a: KvmDeviceAttr): number {
-  if (!mem.ok(a.addr, 4)) return -EFAULT;
-  const n = mem.getU32(a.addr);
-  const max = x.vm.maxVcpus;
-  if (n === 0 || n > max * XIVE_MAX_SMT_THREADS) return -EINVAL;
-  if (x.vpAllocated) return -EBUSY;
-  x.nrServers = Math.min(n, max);
-  return 0;
 }
 
 /**

@@ -6,7 +6,8 @@
  */
 import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
 import type { AttrTable, DeviceOps, IrqChip, KvmDevice, KvmDeviceAttr } from '@kvmdev/core/plugin';
-import { cleanupVcpu, setNrServers } from './connect.js';
+import { setNrServers } from '../xive-vp.js';
+import { cleanupVcpu } from './connect.js';
 import { getQueueConfig, setQueueConfig } from './eq.js';
 import { setSource, setSourceConfig, sourceIrqLine, syncSource } from './sources.js';
 import { XIVE_NATIVE_SLOT, XiveNativeState, xiveNativeOf } from './state.js';
@@ -100,7 +101,7 @@ function ctrl(x: XiveNativeState, a: KvmDeviceAttr): number {
       // kvmppc_xive_native_eq_sync: syncs the routed sources and marks the queue pages dirty
       return 0;
     case KVM_DEV_XIVE_NR_SERVERS:
-      return setNrServers(x, x.vm.host.mem, a);
+      return setNrServers(x, x.vm.maxVcpus, x.vm.host.mem, a.addr);
     default:
       return -ENXIO;
   }

@@ -6,7 +6,7 @@
 export * from './uapi.js';
 export { createXivePlugin, xive, type XivePluginOptions } from './plugin.js';
 export { XIVE_NATIVE_ATTRS, resetXive } from './device.js';
-export { packServer, type XiveConnectOptions } from './connect.js';
+export type { XiveConnectOptions } from './connect.js';
 export { xivePriorityValid } from './sources.js';
 export { xiveNativeIntrospect, xiveValidSources } from './introspect.js';
 export { xiveMmapCheck, xiveMmapFault, type XiveMappedPage } from './mmap.js';

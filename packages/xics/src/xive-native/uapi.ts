@@ -87,8 +87,6 @@ export const XIVE_Q_GAP = 2;
 export const XIVE_EQ_SHIFT = 16;
 /** MASKED: the priority of a source that is not routed. */
 export const XIVE_MASKED = 0xff;
-/** MAX_SMT_THREADS: KVM_MAX_VCPU_IDS is this times KVM_MAX_VCPUS (NR_SERVERS' upper bound). */
-export const XIVE_MAX_SMT_THREADS = 8;
 
 /** sizeof(struct kvm_ppc_xive_eq): flags, qshift (u32), qaddr (u64), qtoggle, qindex (u32), 40 bytes of padding. */
 export const SIZEOF_KVM_PPC_XIVE_EQ = 64;

@@ -9,7 +9,7 @@ import {
   KVM_REG_PPC_ICP_STATE,
   KVM_REG_PPC_VP_STATE,
   createXivePlugin,
-  packServer,
+  packVcpuId,
 } from '../../src/internal.js';
 import { Rig, powernvPlugins } from './rig.js';
 
@@ -39,9 +39,9 @@ describe('XIVE native: the vCPU connect', () => {
     expect(r.connect(0, x, 2047)).toBe(0);
     expect(r.connect(1, x, 0)).toBe(0);
     expect(r.connect(2, x, 2048)).toBe(-EEXIST);
-    expect(packServer(2048, 2048)).toBe(0);
-    expect(packServer(0xffffffff, 2048)).toBe(0);
-    expect(packServer(5, 2048)).toBe(5);
+    expect(packVcpuId(2048, 2048)).toBe(0);
+    expect(packVcpuId(2048, 0xffffffff)).toBe(0);
+    expect(packVcpuId(2048, 5)).toBe(5);
   });
 
   it('HV: a vCPU not in PAPR mode connects and still gets EINVAL; the retry is EBUSY', () => {
