@@ -23,16 +23,35 @@ export interface XicsHcallOptions {
   readonly timebase?: () => number;
 }
 
-/** A register argument as an integer (missing, NaN or infinite arguments read as 0). */
-function reg(args: ArrayLike<number>, i: number): number {
+/**
+ * A register argument as an integer (missing, NaN or infinite arguments read as 0; a negative
+ * one is a 64-bit value with the top bit set).
+ */
+export function hcallArg(args: ArrayLike<number>, i: number): number {
   if (i >= args.length) return 0;
   const v = args[i]!;
   if (Number.isInteger(v)) return v;
   return Number.isFinite(v) ? Math.trunc(v) : 0;
 }
 
-function defaultTimebase(): number {
+/** The default timebase of H_XIRR_X's r5: a 512 MHz clock from performance.now(). */
+export function defaultTimebase(): number {
   return Math.floor(performance.now() * 512000);
+}
+
+/** Whether `nr` is one of the XICS presentation hcalls (H_XIRR, H_XIRR_X, H_IPOLL, H_CPPR, H_EOI, H_IPI). */
+export function isXicsHcall(nr: number): boolean {
+  switch (nr) {
+    case H_XIRR:
+    case H_XIRR_X:
+    case H_IPOLL:
+    case H_CPPR:
+    case H_EOI:
+    case H_IPI:
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** Builds the `hypercall` hook. */
@@ -42,19 +61,8 @@ export function makeHypercallHook(
   const exit = options.withoutIcp !== 'h-hardware';
   const timebase = options.timebase ?? defaultTimebase;
   return (vcpu, nr, args, out) => {
-    switch (nr) {
-      case H_XIRR:
-      case H_XIRR_X:
-      case H_IPOLL:
-      case H_CPPR:
-      case H_EOI:
-      case H_IPI:
-        break;
-      case H_RTAS:
-        return rtasHcall(vcpu, reg(args, 0));
-      default:
-        return KVM_HOOK_PASS;
-    }
+    if (nr === H_RTAS) return rtasHcall(vcpu, hcallArg(args, 0));
+    if (!isXicsHcall(nr)) return KVM_HOOK_PASS;
     const xics = xicsOf(vcpu.vm);
     const icp = icpOf(vcpu);
     if (xics === undefined || icp === undefined) return exit ? KVM_HOOK_PASS : H_HARDWARE;
@@ -67,7 +75,7 @@ export function makeHypercallHook(
         out[1] = timebase();
         return H_SUCCESS;
       case H_IPOLL: {
-        const rc = hIpoll(xics, icp, reg(args, 0));
+        const rc = hIpoll(xics, icp, hcallArg(args, 0));
         if (rc === H_SUCCESS) {
           out[0] = ipollOut[0]!;
           out[1] = ipollOut[1]!;
@@ -75,12 +83,12 @@ export function makeHypercallHook(
         return rc;
       }
       case H_CPPR:
-        hCppr(xics, icp, reg(args, 0));
+        hCppr(xics, icp, hcallArg(args, 0));
         return H_SUCCESS;
       case H_EOI:
-        return hEoi(xics, icp, reg(args, 0));
+        return hEoi(xics, icp, hcallArg(args, 0));
       default: // H_IPI
-        return hIpi(xics, icp, reg(args, 0), reg(args, 1));
+        return hIpi(xics, icp, hcallArg(args, 0), hcallArg(args, 1));
     }
   };
 }

@@ -6,28 +6,21 @@
  */
 import { KVM_CAP_IRQ_XICS } from '@kvmdev/core';
 import { KVM_HOOK_PASS, type DeviceOps, type KvmHooks, type Vcpu } from '@kvmdev/core/plugin';
+import { defaultTimebase, hcallArg, isXicsHcall } from '../hcalls.js';
 import { makeHooks, type XicsHookOptions } from '../hooks.js';
 import type { XicsState } from '../state.js';
-import { KVM_REG_PPC_ICP_STATE } from '../uapi.js';
-import { H_CPPR, H_EOI, H_HARDWARE, H_IPI, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X } from '../uapi.js';
+import { H_CPPR, H_EOI, H_HARDWARE, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X, KVM_REG_PPC_ICP_STATE } from '../uapi.js';
 import { connectVcpu } from './connect.js';
 import { xiveHCppr, xiveHEoi, xiveHIpi, xiveHIpoll, xiveHXirr } from './hcalls.js';
 import { getXiveIcpReg, setXiveIcpReg } from './icp.js';
 import { type XicsOnXive, xicsOnXiveOf, xivePresenterOf } from './state.js';
-
-/** A register argument as an integer (missing, NaN or infinite: 0; a negative one is a 64-bit value with the top bit set). */
-function reg(args: ArrayLike<number>, i: number): number {
-  if (i >= args.length) return 0;
-  const v = args[i]!;
-  return Number.isFinite(v) ? Math.trunc(v) : 0;
-}
 
 const pollOut = [0];
 
 /** Builds the hooks around the XICS-on-XIVE device ops. */
 export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHookOptions = {}): KvmHooks {
   const withoutIcpExit = options.withoutIcp !== 'h-hardware';
-  const timebase = options.timebase ?? (() => Math.floor(performance.now() * 512000));
+  const timebase = options.timebase ?? defaultTimebase;
   // the plain hooks' connect is replaced below; the ops they are given are never compared
   const plain = makeHooks(ops as unknown as DeviceOps<XicsState>, options);
   return {
@@ -45,17 +38,7 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
       return setXiveIcpReg(vcpu, addr);
     },
     hypercall(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number {
-      switch (nr) {
-        case H_XIRR:
-        case H_XIRR_X:
-        case H_IPOLL:
-        case H_CPPR:
-        case H_EOI:
-        case H_IPI:
-          break;
-        default:
-          return plain.hypercall ? plain.hypercall(vcpu, nr, args, out) : KVM_HOOK_PASS;
-      }
+      if (!isXicsHcall(nr)) return plain.hypercall ? plain.hypercall(vcpu, nr, args, out) : KVM_HOOK_PASS;
       const x = xicsOnXiveOf(vcpu.vm);
       const p = xivePresenterOf(vcpu);
       // kvmppc_xive_xics_hcall: H_TOO_HARD (to userspace) for a vCPU not in XICS mode
@@ -69,18 +52,18 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
           out[1] = timebase();
           return H_SUCCESS;
         case H_IPOLL: {
-          const r = xiveHIpoll(x, p, reg(args, 0), pollOut);
+          const r = xiveHIpoll(x, p, hcallArg(args, 0), pollOut);
           // the result lands in the polled vCPU's r4, which the caller sees only when it polled itself
           if (r.target === p) out[0] = pollOut[0]!;
           return r.rc;
         }
         case H_CPPR:
-          xiveHCppr(x, p, reg(args, 0));
+          xiveHCppr(x, p, hcallArg(args, 0));
           return H_SUCCESS;
         case H_EOI:
-          return xiveHEoi(x, p, reg(args, 0));
+          return xiveHEoi(x, p, hcallArg(args, 0));
         default:
-          return xiveHIpi(x, reg(args, 0), reg(args, 1));
+          return xiveHIpi(x, hcallArg(args, 0), hcallArg(args, 1));
       }
     },
   };
