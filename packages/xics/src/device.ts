@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 import { EEXIST, EINVAL, ENXIO } from '@kvmdev/core';
-import { type DeviceOps, type IrqChip, type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
+import type { DeviceOps, IrqChip, KvmDevice, KvmDeviceAttr } from '@kvmdev/core/plugin';
 import { getSource, icsDeliverIrq, IRQ_NOT_FOUND, setSource } from './ics.js';
 import { ICP_SLOT, XICS_SLOT, XicsState, xicsOf } from './state.js';
 import { KVM_DEV_XICS_GRP_SOURCES, KVMPPC_XICS_FIRST_IRQ, KVMPPC_XICS_NR_IRQS } from './uapi.js';

@@ -3,7 +3,7 @@
  * description, and the hooks the XICS needs.
  * @packageDocumentation
  */
-import { type KvmPlugin } from '@kvmdev/core';
+import type { KvmPlugin } from '@kvmdev/core';
 import { definePlugin, type AttrTable, type DeviceRegistration, type KvmHooks } from '@kvmdev/core/plugin';
 import { makeXicsOps, type XicsIrqChipOptions } from './device.js';
 import type { XicsHcallOptions } from './hcalls.js';

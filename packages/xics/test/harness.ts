@@ -29,7 +29,7 @@ import {
   type HostOptions,
   type GuestPort,
 } from '@kvmdev/core';
-import { type Vcpu } from '@kvmdev/core/plugin';
+import type { Vcpu } from '@kvmdev/core/plugin';
 import {
   KVM_CAP_IRQ_XICS,
   KVM_DEV_TYPE_XICS,
