@@ -13,7 +13,7 @@ import {
   ENOENT,
   ENXIO,
 } from '@kvmdev/core';
-import { type KvmDevice, type KvmDeviceAttr } from '@kvmdev/core/plugin';
+import type { KvmDevice, KvmDeviceAttr } from '@kvmdev/core/plugin';
 import { update } from './delivery.js';
 import { checkIorange, setRedistBase, vgicInit } from './init.js';
 import { GICV2_CPU_UACCESS } from './regs/gicv2-cpu.js';

@@ -100,14 +100,14 @@ class Ref {
       case 'movi': {
         const i = this.ite(o.dev, o.ev);
         const c = this.colls.get(o.coll);
-        if (!i || !i.coll || i.coll.target < 0 || !c || c.target < 0) return null;
+        if (!i?.coll || i.coll.target < 0 || !c || c.target < 0) return null;
         i.coll = c;
         this.lpi.get(i.lpi)!.target = c.target;
         return null;
       }
       case 'discard': {
         const i = this.ite(o.dev, o.ev);
-        if (!i || !i.coll || i.coll.target < 0) return null;
+        if (!i?.coll || i.coll.target < 0) return null;
         this.lpi.delete(i.lpi);
         this.devs.get(o.dev)!.delete(o.ev);
         return null;

@@ -286,7 +286,7 @@ describe('KVM_GET_REG_LIST', () => {
 
 describe('properties', () => {
   test('random ids never throw, answer 0 or a documented errno, and a refused SET changes no register', () => {
-    const { f, cpu, o } = inited();
+    const { cpu, o } = inited();
     const ok = new Set([0, -EINVAL, -ENOENT, -EFAULT]);
     const snapshot = () => ARM64_REG_LIST.map((id) => o.get(cpu, id)).map((g) => `${g.v}:${g.hi}`).join(',');
     const id = fc.oneof(

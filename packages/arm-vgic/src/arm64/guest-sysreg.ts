@@ -70,7 +70,7 @@ export class Arm64GuestSysregs {
   mrs(encoding: number): SysregResult {
     const enc = encoding & 0xffff;
     const g = this.vcpu.vm.slot(VGIC);
-    if (g !== undefined && g.v3 && g.initialized) {
+    if (g?.v3 && g.initialized) {
       const v = g.cpus[this.vcpu.index];
       if (v !== undefined) {
         const r = iccGuestRead(g, v, enc);
@@ -90,7 +90,7 @@ export class Arm64GuestSysregs {
     const lo = Number(u & 0xffffffffn);
     const hi = Number(u >> 32n);
     const g = this.vcpu.vm.slot(VGIC);
-    if (g !== undefined && g.v3 && g.initialized) {
+    if (g?.v3 && g.initialized) {
       const v = g.cpus[this.vcpu.index];
       if (v !== undefined && iccGuestWrite(g, v, enc, lo, hi)) return this.ok(enc, 0n);
     }

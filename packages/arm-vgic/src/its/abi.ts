@@ -198,7 +198,7 @@ function restoreDte(d: ItsDist, its: VgicIts, id: number, lo: number, hi: number
 function restoreItt(d: ItsDist, its: VgicIts, dev: ItsDevice): number {
   const max = 2 ** dev.numEventidBits * ABI_0_ESZ;
   const r = scanTable(d, dev.ittAddr, max, ABI_0_ESZ, 0, (ev, lo, hi) => restoreIte(d, its, dev, ev, lo, hi));
-  return r > 0 ? 0 : r;
+  return Math.min(r, 0);
 }
 
 /** vgic_its_restore_ite. */
