@@ -87,11 +87,7 @@ export function setupSteps(spec: DeviceSetupSpec | undefined, settings: Readonly
  * `composeVm` does for a config without `order`. Throws KvmError from the first failing call.
  */
 export function applySetup(spec: DeviceSetupSpec, ctx: ComposeContext, device: SetupDevice, settings: Readonly<Record<string, unknown>>): void {
-  if (spec.steps === undefined) {
-    spec.apply(ctx, device, settings);
-    return;
-  }
-  for (const st of spec.steps) if (st.active?.(settings) ?? true) st.run(ctx, device, settings);
+  for (const st of setupSteps(spec, settings)) st.run(ctx, device, settings);
 }
 
 /** The architecture profiles registered on a host (by every plugin). */
