@@ -145,7 +145,7 @@ export class XiveNativeState {
 /** Where a VM keeps its XIVE native device (`kvm->arch.xive` when the device is the native one). */
 export const XIVE_NATIVE_SLOT = defineSlot<XiveNativeState>('@kvmdev/xics:xive-native');
 /** Where a vCPU keeps its native presenter (`vcpu->arch.xive_vcpu` with irq_type KVMPPC_IRQ_XIVE). */
-export const XIVE_PRESENTER_SLOT = defineSlot<XivePresenter>('@kvmdev/xics:xive-presenter');
+export const XIVE_PRESENTER_SLOT = defineSlot<XivePresenter>('@kvmdev/xics:xive-native-presenter');
 
 /** The XIVE native device of a VM, or undefined. */
 export function xiveNativeOf(vm: Vm): XiveNativeState | undefined {
