@@ -31,6 +31,9 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
     },
     getOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
       if (id !== KVM_REG_PPC_ICP_STATE) return KVM_HOOK_PASS;
+      // a vCPU attached to another controller (the XIVE native device) is that controller's to
+      // answer, whichever plugin comes first
+      if (xivePresenterOf(vcpu) === undefined && vcpu.irqConnection !== null) return KVM_HOOK_PASS;
       return getXiveIcpReg(vcpu, addr);
     },
     setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {

@@ -66,9 +66,8 @@ function hooksOf(ops: ReturnType<typeof makeXiveNativeOps>, options: XivePluginO
 }
 
 /**
- * Builds a XIVE native plugin (`xive` is `createXivePlugin()`). It carries no host profile: put it
- * in front of the ppc64 host's XICS plugin, e.g. `[xive, createXicsPlugin({ host: 'powernv9' })]`,
- * so that its per-vCPU registers answer before the profile's "no XIVE presenter" ENXIO.
+ * Builds a XIVE native plugin (`xive` is `createXivePlugin()`). It carries no host profile: load it
+ * beside the ppc64 host's XICS plugin, in either order, e.g. `[createXicsPlugin({ host: 'powernv9' }), xive]`.
  */
 export function createXivePlugin(options: XivePluginOptions = {}): KvmPlugin {
   const ops = makeXiveNativeOps();
