@@ -26,10 +26,14 @@ export function regByte3(v: number): number {
 /** The result registers of {@link hIpoll}: [r4, r5] (reused). */
 export const ipollOut = [0, 0];
 
-/** kvmppc_h_xirr (Accept_Interrupt): drops EE, returns the old CPPR<<24 | XISR, accepts XISR. */
+/**
+ * kvmppc_h_xirr (Accept_Interrupt): drops EE, returns the old CPPR<<24 | XISR as an int32 (the
+ * caller stores `>>> 0`, the u32 r4 holds: an int32 crosses the call without being boxed),
+ * accepts XISR.
+ */
 export function hXirr(icp: Icp): number {
   dropEe(icp);
-  const xirr = ((icp.cppr << 24) | icp.xisr) >>> 0;
+  const xirr = (icp.cppr << 24) | icp.xisr;
   if (icp.xisr === 0) return xirr;
   icp.cppr = icp.pendingPri;
   icp.pendingPri = MASKED;
