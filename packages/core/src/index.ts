@@ -105,6 +105,20 @@ export {
   type ComposedVm,
 } from './compose/compose.js';
 export {
+  MAX_VM_MEMORY,
+  MAX_VM_MEMORY_SLOTS,
+  MEM_STEP_FIELDS,
+  addGuestRam,
+  readMemStep,
+  readMemoryConfig,
+  runMemStep,
+  type GuestRamSlot,
+  type MemStep,
+  type MemStepIssue,
+  type MemStepResult,
+  type MemoryConfig,
+} from './compose/guest-ram.js';
+export {
   PLUGINS_NOT_A_LIST,
   configuredPlugin,
   readCarriedPlugins,

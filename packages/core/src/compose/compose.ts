@@ -10,6 +10,7 @@ import type { Host } from '../faces/host.js';
 import type { DeviceKey } from '../plugins/plugin.js';
 import type { DeviceHandle, VcpuHandle, VmHandle } from '../faces/typed.js';
 import { EINVAL } from '../uapi/errno.js';
+import { type GuestRamSlot, type MemoryConfig, addGuestRam, readMemoryConfig } from './guest-ram.js';
 
 /** A device in a VM config. */
 export interface DeviceConfig {
@@ -45,6 +46,13 @@ export interface VmConfig {
    * turn, then `finalize`.
    */
   readonly order?: readonly string[];
+  /**
+   * Guest RAM: memory slots `{ gpa, size }` (page aligned, not overlapping, at most
+   * `MAX_VM_MEMORY` bytes in all), each backed by an anonymous mapping of the host's user memory
+   * and set with KVM_SET_USER_MEMORY_REGION (slot id = its index, flags 0) right after
+   * KVM_CREATE_VM, before the vCPUs and devices. Default: none.
+   */
+  readonly memory?: readonly MemoryConfig[];
 }
 
 /** A built VM. */
@@ -57,6 +65,8 @@ export interface ComposedVm {
   readonly vcpus: readonly VcpuHandle[];
   /** The devices: their config name, registry key and typed handle. */
   readonly devices: readonly { readonly name: string; readonly key: string; readonly handle: DeviceHandle<DeviceKey> }[];
+  /** The guest RAM slots of `config.memory`, with the user memory behind each (empty without memory). */
+  readonly memory: readonly GuestRamSlot[];
   /** Closes every fd (devices, vCPUs, VM); the VM is then torn down. */
   close(): void;
 }
@@ -111,6 +121,7 @@ export function validateVmConfig(host: Host, config: unknown): ConfigIssue[] {
     issues.push({ path: 'vcpus', message: `expected an integer from 1 to ${max}, got ${showValue(c.vcpus)}` });
   if (c.vmType !== undefined && !(Number.isInteger(c.vmType) && (c.vmType as number) >= 0)) issues.push({ path: 'vmType', message: 'expected a non-negative integer' });
   if (c.name !== undefined && typeof c.name !== 'string') issues.push({ path: 'name', message: 'expected a string' });
+  issues.push(...readMemoryConfig(c.memory).issues);
   if (!Array.isArray(c.devices)) {
     issues.push({ path: 'devices', message: 'expected a list of devices' });
     return issues;
@@ -205,12 +216,14 @@ export function composeVm(host: Host, config: VmConfig): ComposedVm {
   const vm = host.createVm(config.vmType ?? prof.vmType?.(config) ?? 0);
   const vcpus: VcpuHandle[] = [];
   const devices: { name: string; key: string; handle: DeviceHandle<DeviceKey> }[] = [];
+  let memory: GuestRamSlot[] = [];
   const close = () => {
     for (const d of devices) if (host.files.get(d.handle.fd)) d.handle.close();
     for (const v of vcpus) if (host.files.get(v.fd)) v.close();
     if (host.files.get(vm.fd)) vm.close();
   };
   try {
+    memory = addGuestRam(host, vm, readMemoryConfig(config.memory).slots);
     for (let i = 0; i < config.vcpus; i++) vcpus.push(vm.createVcpu(i));
     const ctx: ComposeContext = { host, vm, vcpus };
     const create = (d: DeviceConfig): DeviceHandle<DeviceKey> => {
@@ -246,7 +259,7 @@ export function composeVm(host: Host, config: VmConfig): ComposedVm {
     close();
     throw e;
   }
-  return { config, vm, vcpus, devices, close };
+  return { config, vm, vcpus, devices, memory, close };
 }
 
 /** Reads an address setting: a number, a bigint, or a `0x...` / decimal string. Null when invalid. */
