@@ -15,13 +15,17 @@ import {
   type GuestOutcome,
   type Host,
   KVM_EXIT_MMIO,
+  type MemStep,
   KVM_EXIT_PAPR_HCALL,
   KvmError,
   LINE_NAMES,
+  MEM_STEP_FIELDS,
   SnapshotError,
   type VcpuHandle,
   isKvmError,
+  readMemStep,
   restoreSnapshot,
+  runMemStep,
 } from '@kvmdev/core';
 import type { AccessReading, RawAccess } from '@kvmdev/core/plugin';
 import { type NameTables, type VmDevice, nameOf, nameTables, vmDevices } from './devices.js';
@@ -88,6 +92,7 @@ export const STEP_FIELDS: Readonly<Record<string, string>> = {
   gsi: '{ gsi, level }: a GSI through the routing table (kvm_set_irq; KVM_IRQ_LINE on an irqchip without one)',
   msi: '{ addressLo, addressHi?, data }: KVM_SIGNAL_MSI',
   mmio: '{ vcpu, op: read|write, addr, size: 1|2|4|8, value? }: a guest load or store',
+  mem: `${MEM_STEP_FIELDS}: write values (little-endian, consecutive) into guest memory, or read one (check it with expect: { value })`,
   hcall: '{ vcpu, nr | name (a hypercall the VM\'s devices name, e.g. H_XIRR), args? }: a hypercall',
   sysreg: '{ vcpu, op: read|write, reg: a name the VM\'s devices give (ICC_PMR_EL1) | S3_0_C12_C12_0 | encoding, value? }: MRS / MSR',
   attr: '{ device?, op: set|get|has, group: number | name, attr: number | name, value? }: a device attribute ioctl',
@@ -249,6 +254,12 @@ function parseStep(ctx: Ctx, source: SourceFile, raw: unknown, path: FieldPath, 
       if (o === 'read' && b.value !== undefined) fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << BigInt(8 * size!)) - 1n) : undefined;
       return step({ vcpu: vcpu(), op: o, addr, size, value });
+    }
+    case 'mem': {
+      // core's check, shared with the web inspector (the VM's memory: slots)
+      const r = readMemStep(b, ctx.vm.memory);
+      if (r.issue) fail([kind, ...r.issue.path], r.issue.message);
+      return step({ mem: r.step });
     }
     case 'hcall': {
       allowed('vcpu', 'nr', 'name', 'args');
@@ -625,6 +636,12 @@ export class Runner {
             text: `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)${ok ? '' : ` -> ${guestOutcome(v.guest.last).text}`}`,
           });
         }
+        return;
+      }
+      case 'mem': {
+        const r = runMemStep(this.host, a.mem as MemStep);
+        this.last = { value: r.value };
+        this.emit({ at, kind: 'mem', ...r.fields, text: r.text });
         return;
       }
       case 'hcall': {

@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 import { dirname, resolve } from 'node:path';
-import { type Host, type KvmPlugin, PLUGINS_NOT_A_LIST, type VmConfig, configuredPlugin, presets, readPluginEntry, validateVmConfig } from '@kvmdev/core';
+import { type Host, type KvmPlugin, PLUGINS_NOT_A_LIST, type VmConfig, configuredPlugin, presets, readMemoryConfig, readPluginEntry, validateVmConfig } from '@kvmdev/core';
 import type { ConfigIssue } from '@kvmdev/core/plugin';
 import { inputError, show } from './errors.js';
 import { firstPartyPlugins, hostWith, loadPluginPackage } from './plugins.js';
@@ -71,7 +71,9 @@ export function vmConfigOf(source: SourceFile, vm: unknown): VmConfig {
   const v = vm as Record<string, unknown>;
   if (v.preset === undefined) {
     // core's validation names what is missing or wrong; unknown keys are the file's to report
-    for (const k of Object.keys(v)) if (!FULL_KEYS.includes(k)) throw source.error(['vm', k], `unknown key; a VM config has ${FULL_KEYS.join(', ')} (or preset: with its options)`);
+    for (const k of Object.keys(v))
+      if (!FULL_KEYS.includes(k))
+        throw source.error(['vm', k], k === 'memory' ? "guest memory is the VM file's own memory: section, next to vm:" : `unknown key; a VM config has ${FULL_KEYS.join(', ')} (or preset: with its options)`);
     if (Array.isArray(v.devices))
       v.devices.forEach((d: unknown, i: number) => {
         if (typeof d === 'object' && d !== null && !Array.isArray(d))
@@ -95,17 +97,40 @@ export function vmConfigOf(source: SourceFile, vm: unknown): VmConfig {
   return (presets as Record<string, (o: Record<string, unknown>) => VmConfig>)[name]!(o);
 }
 
+const FILE_KEYS = ['plugins', 'vm', 'memory', 'scenario', 'description'];
+
+/**
+ * The file's `memory:` section (guest RAM slots `{ gpa, size }`), checked by core's
+ * readMemoryConfig (the rules `composeVm` applies) and reported at the file's field; undefined
+ * when the file has none.
+ */
+function memoryOf(source: SourceFile, memory: unknown): VmConfig['memory'] {
+  if (memory === undefined) return undefined;
+  const { slots, issues } = readMemoryConfig(memory);
+  if (issues.length) {
+    const lines = issues.map((is) => {
+      const p = parsePath(is.path);
+      return `${source.where(p)}: ${formatPath(p)}: ${is.message}`;
+    });
+    throw invalid(lines);
+  }
+  // as hex strings, as the config a snapshot carries ($.vm.config) writes addresses
+  return slots.map((m) => ({ gpa: `0x${m.gpa.toString(16)}`, size: `0x${m.size.toString(16)}` }));
+}
+
 /** Loads a VM file: parse, load plugins, build the config and validate it (exit 2 on any problem). */
 export async function loadVmFile(path: string): Promise<VmFile> {
   const source = SourceFile.load(path);
   const dir = dirname(resolve(path));
   const d = source.data as Record<string, unknown>;
   if (typeof d !== 'object' || d === null || Array.isArray(d)) throw source.error([], 'a VM file is a mapping with vm: (and plugins:, scenario:)');
-  for (const k of Object.keys(d)) if (!['plugins', 'vm', 'scenario', 'description'].includes(k)) throw source.error([k], 'unknown key; a VM file has plugins, vm, scenario, description');
+  for (const k of Object.keys(d)) if (!FILE_KEYS.includes(k)) throw source.error([k], `unknown key; a VM file has ${FILE_KEYS.join(', ')}`);
   if (d.vm === undefined) throw source.error([], 'missing vm:');
   const plugins = await loadPlugins(source, dir);
   const host = hostWith(plugins, path);
-  const config = vmConfigOf(source, d.vm);
+  const memory = memoryOf(source, d.memory);
+  const vmConfig = vmConfigOf(source, d.vm);
+  const config: VmConfig = memory ? { ...vmConfig, memory } : vmConfig;
   const issues = vmIssues(host, config);
   if (issues.length) {
     const v = d.vm as Record<string, unknown>;

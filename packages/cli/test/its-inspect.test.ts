@@ -3,12 +3,12 @@
  * as "nothing to show in device terms"; its plugin's introspection spec now gives its registers,
  * collection table, device table and translations.
  *
- * A VM file has no guest RAM (the VM config has no memory slots), so the ITS cannot run a command
- * from a VM file alone: the second test composes the example as `kvmdev inspect` does (the
- * library's loadVmFile, composeVm and Runner), gives the VM 1 MiB of RAM at 0x40000000 (QEMU
- * virt's RAM base), writes MAPD / MAPC / MAPTI / INT into the command queue there, and drives
- * everything else with scenario steps (the guest's MMIO writes to the redistributors and the ITS
- * frame), then prints what `kvmdev inspect` prints.
+ * qemu-virt-its.yaml gives the VM no guest RAM, so its ITS runs no command. The last test composes
+ * the example through the library (loadVmFile, composeVm and Runner), gives the VM 1 MiB of RAM at
+ * 0x40000000 (QEMU virt's RAM base) itself, writes MAPD / MAPC / MAPTI / INT into the command
+ * queue there, and drives everything else with scenario steps (the guest's MMIO writes to the
+ * redistributors and the ITS frame), then prints what `kvmdev inspect` prints. A VM file can now do all of it alone
+ * (`memory:` and `mem` steps): examples/vms/qemu-virt-its-mapped.yaml, tested in vm-memory.test.ts.
  */
 import { composeVm } from '@kvmdev/core';
 import { GITS_CMD_INT, GITS_CMD_MAPC, GITS_CMD_MAPD, GITS_CMD_MAPTI } from '@kvmdev/arm-vgic';

@@ -99,6 +99,12 @@ describe('the VM file schema', () => {
     ['a bad errno', 'vm: { preset: qemuE500 }\nscenario:\n  - expect: { errno: nope }\n', 'scenario[0].expect.errno'],
     ['hcall with nr and name', 'vm: { preset: qemuPseries }\nscenario:\n  - hcall: { vcpu: 0, nr: 4, name: H_EOI }\n', 'scenario[0].hcall'],
     ['a bad step inside repeat', 'vm: { preset: qemuE500 }\nscenario:\n  - repeat: { times: 2, steps: [{ nope: 1 }] }\n', 'scenario[0].repeat.steps[0].nope'],
+    ['memory not a list', 'vm: { preset: qemuE500 }\nmemory: { gpa: 0, size: 0x1000 }\n', 'memory'],
+    ['an unknown memory slot key', 'vm: { preset: qemuE500 }\nmemory: [{ gpa: 0x1000, size: 0x1000, flags: 1 }]\n', 'memory[0].flags'],
+    ['a memory slot without size', 'vm: { preset: qemuE500 }\nmemory: [{ gpa: 0x1000 }]\n', 'memory[0]'],
+    ['a mem read with values', 'vm: { preset: qemuE500 }\nmemory: [{ gpa: 0x1000, size: 0x1000 }]\nscenario:\n  - mem: { op: read, gpa: 0x1000, size: 8, values: [1] }\n', 'scenario[0].mem'],
+    ['a mem write without values', 'vm: { preset: qemuE500 }\nmemory: [{ gpa: 0x1000, size: 0x1000 }]\nscenario:\n  - mem: { op: write, gpa: 0x1000, size: 8 }\n', 'scenario[0].mem'],
+    ['a mem size of 3', 'vm: { preset: qemuE500 }\nmemory: [{ gpa: 0x1000, size: 0x1000 }]\nscenario:\n  - mem: { op: read, gpa: 0x1000, size: 3 }\n', 'scenario[0].mem.size'],
     ['a note that is a number', 'vm: { preset: qemuE500 }\nscenario:\n  - note: { text: 5 }\n', 'scenario[0].note'],
   ];
   const dir = tmp();

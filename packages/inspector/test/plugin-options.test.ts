@@ -89,7 +89,7 @@ describe('plugin entries with options', () => {
 
   test('every example VM file with first-party plugins opens in the page (the KVM-VFIO one names a third-party plugin)', async () => {
     const files = readdirSync(VMS).filter((f) => /\.ya?ml$/.test(f));
-    expect(files).toEqual(expect.arrayContaining(['pseries-hv-xics.yaml', 'qemu-virt-its.yaml', 'firecracker-vfio.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['pseries-hv-xics.yaml', 'qemu-virt-its.yaml', 'qemu-virt-its-mapped.yaml', 'firecracker-vfio.yaml']));
     const refused: string[] = [];
     for (const f of files) {
       let p: ReturnType<typeof plan>;

@@ -19,6 +19,7 @@ const ctx: StepContext = {
   irqLineLevels: new Map([['KVM_INTERRUPT_SET', 0xffffffff]]),
   line: 'irq',
   hasGuestOps: true,
+  memory: [],
 };
 const parse = (steps: unknown[], c: Partial<StepContext> = {}) =>
   parseScenario('t.yaml', steps, { ...ctx, ...c });

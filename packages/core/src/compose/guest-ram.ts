@@ -10,7 +10,7 @@
 import type { ConfigIssue } from '../plugins/setup-spec.js';
 import type { Host } from '../faces/host.js';
 import type { VmHandle } from '../faces/typed.js';
-import { showValue } from '../uapi/errors.js';
+import { KvmError, isKvmError, showValue } from '../uapi/errors.js';
 import { KVM_PAGE_SIZE } from '../uapi/kvm.js';
 
 /** One guest RAM slot of a VM config: `size` bytes at guest physical `gpa`. */
@@ -120,7 +120,13 @@ export function addGuestRam(host: Host, vm: VmHandle, slots: readonly { gpa: num
   const out: GuestRamSlot[] = [];
   slots.forEach((s, i) => {
     const userspaceAddr = host.mem.mmap(s.size);
-    vm.setUserMemoryRegion({ slot: i, guestPhysAddr: s.gpa, memorySize: s.size, userspaceAddr });
+    try {
+      vm.setUserMemoryRegion({ slot: i, guestPhysAddr: s.gpa, memorySize: s.size, userspaceAddr });
+    } catch (e) {
+      // name the slot (arm64's EFAULT: beyond the VM's IPA space)
+      if (isKvmError(e)) throw new KvmError(e.errno, `KVM_SET_USER_MEMORY_REGION of memory[${i}] (${hex(s.gpa)}..${hex(s.gpa + s.size - 1)})`);
+      throw e;
+    }
     out.push({ slot: i, gpa: s.gpa, size: s.size, userspaceAddr });
   });
   return out;

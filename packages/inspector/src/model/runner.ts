@@ -15,9 +15,11 @@ import {
   KVM_EXIT_PAPR_HCALL,
   KvmError,
   LINE_NAMES,
+  type MemStep,
   type Snapshot,
   isKvmError,
   restoreSnapshot,
+  runMemStep,
   saveSnapshot,
 } from '@kvmdev/core';
 import type { AccessReading, DeviceView, RawAccess } from './introspect.js';
@@ -322,6 +324,13 @@ export class StepRunner {
             ? `vCPU ${v.id} writes ${hex(a.value as bigint)} to ${hex(addr)} (${size} bytes)`
             : `MMIO exit: no in-kernel device handles a ${size}-byte write at ${hex(addr)}`,
         });
+        return;
+      }
+      case 'mem': {
+        // core's step, as kvmdev run does it (the same trace line)
+        const r = runMemStep(this.host, a.mem as MemStep);
+        this.last = { value: r.value };
+        this.emit(s, { kind: 'access', text: r.text });
         return;
       }
       case 'hcall': {

@@ -123,6 +123,7 @@ export class Session {
           this.devices.find((d) => d.view?.interrupts)?.layout.line ??
           (source.config.arch === 'arm64' ? 'irq' : 'external'),
         hasGuestOps: this.devices.some((d) => d.view?.guest),
+        memory: this.vm.memory,
       };
       this.steps = parseScenario(source.scenario.file, source.scenario.steps, ctx);
       const nameOf = (m: ReadonlyMap<string, number>, v: number): string | null => {

@@ -4,7 +4,7 @@
  * Device names for system registers and hypercalls come from the devices' introspection specs.
  * @packageDocumentation
  */
-import { LINE_NAMES } from '@kvmdev/core';
+import { type GuestRamSlot, LINE_NAMES, readMemStep } from '@kvmdev/core';
 import { formatPath, hex, parseInteger } from './numbers.js';
 import { InputError } from './vmfile.js';
 
@@ -17,6 +17,7 @@ export const STEP_KINDS = [
   'gsi',
   'msi',
   'mmio',
+  'mem',
   'hcall',
   'sysreg',
   'attr',
@@ -70,6 +71,8 @@ export interface StepContext {
   readonly line: string;
   /** Whether some device offers guest acknowledge / EOI / IPI. */
   readonly hasGuestOps: boolean;
+  /** The VM's guest RAM slots (its VM file's `memory:`), which `mem` steps must fall in. */
+  readonly memory: readonly GuestRamSlot[];
 }
 
 type Args = Record<string, unknown>;
@@ -240,6 +243,13 @@ function parseStep(
         fail(f('value'), 'a read takes no value (check it with an expect step)');
       const value = o === 'write' ? integer('value', 0n, (1n << BigInt(8 * size)) - 1n) : undefined;
       push({ vcpu: vcpu(), op: o, addr, size, value });
+      return;
+    }
+    case 'mem': {
+      // core's check, the CLI's too
+      const r = readMemStep(b, ctx.memory);
+      if (r.issue) fail([kind, ...r.issue.path], r.issue.message);
+      push({ mem: r.step });
       return;
     }
     case 'hcall': {

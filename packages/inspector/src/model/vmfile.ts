@@ -9,9 +9,13 @@ import {
   type VmConfig,
   configuredPlugin,
   presets,
+  readMemoryConfig,
   readPluginEntry,
 } from '@kvmdev/core';
 import { formatPath } from './numbers.js';
+
+/** The top-level keys of a VM file. */
+const FILE_KEYS = ['plugins', 'vm', 'memory', 'scenario', 'description'];
 
 /** Bad input: a file the page cannot use. `where` names the file and field. */
 export class InputError extends Error {
@@ -28,6 +32,7 @@ export class InputError extends Error {
 export interface VmFile {
   readonly name: string;
   readonly description: string | null;
+  /** The VM config, with the file's `memory:` slots as `memory`. */
   readonly config: VmConfig;
   /**
    * The plugins the file names (`plugins:`), each built for its `options:` if it has them; null
@@ -103,8 +108,8 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly KvmPlugi
     throw new InputError(name, 'a VM file is a mapping with vm: (and plugins:, scenario:)');
   const d = data as Record<string, unknown>;
   for (const k of Object.keys(d))
-    if (!['plugins', 'vm', 'scenario', 'description'].includes(k))
-      throw new InputError(at(k), 'unknown key; a VM file has plugins, vm, scenario, description');
+    if (!FILE_KEYS.includes(k))
+      throw new InputError(at(k), `unknown key; a VM file has ${FILE_KEYS.join(', ')}`);
   let plugins: KvmPlugin[] | null = null;
   if (d.plugins !== undefined) {
     if (!Array.isArray(d.plugins)) throw new InputError(at('plugins'), PLUGINS_NOT_A_LIST);
@@ -120,12 +125,26 @@ export function vmFileOf(name: string, data: unknown, bundled: readonly KvmPlugi
     });
   }
   if (d.vm === undefined) throw new InputError(name, 'missing vm:');
+  // guest RAM: core's checks (the CLI's, and composeVm's), reported at the file's field
+  const memory = readMemoryConfig(d.memory);
+  const issue = memory.issues[0];
+  if (issue) throw new InputError(`${name}: ${issue.path}`, issue.message);
   if (d.scenario !== undefined && !Array.isArray(d.scenario))
     throw new InputError(at('scenario'), 'expected a list of steps');
   return {
     name,
     description: typeof d.description === 'string' ? d.description : null,
-    config: configOf(name, d.vm),
+    config:
+      d.memory === undefined
+        ? configOf(name, d.vm)
+        : {
+            ...configOf(name, d.vm),
+            // as hex strings, as kvmdev writes them into a snapshot's $.vm.config
+            memory: memory.slots.map((m) => ({
+              gpa: `0x${m.gpa.toString(16)}`,
+              size: `0x${m.size.toString(16)}`,
+            })),
+          },
     plugins,
     scenario: (d.scenario as unknown[] | undefined) ?? null,
   };
