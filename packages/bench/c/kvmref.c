@@ -4,8 +4,9 @@
  * facts, spelled out below so no kernel headers are needed). Compiled by the bench with the
  * system gcc -O2 into a cache directory.
  *
- * Usage: kvmref <calls per loop> <loops> [<create+close calls per loop>]
- * Prints one line per figure: "<key> <ns per call>" (median of the loops), or
+ * Usage: kvmref <calls per loop> <loops> [<create+close calls per loop> [<key>]]
+ * With <key>, only that figure is measured (the bench's paired samples: one short run of the real
+ * call between two samples of a model figure). Prints one line per figure: "<key> <ns per call>" (median of the loops), or
  * "<key> skip <reason>" when that call cannot be made here.
  *   fionread     ioctl(FIONREAD) on a pipe (the cost of any ioctl() system call)
  *   has_attr     KVM_HAS_DEVICE_ATTR on a KVM-VFIO device fd (group KVM_DEV_VFIO_FILE, attr ADD)
@@ -48,6 +49,10 @@ static double now_ns(void) {
   clock_gettime(CLOCK_MONOTONIC, &t);
   return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
 }
+
+static const char *only_key;
+/* Whether figure `key` is to be measured (all of them without a key argument). */
+static int wanted(const char *key) { return only_key == NULL || strcmp(only_key, key) == 0; }
 
 static int cmp(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
@@ -127,15 +132,19 @@ int main(int argc, char **argv) {
   n_calls &= ~1L;
   long n_create = argc > 3 ? atol(argv[3]) : 100;
   if (n_create < 1) n_create = 1;
+  only_key = argc > 4 ? argv[4] : NULL;
 
   int p[2];
-  if (pipe(p) == 0) {
+  if (!wanted("fionread")) {
+    /* not asked for */
+  } else if (pipe(p) == 0) {
     pipe_fd = p[0];
     report("fionread", loop_fionread, n_calls);
   } else {
     printf("fionread skip pipe: %s\n", strerror(errno));
   }
 
+  if (!wanted("has_attr") && !wanted("irq_line") && !wanted("create_close")) return 0;
   int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
   if (kvm < 0) {
     const char *why = strerror(errno);
@@ -145,13 +154,17 @@ int main(int argc, char **argv) {
   if (ioctl(kvm, REQ_KVM_GET_API_VERSION, 0) != 12) printf("# warning: KVM_GET_API_VERSION is not 12\n");
 
   /* KVM-VFIO allows one device per VM (EBUSY for a second): create + close churns on a VM of its own */
-  dev_vm = ioctl(kvm, REQ_KVM_CREATE_VM, 0);
-  if (dev_vm < 0) printf("create_close skip KVM_CREATE_VM: %s\n", strerror(errno));
+  dev_vm = wanted("create_close") ? ioctl(kvm, REQ_KVM_CREATE_VM, 0) : -2;
+  if (dev_vm == -2) {
+    /* not asked for */
+  } else if (dev_vm < 0) printf("create_close skip KVM_CREATE_VM: %s\n", strerror(errno));
   else report("create_close", loop_create_close, n_create); /* the close waits for an RCU grace period: few calls */
 
   /* a VM with one KVM-VFIO device for the attr figure */
-  int attr_vm = ioctl(kvm, REQ_KVM_CREATE_VM, 0);
-  if (attr_vm < 0) {
+  int attr_vm = wanted("has_attr") ? ioctl(kvm, REQ_KVM_CREATE_VM, 0) : -2;
+  if (attr_vm == -2) {
+    /* not asked for */
+  } else if (attr_vm < 0) {
     printf("has_attr skip KVM_CREATE_VM: %s\n", strerror(errno));
   } else {
     struct kvm_create_device_s cd = {KVM_DEV_TYPE_VFIO, 0, 0};
@@ -166,8 +179,10 @@ int main(int argc, char **argv) {
   }
 
   /* a second VM with the in-kernel irqchip (x86: PIC + IOAPIC) for KVM_IRQ_LINE */
-  irq_vm = ioctl(kvm, REQ_KVM_CREATE_VM, 0);
-  if (irq_vm < 0) {
+  irq_vm = wanted("irq_line") ? ioctl(kvm, REQ_KVM_CREATE_VM, 0) : -2;
+  if (irq_vm == -2) {
+    /* not asked for */
+  } else if (irq_vm < 0) {
     printf("irq_line skip KVM_CREATE_VM: %s\n", strerror(errno));
   } else if (ioctl(irq_vm, REQ_KVM_CREATE_IRQCHIP, 0) != 0) {
     printf("irq_line skip KVM_CREATE_IRQCHIP: %s (not x86, or no in-kernel irqchip)\n", strerror(errno));

@@ -30,24 +30,59 @@ async function family(label: string, rig: Rig): Promise<Figure[]> {
   const getAttr = ops.getAttr!;
   const setAttr = ops.setAttr!;
 
-  const direct = await measure(G, `${label}: direct ops.getAttr(dev, attr)`, (n) => {
+  // every row is timed in alternation with one real KVM_HAS_DEVICE_ATTR, the typed rows also with
+  // their direct accessor (harness.ts timePaired): the ratios are per-pair medians
+  const getRun = (n: number): void => {
     for (let i = 0; i < n; i++) consume(getAttr(kdev, a));
-  });
-  const facade = await measure(G, `${label}: facade ioctl KVM_GET_DEVICE_ATTR`, (n) => {
-    for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attrAddr));
-  });
-  const typed = await measure(G, `${label}: typed dev.getAttr`, (n) => {
-    for (let i = 0; i < n; i++) consume(dev.getAttr(group, attr) as number);
-  });
-  const directSet = await measure(G, `${label}: direct ops.setAttr(dev, attr)`, (n) => {
+  };
+  const setRun = (n: number): void => {
     for (let i = 0; i < n; i++) consume(setAttr(kdev, a));
-  });
-  const facadeSet = await measure(G, `${label}: facade ioctl KVM_SET_DEVICE_ATTR`, (n) => {
-    for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_SET_DEVICE_ATTR, attrAddr));
-  });
-  const typedSet = await measure(G, `${label}: typed dev.setAttr`, (n) => {
-    for (let i = 0; i < n; i++) dev.setAttr(group, attr, typedValue);
-  });
+  };
+  const HAS = { real: 'has_attr' } as const;
+  const directName = `${label}: direct ops.getAttr(dev, attr)`;
+  const directSetName = `${label}: direct ops.setAttr(dev, attr)`;
+  const direct = await measure(G, directName, getRun, {}, undefined, HAS);
+  const facade = await measure(
+    G,
+    `${label}: facade ioctl KVM_GET_DEVICE_ATTR`,
+    (n) => {
+      for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attrAddr));
+    },
+    {},
+    undefined,
+    HAS,
+  );
+  const typed = await measure(
+    G,
+    `${label}: typed dev.getAttr`,
+    (n) => {
+      for (let i = 0; i < n; i++) consume(dev.getAttr(group, attr) as number);
+    },
+    {},
+    undefined,
+    { ...HAS, ref: { name: directName, run: getRun } },
+  );
+  const directSet = await measure(G, directSetName, setRun, {}, undefined, HAS);
+  const facadeSet = await measure(
+    G,
+    `${label}: facade ioctl KVM_SET_DEVICE_ATTR`,
+    (n) => {
+      for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_SET_DEVICE_ATTR, attrAddr));
+    },
+    {},
+    undefined,
+    HAS,
+  );
+  const typedSet = await measure(
+    G,
+    `${label}: typed dev.setAttr`,
+    (n) => {
+      for (let i = 0; i < n; i++) dev.setAttr(group, attr, typedValue);
+    },
+    {},
+    undefined,
+    { ...HAS, ref: { name: directSetName, run: setRun } },
+  );
   against(facade, direct);
   against(typed, direct);
   against(facadeSet, directSet);

@@ -43,7 +43,15 @@ export interface Figure {
    * The real-kernel call this row is compared with (`syscall.ts`: has_attr, irq_line,
    * create_close, fionread); the runner sets `realRatio` from the real row of the same run.
    */
-  real?: 'fionread' | 'has_attr' | 'irq_line' | 'create_close';
+  real?: RealCall;
+  /** `realRatio` is the median ratio of samples taken in alternation with the real call (this process ran the C program). */
+  realPaired?: boolean;
+  /** The real call's median ns per call over those paired samples. */
+  realNsPaired?: number;
+  /** `ratio` is the median ratio of samples taken in alternation with the reference's case (same process). */
+  ratioPaired?: boolean;
+  /** The reference's median ns per op over those paired samples. */
+  refNsPaired?: number;
   /** How many real calls one operation of this row stands for (default 1; a snapshot: its entries). */
   realCount?: number;
   /** This row's time per op divided by `realCount` real calls' time (below 1 = cheaper than the kernel). */
@@ -70,8 +78,8 @@ export function sinkValue(): number {
   return sink;
 }
 
-/** Nanoseconds per operation: warmed up by time (so the JIT has settled), calibrated, median of several samples. */
-export function timeNs(run: RunFn): number {
+/** Warms `run` up (by time, then until the JIT has settled) and returns the `n` of one sample. */
+function calibrate(run: RunFn): number {
   // warm-up: grow n until the warm-up budget is spent (cold code can be 10-50x slower), then
   // keep warming while the per-op time still improves by more than 10% per round (tier-up)
   let n = 16;
@@ -96,15 +104,61 @@ export function timeNs(run: RunFn): number {
   const t0 = performance.now();
   run(n);
   last = performance.now() - t0;
-  n = Math.max(1, Math.ceil((n * SAMPLE_MS) / Math.max(last, 0.001)));
+  return Math.max(1, Math.ceil((n * SAMPLE_MS) / Math.max(last, 0.001)));
+}
+
+/** One sample: `run(n)`, in ns per operation. */
+function sampleNs(run: RunFn, n: number): number {
+  const t0 = performance.now();
+  run(n);
+  return ((performance.now() - t0) * 1e6) / n;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/** Nanoseconds per operation: warmed up by time (so the JIT has settled), calibrated, median of several samples. */
+export function timeNs(run: RunFn): number {
+  const n = calibrate(run);
   const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) samples.push(sampleNs(run, n));
+  return median(samples);
+}
+
+/** One sample of a partner measured alternately with a figure: ns per operation. */
+export type PartnerSampler = () => number;
+
+/** A model case as a partner: calibrated once, then one sample per call. */
+export function modelPartner(run: RunFn): PartnerSampler {
+  let n = 0;
+  return () => {
+    if (n === 0) n = calibrate(run);
+    return sampleNs(run, n);
+  };
+}
+
+/**
+ * A figure timed in alternation with partners: sample of the figure, one sample of each partner,
+ * and so on, `SAMPLES` times. Returns the figure's median ns/op, and for each partner its median
+ * ns/op and the median of the per-pair ratios (figure / partner): a slow phase of a shared
+ * machine slows both halves of a pair, so the ratio holds where two figures measured seconds
+ * apart would not.
+ */
+export function timePaired(run: RunFn, partners: readonly PartnerSampler[]): { ns: number; partners: { ns: number; ratio: number }[] } {
+  const n = calibrate(run);
+  for (const p of partners) p(); // warm and calibrate the partners before the first pair
+  const own: number[] = [];
+  const theirs: number[][] = partners.map(() => []);
+  const ratios: number[][] = partners.map(() => []);
   for (let i = 0; i < SAMPLES; i++) {
-    const t1 = performance.now();
-    run(n);
-    samples.push(((performance.now() - t1) * 1e6) / n);
+    const x = sampleNs(run, n);
+    own.push(x);
+    partners.forEach((p, k) => {
+      const y = p();
+      theirs[k]!.push(y);
+      ratios[k]!.push(x / y);
+    });
   }
-  samples.sort((a, b) => a - b);
-  return samples[samples.length >> 1]!;
+  return { ns: median(own), partners: partners.map((_, k) => ({ ns: median(theirs[k]!), ratio: median(ratios[k]!) })) };
 }
 
 // ------------------------------------------------------------------ GC counting
@@ -199,6 +253,7 @@ export function rate(group: string, name: string, ns: number, extra: Partial<Fig
  * in another process (no nsPerOp here) is resolved by name by the runner.
  */
 export function against(f: Figure, ref: Pick<Figure, 'name' | 'nsPerOp'>): Figure {
+  if (f.ratioPaired) return f; // measured in alternation with its reference: keep that ratio
   if (f.nsPerOp !== undefined && ref.nsPerOp !== undefined) f.ratio = f.nsPerOp / ref.nsPerOp;
   f.ref = ref.name;
   return f;
@@ -209,11 +264,54 @@ export function skipped(group: string, name: string, note: string, target?: stri
   return { group, name, status: 'skipped', note, ...(target ? { target } : {}) };
 }
 
-/** Measures a case: time, then the allocation check. */
-export async function measure(group: string, name: string, run: RunFn, extra: Partial<Figure> = {}, allocCalls?: number): Promise<Figure> {
-  const ns = timeNs(run);
+/** What a measured figure is timed in alternation with (see {@link timePaired}). */
+export interface PairWith {
+  /** The reference figure's case (same process): `ratio` becomes the median per-pair ratio. */
+  ref?: { name: string; run: RunFn };
+  /** The real-kernel call: `realRatio` becomes the median per-pair ratio (when the C program runs here). */
+  real?: RealCall;
+}
+
+/** The real-kernel calls a model figure can be compared with. */
+export type RealCall = 'fionread' | 'has_attr' | 'irq_line' | 'create_close';
+
+/** The real call's paired sampler, when the runner handed this process the C program (else null). */
+let realSampler: ((key: RealCall) => PartnerSampler | null) | null = null;
+/** Installs the paired real-call sampler (syscall.ts, in every figure process the runner starts). */
+export function setRealSampler(fn: (key: RealCall) => PartnerSampler | null): void {
+  realSampler = fn;
+}
+
+/**
+ * Measures a case: time, then the allocation check. With `pair`, the case is timed in
+ * alternation with its reference and/or the real call ({@link timePaired}) and the figure
+ * carries the paired ratios (`ratioPaired`, `realPaired`).
+ */
+export async function measure(group: string, name: string, run: RunFn, extra: Partial<Figure> = {}, allocCalls?: number, pair: PairWith = {}): Promise<Figure> {
+  const partners: PartnerSampler[] = [];
+  const refSampler = pair.ref ? modelPartner(pair.ref.run) : null;
+  if (refSampler) partners.push(refSampler);
+  const real = pair.real && realSampler ? realSampler(pair.real) : null;
+  if (real) partners.push(real);
+  const fig: Partial<Figure> = {};
+  let ns: number;
+  if (partners.length === 0) ns = timeNs(run);
+  else {
+    const r = timePaired(run, partners);
+    ns = r.ns;
+    let k = 0;
+    if (refSampler && pair.ref) {
+      const p = r.partners[k++]!;
+      Object.assign(fig, { ref: pair.ref.name, ratio: p.ratio, ratioPaired: true, refNsPaired: p.ns });
+    }
+    if (real && pair.real) {
+      const p = r.partners[k++]!;
+      Object.assign(fig, { real: pair.real, realRatio: p.ratio, realPaired: true, realNsPaired: p.ns });
+    }
+  }
+  if (pair.real && !real) fig.real = pair.real;
   const a = await allocCheck(run, allocCalls);
-  return rate(group, name, ns, { bytesPerCall: a.bytesPerCall, gcPerMillion: a.gcPerMillion, ...extra });
+  return rate(group, name, ns, { bytesPerCall: a.bytesPerCall, gcPerMillion: a.gcPerMillion, ...fig, ...extra });
 }
 
 /** Marks a figure against a boolean target. */

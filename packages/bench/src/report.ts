@@ -44,6 +44,7 @@ function cell(s: string | undefined): string {
 
 function realLabel(f: Figure): string {
   if (!f.real) return '';
+  if (f.realPaired) return `${f.real} (paired, ${num(f.realNsPaired, 1)} ns)`;
   return f.realCount && f.realCount !== 1 ? `${f.realCount.toLocaleString('en')} x ${f.real}` : f.real;
 }
 
@@ -53,7 +54,7 @@ export function markdownTable(figs: readonly Figure[]): string {
   const sep = '|---|---|---:|---:|---|---:|---|---:|---:|---:|---|---|---|---|';
   const rows = figs.map(
     (f) =>
-      `| ${cell(f.group)} | ${cell(f.name)} | ${fmtOps(f.opsPerSec)} | ${num(f.nsPerOp, 1)} | ${cell(f.ref)} | ${num(f.ratio, 2)} | ${cell(realLabel(f))} | ${num(f.realRatio, 3)} | ${num(f.bytesPerCall, 1)} | ${num(f.gcPerMillion, 1)} | ${cell(f.value)} | ${cell(f.target)} | ${cell(f.status)} | ${cell(f.note)} |`,
+      `| ${cell(f.group)} | ${cell(f.name)} | ${fmtOps(f.opsPerSec)} | ${num(f.nsPerOp, 1)} | ${cell(f.ref ? (f.ratioPaired ? `${f.ref} (paired)` : f.ref) : undefined)} | ${num(f.ratio, 2)} | ${cell(realLabel(f))} | ${num(f.realRatio, 3)} | ${num(f.bytesPerCall, 1)} | ${num(f.gcPerMillion, 1)} | ${cell(f.value)} | ${cell(f.target)} | ${cell(f.status)} | ${cell(f.note)} |`,
   );
   return [head, sep, ...rows].join('\n');
 }
@@ -65,8 +66,8 @@ export function markdownReport(figs: readonly Figure[], m: Machine): string {
     '',
     `Machine: ${m.nproc} CPUs, ${m.cpuModel}, Node ${m.node} (V8 ${m.v8}), ${m.platform}. Run at ${m.date}${m.totalSeconds ? `, ${m.totalSeconds.toFixed(1)} s total` : ''}.`,
     '',
-    'Cost vs ref: this row\'s time per operation divided by its reference\'s (measured in the same run); below 1 is faster than the reference.',
-    'vs real: this row\'s time per operation divided by the matching real-kernel call\'s (the `real` rows, measured by c/kvmref.c in the same run); has_attr = KVM_HAS_DEVICE_ATTR on a KVM-VFIO fd, irq_line = KVM_IRQ_LINE on the x86 in-kernel irqchip, create_close = KVM_CREATE_DEVICE + close.',
+    'Cost vs ref: this row\'s time per operation divided by its reference\'s (measured in the same run); below 1 is faster than the reference. (paired): the row was timed in alternation with its reference (sample, reference sample, and so on, 7 pairs) and the ratio is the median of the per-pair ratios.',
+    'vs real: this row\'s time per operation divided by the matching real-kernel call\'s (c/kvmref.c); has_attr = KVM_HAS_DEVICE_ATTR on a KVM-VFIO fd, irq_line = KVM_IRQ_LINE on the x86 in-kernel irqchip, create_close = KVM_CREATE_DEVICE + close. (paired, N ns): timed in alternation with short runs of the real call (the median per-pair ratio; N = the real call\'s median in those runs); otherwise against the `real` rows measured at the start of the run.',
     'B/call and GC/1M calls: the allocation check (heapUsed growth over chunks without a GC, and GCs observed per million calls).',
     '',
     markdownTable(figs),

@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Figure, QUICK, rate, skipped } from './harness.js';
+import { type Figure, type PartnerSampler, QUICK, type RealCall, rate, skipped } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = join(here, '..', 'c', 'kvmref.c');
@@ -71,6 +71,56 @@ function build(cc: string, version: string): string {
 function skipAll(why: string): Figure[] {
   process.stderr.write(`  note: real-kernel reference rows skipped: ${why}\n`);
   return (Object.keys(REAL) as RealKey[]).map((k) => skipped('real', REAL[k], why));
+}
+
+/**
+ * The compiled C program, for the runner to hand to every figure process (KVMDEV_BENCH_KVMREF)
+ * so that their figures are timed in alternation with the real call; null without a compiler
+ * or a usable /dev/kvm.
+ */
+export function kvmrefForPairing(): string | null {
+  const c = compilerOf();
+  if (c === null) return null;
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+    return build(c.cc, c.version);
+  } catch {
+    return null;
+  }
+}
+
+/** The environment variable through which the runner passes the C program to figure processes. */
+export const KVMREF_ENV = 'KVMDEV_BENCH_KVMREF';
+
+/** Calls per paired sample: about one model sample's length (20 ms) of each real call. */
+const PAIR_CALLS: Partial<Record<RealCall, number>> = QUICK
+  ? { fionread: 10_000, has_attr: 10_000, irq_line: 8_000 }
+  : { fionread: 60_000, has_attr: 60_000, irq_line: 40_000 };
+
+/**
+ * One short run of the real call per sample (`kvmref <calls> 1 1 <key>`), for a model figure
+ * timed in alternation with it; null when this process has no C program, the call is not paired
+ * (create_close: milliseconds per call) or the call cannot be made here.
+ */
+export function realPartner(key: RealCall): PartnerSampler | null {
+  const exe = process.env[KVMREF_ENV];
+  const calls = PAIR_CALLS[key];
+  if (!exe || calls === undefined) return null;
+  const once = (): number => {
+    const out = execFileSync(exe, [String(calls), '1', '1', key], { encoding: 'utf8', timeout: 60_000 });
+    const m = new RegExp(`^${key} ([0-9.]+)$`, 'm').exec(out);
+    return m ? Number.parseFloat(m[1]!) : Number.NaN;
+  };
+  try {
+    if (!(once() > 0)) return null;
+  } catch {
+    return null;
+  }
+  return () => {
+    const ns = once();
+    if (!(ns > 0)) throw new Error(`the paired real ${key} sample failed`);
+    return ns;
+  };
 }
 
 /** The real-kernel rows (measured now), or skipped rows with the reason. */
