@@ -6,5 +6,5 @@
 export * from './index.js';
 export { Icp, IcsBlock, XicsState, icpOf, icpValue, xicsOf, XICS_SLOT, ICP_SLOT } from './state.js';
 export { xicsSnapshot, describeIcp, describeSource, existingSources } from './snapshot.js';
-export { XicsOnXive, XivePresenter, XiveSrcBlock, xicsOnXiveOf, xivePresenterOf, XS_VALID, ESB_P, ESB_Q } from './xics-on-xive/state.js';
+export { XicsOnXive, XicsOnXivePresenter, XiveSrcBlock, xicsOnXiveOf, xicsOnXivePresenterOf, XS_VALID, ESB_P, ESB_Q } from './xics-on-xive/state.js';
 export { xiveGetXive, xiveIntOff, xiveIntOn, xiveSetXive } from './xics-on-xive/rtas.js';

@@ -20,7 +20,7 @@ import {
   KVM_VM_PPC_PR,
 } from '../uapi.js';
 import { PPC_MAX_SMT_THREADS, type Ppc64HostProfile, maxVcpuIds, recommendedVcpus, vcpuMmapSize, xicsOnXive } from './host-profile.js';
-import { xivePresenterOf } from '../xics-on-xive/state.js';
+import { xicsOnXivePresenterOf } from '../xics-on-xive/state.js';
 
 /** Per-VM state of a book3s VM: the HV vcore slots (`kvm->arch.vcores[]`) taken so far. */
 export class PpcVm {
@@ -115,7 +115,7 @@ function sanityCheck(h: Ppc64HostProfile, vcpu: Vcpu): number {
  */
 function vpState(h: Ppc64HostProfile, vcpu: Vcpu): number {
   if (xicsOnXive(h)) {
-    if (xivePresenterOf(vcpu) !== undefined) return -EPERM;
+    if (xicsOnXivePresenterOf(vcpu) !== undefined) return -EPERM;
     if (vcpu.irqConnection !== null) return KVM_HOOK_PASS;
   }
   return -ENXIO;

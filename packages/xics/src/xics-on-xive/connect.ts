@@ -12,7 +12,7 @@ import type { DeviceOps, Vcpu } from '@kvmdev/core/plugin';
 import { XICS_IRQ_CONNECTION } from '../hooks.js';
 import { connectServer, connectingDevice } from '../vcpu-connect.js';
 import { packVcpuId } from '../xive-vp.js';
-import { XIVE_PRESENTER_SLOT, type XicsOnXive, XivePresenter } from './state.js';
+import { XIVE_PRESENTER_SLOT, type XicsOnXive, XicsOnXivePresenter } from './state.js';
 
 /**
  * KVM_ENABLE_CAP(KVM_CAP_IRQ_XICS) on a XIVE host: args[0] the device fd (EBADF), a device that
@@ -30,7 +30,7 @@ export function connectVcpu(ops: DeviceOps<XicsOnXive>, vcpu: Vcpu, args: readon
   x.vpAllocated = true;
   // the VP block's base is arbitrary; VP ids are compared, never shown
   if (x.findVp(packed) !== undefined) return -EEXIST;
-  const p = new XivePresenter(vcpu, server, packed);
+  const p = new XicsOnXivePresenter(vcpu, server, packed);
   for (let prio = 0; prio < p.queues.length; prio++) if (x.qmap & (1 << prio)) p.queues[prio]!.provisioned = true;
   x.presenters.push(p);
   // kvm_for_each_vcpu order: creation order, whatever the order of the connects

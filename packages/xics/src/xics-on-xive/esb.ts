@@ -6,7 +6,7 @@
  */
 import { KVM_LINE_EXTERNAL } from '@kvmdev/core';
 import { MASKED, XICS_IPI } from '../uapi.js';
-import { ESB_P, ESB_Q, NO_VP, type XicsOnXive, type XivePresenter, type XiveSrcBlock } from './state.js';
+import { ESB_P, ESB_Q, NO_VP, type XicsOnXive, type XicsOnXivePresenter, type XiveSrcBlock } from './state.js';
 
 /** Queue entries the kernel keeps free when it counts targets (XIVE_Q_GAP). */
 export const XIVE_Q_GAP = 2;
@@ -23,7 +23,7 @@ export function prioFromGuest(prio: number): number {
  * The thread context's exception line: the most favoured notified priority (PIPR) below the
  * context's CPPR raises the vCPU's external interrupt.
  */
-export function timaUpdate(p: XivePresenter): void {
+export function timaUpdate(p: XicsOnXivePresenter): void {
   const pipr = p.ipb === 0 ? 0xff : 31 - Math.clz32(p.ipb & -p.ipb);
   p.vcpu.setLine(KVM_LINE_EXTERNAL, pipr < p.hwCppr ? 1 : 0);
 }
@@ -32,7 +32,7 @@ export function timaUpdate(p: XivePresenter): void {
  * Writes an event into the queue `prio` of presenter `p` and notifies the VP (its IPB bit); a
  * queue without a page only notifies at priority 0 (the non-queued IPI) and escalates otherwise.
  */
-function queueEvent(x: XicsOnXive, p: XivePresenter, prio: number, eisn: number): void {
+function queueEvent(x: XicsOnXive, p: XicsOnXivePresenter, prio: number, eisn: number): void {
   const q = p.queues[prio]!;
   if (!q.provisioned) {
     if (prio !== 0) return;
@@ -46,7 +46,7 @@ function queueEvent(x: XicsOnXive, p: XivePresenter, prio: number, eisn: number)
 }
 
 /** The unread events of a queue as the guest would read them (none once the ring overflowed). */
-export function pendingEvents(x: XicsOnXive, p: XivePresenter, prio: number): number {
+export function pendingEvents(x: XicsOnXive, p: XicsOnXivePresenter, prio: number): number {
   const q = p.queues[prio]!;
   const n = q.events.length - q.idx;
   return n > x.queueEntries ? 0 : n;
@@ -85,7 +85,7 @@ export function esbEoi(x: XicsOnXive, b: XiveSrcBlock, idx: number): void {
 }
 
 /** A trigger of presenter `p`'s own IPI (routed to its VP at priority 0 with number XICS_IPI). */
-export function vpIpiTrigger(x: XicsOnXive, p: XivePresenter): void {
+export function vpIpiTrigger(x: XicsOnXive, p: XicsOnXivePresenter): void {
   if (p.ipiPq === 0) {
     p.ipiPq = ESB_P;
     if (p.valid) queueEvent(x, p, 0, XICS_IPI);

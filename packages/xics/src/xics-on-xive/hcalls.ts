@@ -8,7 +8,7 @@
  */
 import { H_PARAMETER, H_SUCCESS, MASKED, XICS_IPI } from '../uapi.js';
 import { esbEoi, esbTrigger, pendingEvents, prioFromGuest, timaUpdate, vpIpiTrigger } from './esb.js';
-import { ESB_P, ESB_Q, XS_ASSERTED, XS_LSI, XS_OLD_P, XIVE_Q_COUNT, type XicsOnXive, type XivePresenter } from './state.js';
+import { ESB_P, ESB_Q, XS_ASSERTED, XS_LSI, XS_OLD_P, XIVE_Q_COUNT, type XicsOnXive, type XicsOnXivePresenter } from './state.js';
 
 /** The dummy entry H_CPPR leaves where it took a rerouted event out of a queue (XICS_DUMMY). */
 const XICS_DUMMY = 1;
@@ -23,13 +23,13 @@ function lowestBit(mask: number): number {
 }
 
 /** The thread context's CPPR is written (`hw_cppr`). */
-function writeHwCppr(p: XivePresenter, cppr: number): void {
+function writeHwCppr(p: XicsOnXivePresenter, cppr: number): void {
   p.hwCppr = cppr;
   timaUpdate(p);
 }
 
 /** xive_vm_ack_pending: the acknowledge cycle; a priority below the context's CPPR becomes pending. */
-function ackPending(p: XivePresenter): void {
+function ackPending(p: XicsOnXivePresenter): void {
   const pipr = lowestBit(p.ipb);
   if (pipr >= p.hwCppr) return;
   p.ipb &= ~(1 << pipr);
@@ -38,7 +38,7 @@ function ackPending(p: XivePresenter): void {
 }
 
 /** EOI of the VP's own IPI (PQ 00; a queued one re-triggers). */
-function vpIpiEoi(x: XicsOnXive, p: XivePresenter): void {
+function vpIpiEoi(x: XicsOnXive, p: XicsOnXivePresenter): void {
   const old = p.ipiPq;
   p.ipiPq = 0;
   if (old & ESB_Q) vpIpiTrigger(x, p);
@@ -49,7 +49,7 @@ function vpIpiEoi(x: XicsOnXive, p: XivePresenter): void {
  * priorities' queues and the MFRR. `fetch` consumes what it returns; `poll` only looks; `eoi`
  * cleans up the pending bits. Returns the source number (XICS_IPI for the MFRR), or 0.
  */
-function scan(x: XicsOnXive, p: XivePresenter, pendingIn: number, type: number): number {
+function scan(x: XicsOnXive, p: XicsOnXivePresenter, pendingIn: number, type: number): number {
   let pending = pendingIn;
   let hirq = 0;
   let prio = 0xff;
@@ -100,7 +100,7 @@ function scan(x: XicsOnXive, p: XivePresenter, pendingIn: number, type: number):
 }
 
 /** xive_vm_push_pending_to_hw: the pending priorities and the MFRR are notified again. */
-function pushPendingToHw(p: XivePresenter): void {
+function pushPendingToHw(p: XicsOnXivePresenter): void {
   let pending = p.pending;
   if (p.mfrr !== MASKED) pending |= p.mfrr < 8 ? 1 << p.mfrr : 0x80;
   if (!pending) return;
@@ -109,7 +109,7 @@ function pushPendingToHw(p: XivePresenter): void {
 }
 
 /** H_XIRR: acknowledge, take the most favoured interrupt; r4 = old CPPR << 24 | source. */
-export function xiveHXirr(x: XicsOnXive, p: XivePresenter): number {
+export function xiveHXirr(x: XicsOnXive, p: XicsOnXivePresenter): number {
   ackPending(p);
   const oldCppr = p.cppr;
   const hirq = scan(x, p, p.pending, SCAN_FETCH);
@@ -121,7 +121,7 @@ export function xiveHXirr(x: XicsOnXive, p: XivePresenter): number {
  * r4** (`xive_vm_h_ipoll` sets the GPR of the vCPU it looked up), so polling another server
  * leaves the caller's r4 alone: `target` says whose r4 `out[0]` is.
  */
-export function xiveHIpoll(x: XicsOnXive, self: XivePresenter, server: number, out: number[]): { rc: number; target: XivePresenter | null } {
+export function xiveHIpoll(x: XicsOnXive, self: XicsOnXivePresenter, server: number, out: number[]): { rc: number; target: XicsOnXivePresenter | null } {
   let p = self;
   let pending = self.pending;
   if (self.server !== server) {
@@ -140,7 +140,7 @@ export function xiveHIpoll(x: XicsOnXive, self: XivePresenter, server: number, o
 }
 
 /** xive_vm_scan_for_rerouted_irqs: events of sources moved to another server are taken out and resent. */
-function scanForReroutedIrqs(x: XicsOnXive, p: XivePresenter): void {
+function scanForReroutedIrqs(x: XicsOnXive, p: XicsOnXivePresenter): void {
   for (let prio = p.cppr; prio < XIVE_Q_COUNT; prio++) {
     const q = p.queues[prio]!;
     if (!q.provisioned) continue;
@@ -161,7 +161,7 @@ function scanForReroutedIrqs(x: XicsOnXive, p: XivePresenter): void {
 }
 
 /** H_CPPR: masking less notifies what is pending; masking more takes rerouted events out. */
-export function xiveHCppr(x: XicsOnXive, p: XivePresenter, cpprArg: number): void {
+export function xiveHCppr(x: XicsOnXive, p: XicsOnXivePresenter, cpprArg: number): void {
   const cppr = prioFromGuest(cpprArg & 0xff);
   const old = p.cppr;
   p.cppr = cppr;
@@ -175,7 +175,7 @@ export function xiveHCppr(x: XicsOnXive, p: XivePresenter, cpprArg: number): voi
  * clears; an asserted LSI triggers again); H_PARAMETER for a block that does not exist, after
  * the CPPR change. The pending priorities are notified again.
  */
-export function xiveHEoi(x: XicsOnXive, p: XivePresenter, xirr: number): number {
+export function xiveHEoi(x: XicsOnXive, p: XicsOnXivePresenter, xirr: number): number {
   const newCppr = (xirr >>> 24) & 0xff;
   const irq = xirr & 0xffffff;
   let rc = H_SUCCESS;

@@ -13,7 +13,7 @@ import { H_CPPR, H_EOI, H_HARDWARE, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X, KVM_RE
 import { connectVcpu } from './connect.js';
 import { xiveHCppr, xiveHEoi, xiveHIpi, xiveHIpoll, xiveHXirr } from './hcalls.js';
 import { getXiveIcpReg, setXiveIcpReg } from './icp.js';
-import { type XicsOnXive, xicsOnXiveOf, xivePresenterOf } from './state.js';
+import { type XicsOnXive, xicsOnXiveOf, xicsOnXivePresenterOf } from './state.js';
 
 const pollOut = [0];
 
@@ -33,7 +33,7 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
       if (id !== KVM_REG_PPC_ICP_STATE) return KVM_HOOK_PASS;
       // a vCPU attached to another controller (the XIVE native device) is that controller's to
       // answer, whichever plugin comes first
-      if (xivePresenterOf(vcpu) === undefined && vcpu.irqConnection !== null) return KVM_HOOK_PASS;
+      if (xicsOnXivePresenterOf(vcpu) === undefined && vcpu.irqConnection !== null) return KVM_HOOK_PASS;
       return getXiveIcpReg(vcpu, addr);
     },
     setOneReg(vcpu: Vcpu, id: bigint, addr: number): number {
@@ -43,7 +43,7 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
     hypercall(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number {
       if (!isXicsHcall(nr)) return plain.hypercall ? plain.hypercall(vcpu, nr, args, out) : KVM_HOOK_PASS;
       const x = xicsOnXiveOf(vcpu.vm);
-      const p = xivePresenterOf(vcpu);
+      const p = xicsOnXivePresenterOf(vcpu);
       // kvmppc_xive_xics_hcall: H_TOO_HARD (to userspace) for a vCPU not in XICS mode
       if (x === undefined || p === undefined) return withoutIcpExit ? KVM_HOOK_PASS : H_HARDWARE;
       switch (nr) {

@@ -10,10 +10,10 @@ import { EFAULT, ENXIO } from '@kvmdev/core';
 import type { Vcpu } from '@kvmdev/core/plugin';
 import { KVMPPC_XICS_IRQ_PER_ICS, MASKED, XICS_IPI } from '../uapi.js';
 import { esbTrigger, timaUpdate, vpIpiTrigger } from './esb.js';
-import { XS_VALID, type XicsOnXive, type XivePresenter, xicsOnXiveOf, xivePresenterOf } from './state.js';
+import { XS_VALID, type XicsOnXive, type XicsOnXivePresenter, xicsOnXiveOf, xicsOnXivePresenterOf } from './state.js';
 
 /** The ONE_REG value's two u32 halves [lo, hi]: CPPR << 56 | MFRR << 24 | 0xff << 16. */
-export function xiveIcpWords(p: XivePresenter, out: number[]): void {
+export function xiveIcpWords(p: XicsOnXivePresenter, out: number[]): void {
   out[0] = ((p.mfrr << 24) | (MASKED << 16)) >>> 0;
   out[1] = (p.cppr << 24) >>> 0;
 }
@@ -22,7 +22,7 @@ const words = [0, 0];
 
 /** KVM_GET_ONE_REG(KVM_REG_PPC_ICP_STATE): ENXIO without a presenter, then EFAULT. */
 export function getXiveIcpReg(vcpu: Vcpu, addr: number): number {
-  const p = xivePresenterOf(vcpu);
+  const p = xicsOnXivePresenterOf(vcpu);
   if (p === undefined) return -ENXIO;
   const mem = vcpu.vm.host.mem;
   if (!mem.ok(addr, 8)) return -EFAULT;
@@ -42,7 +42,7 @@ function restorePendingIrq(x: XicsOnXive, irq: number): boolean {
 }
 
 /** kvmppc_xive_set_icp on the two halves of the value: always 0. */
-export function setXiveIcp(x: XicsOnXive, p: XivePresenter, lo: number, hi: number): number {
+export function setXiveIcp(x: XicsOnXive, p: XicsOnXivePresenter, lo: number, hi: number): number {
   const cppr = hi >>> 24;
   const xisr = hi & 0xffffff;
   const mfrr = lo >>> 24;
@@ -65,7 +65,7 @@ export function setXiveIcpReg(vcpu: Vcpu, addr: number): number {
   if (!mem.ok(addr, 8)) return -EFAULT;
   const lo = mem.getU64Lo(addr);
   const hi = mem.getU64Hi(addr);
-  const p = xivePresenterOf(vcpu);
+  const p = xicsOnXivePresenterOf(vcpu);
   const x = xicsOnXiveOf(vcpu.vm);
   if (p === undefined || x === undefined) return -ENXIO;
   return setXiveIcp(x, p, lo, hi);

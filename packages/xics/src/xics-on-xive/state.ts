@@ -80,7 +80,7 @@ export class XiveQueue {
 }
 
 /** One vCPU's presenter (`struct kvmppc_xive_vcpu`). */
-export class XivePresenter {
+export class XicsOnXivePresenter {
   readonly vcpu: Vcpu;
   /** The server number given to KVM_ENABLE_CAP (a u32). */
   readonly server: number;
@@ -133,7 +133,7 @@ export class XicsOnXive {
   /** Priorities whose queues are provisioned on every presenter (`qmap`, a bit each). */
   qmap = 0;
   /** Presenters in vCPU creation order (kvm_for_each_vcpu). */
-  readonly presenters: XivePresenter[] = [];
+  readonly presenters: XicsOnXivePresenter[] = [];
   /** The irqchip this device installed on its VM (null after release). */
   chip: IrqChip | null = null;
 
@@ -171,14 +171,14 @@ export class XicsOnXive {
   }
 
   /** kvmppc_xive_find_server: the presenter whose server number is `nr` (a u32). */
-  findServer(nr: number): XivePresenter | undefined {
+  findServer(nr: number): XicsOnXivePresenter | undefined {
     const n = nr >>> 0;
     for (const p of this.presenters) if (p.server === n) return p;
     return undefined;
   }
 
   /** The presenter owning VP `vp`, if any (kvmppc_xive_vp_in_use). */
-  findVp(vp: number): XivePresenter | undefined {
+  findVp(vp: number): XicsOnXivePresenter | undefined {
     for (const p of this.presenters) if (p.vpId === vp) return p;
     return undefined;
   }
@@ -187,7 +187,7 @@ export class XicsOnXive {
 /** Where a VM keeps its XICS-on-XIVE (`kvm->arch.xive`). */
 export const XIVE_XICS_SLOT = defineSlot<XicsOnXive>('@kvmdev/xics:xics-on-xive');
 /** Where a vCPU keeps its presenter (`vcpu->arch.xive_vcpu`). */
-export const XIVE_PRESENTER_SLOT = defineSlot<XivePresenter>('@kvmdev/xics:xive-presenter');
+export const XIVE_PRESENTER_SLOT = defineSlot<XicsOnXivePresenter>('@kvmdev/xics:xive-presenter');
 
 /** The XICS-on-XIVE of a VM, or undefined. */
 export function xicsOnXiveOf(vm: Vm): XicsOnXive | undefined {
@@ -195,6 +195,6 @@ export function xicsOnXiveOf(vm: Vm): XicsOnXive | undefined {
 }
 
 /** The presenter of a vCPU connected to an XICS-on-XIVE, or undefined. */
-export function xivePresenterOf(vcpu: Vcpu): XivePresenter | undefined {
+export function xicsOnXivePresenterOf(vcpu: Vcpu): XicsOnXivePresenter | undefined {
   return vcpu.slot(XIVE_PRESENTER_SLOT);
 }

@@ -15,7 +15,7 @@ import {
   XS_OLD_P,
   XS_OLD_Q,
   type XicsOnXive,
-  type XivePresenter,
+  type XicsOnXivePresenter,
   type XiveSrcBlock,
 } from './state.js';
 
@@ -27,7 +27,7 @@ export function checkProvisioning(x: XicsOnXive, prio: number): void {
 }
 
 /** xive_try_pick_queue: 0 and one more target counted, ENXIO (not routable) or EBUSY (full). */
-function tryPickQueue(x: XicsOnXive, p: XivePresenter, prio: number): number {
+function tryPickQueue(x: XicsOnXive, p: XicsOnXivePresenter, prio: number): number {
   if (!p.valid) return -ENXIO;
   const q = p.queues[prio]!;
   if (!q.provisioned) return -ENXIO;
