@@ -89,8 +89,11 @@ function isPpcVm(vm: Vm): boolean {
 /** Options of {@link makeHooks}. */
 export type XicsHookOptions = XicsHcallOptions;
 
-/** Builds the plugin's hooks around its device ops. */
-export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = {}): KvmHooks {
+/**
+ * The hooks the XICS and the XICS-on-XIVE plugins share (they do not depend on the device ops):
+ * KVM_CHECK_EXTENSION's answers, the powerpc attr-ioctl and mmap-size answers, the RTAS token.
+ */
+export function makeCommonHooks(): KvmHooks {
   return {
     checkExtension(_host: Kernel, vm: Vm | null, cap: number): number {
       if (cap === KVM_CAP_IRQ_XICS || cap === KVM_CAP_PPC_RTAS) return 1;
@@ -114,6 +117,13 @@ export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = 
       if (request === vm.host.ioctls.KVM_PPC_RTAS_DEFINE_TOKEN) return rtasDefineToken(vm, arg);
       return KVM_HOOK_PASS;
     },
+  };
+}
+
+/** Builds the plugin's hooks around its device ops. */
+export function makeHooks(ops: DeviceOps<XicsState>, options: XicsHookOptions = {}): KvmHooks {
+  return {
+    ...makeCommonHooks(),
     vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {
       if (cap !== KVM_CAP_IRQ_XICS) return KVM_HOOK_PASS;
       return connectVcpu(ops, vcpu, args);

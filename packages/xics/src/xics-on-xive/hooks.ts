@@ -6,9 +6,8 @@
  */
 import { KVM_CAP_IRQ_XICS } from '@kvmdev/core';
 import { KVM_HOOK_PASS, type DeviceOps, type KvmHooks, type Vcpu } from '@kvmdev/core/plugin';
-import { defaultTimebase, hcallArg, isXicsHcall } from '../hcalls.js';
-import { makeHooks, type XicsHookOptions } from '../hooks.js';
-import type { XicsState } from '../state.js';
+import { defaultTimebase, hcallArg, isXicsHcall, makeHypercallHook } from '../hcalls.js';
+import { makeCommonHooks, type XicsHookOptions } from '../hooks.js';
 import { H_CPPR, H_EOI, H_HARDWARE, H_IPOLL, H_SUCCESS, H_XIRR, H_XIRR_X, KVM_REG_PPC_ICP_STATE } from '../uapi.js';
 import { connectVcpu } from './connect.js';
 import { xiveHCppr, xiveHEoi, xiveHIpi, xiveHIpoll, xiveHXirr } from './hcalls.js';
@@ -21,10 +20,11 @@ const pollOut = [0];
 export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHookOptions = {}): KvmHooks {
   const withoutIcpExit = options.withoutIcp !== 'h-hardware';
   const timebase = options.timebase ?? defaultTimebase;
-  // the plain hooks' connect is replaced below; the ops they are given are never compared
-  const plain = makeHooks(ops as unknown as DeviceOps<XicsState>, options);
+  // the plain XICS's hypercalls answer a vCPU without a XIVE presenter the way they answer any
+  // non-XICS vCPU (H_TOO_HARD / pass)
+  const plainHcall = makeHypercallHook(options);
   return {
-    ...plain,
+    ...makeCommonHooks(),
     vcpuEnableCap(vcpu: Vcpu, cap: number, args: readonly bigint[]): number {
       if (cap !== KVM_CAP_IRQ_XICS) return KVM_HOOK_PASS;
       return connectVcpu(ops, vcpu, args);
@@ -41,7 +41,7 @@ export function makeXicsOnXiveHooks(ops: DeviceOps<XicsOnXive>, options: XicsHoo
       return setXiveIcpReg(vcpu, addr);
     },
     hypercall(vcpu: Vcpu, nr: number, args: ArrayLike<number>, out: number[]): number {
-      if (!isXicsHcall(nr)) return plain.hypercall ? plain.hypercall(vcpu, nr, args, out) : KVM_HOOK_PASS;
+      if (!isXicsHcall(nr)) return plainHcall(vcpu, nr, args, out);
       const x = xicsOnXiveOf(vcpu.vm);
       const p = xicsOnXivePresenterOf(vcpu);
       // kvmppc_xive_xics_hcall: H_TOO_HARD (to userspace) for a vCPU not in XICS mode
