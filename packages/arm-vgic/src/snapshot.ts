@@ -8,7 +8,7 @@
  * @packageDocumentation
  */
 import { ENXIO, KvmError } from '@kvmdev/core';
-import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from '@kvmdev/core/plugin';
+import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry, StateLayout, StateValues } from '@kvmdev/core/plugin';
 import type { Vgic } from './state.js';
 import * as U from './uapi.js';
 
@@ -166,29 +166,177 @@ function vcpuLayout(id: number): V3VcpuLayout {
   return l;
 }
 
-function saveV3(io: DeviceStateIo): StateEntry[] {
-  const out: StateEntry[] = [];
-  const nr = nrIrqsOf(io);
+/** ICC_AP0Rn/AP1Rn pairs a vCPU has: 4, 2 or 1 by ICC_CTLR_EL1.PRIbits. */
+function apPairs(ctlr: number): number {
+  const pri = ((ctlr & U.ICC_CTLR_EL1_PRI_BITS_MASK) >>> U.ICC_CTLR_EL1_PRI_BITS_SHIFT) + 1;
+  return pri === 7 ? 4 : pri === 6 ? 2 : 1;
+}
+
+/** A layout, its restore program and what it was made from. */
+interface V3Shape {
+  readonly nr: number;
+  readonly ids: readonly number[];
+  /** AP pairs of each vCPU. */
+  readonly aps: Uint8Array;
+  readonly layout: StateLayout;
+  /** Restore ops, 4 words each: OP_PUT / OP_PUT_CHANGED (layout index), OP_CLEAR (group, attr halves). */
+  readonly program: Uint32Array;
+}
+const OP_PUT = 0;
+const OP_PUT_CHANGED = 1;
+const OP_CLEAR = 2;
+/** The shape last made for each device (a save and a restore of the same composition reuse it). */
+const shapes = new WeakMap<object, V3Shape>();
+const programs = new WeakMap<StateLayout, Uint32Array>();
+
+/** The numeric attr calls, through getAttr / setAttr when the io has none of its own. */
+type NumIo = Required<Pick<DeviceStateIo, 'readAttr' | 'writeAttr'>>;
+function numIo(io: DeviceStateIo): NumIo {
+  if (io.readAttr !== undefined && io.writeAttr !== undefined) return io as NumIo;
+  const attr = (lo: number, hi: number): bigint => (BigInt(hi) << 32n) | BigInt(lo);
+  return {
+    readAttr(group, lo, hi, size, out, index) {
+      const v = io.getAttr(group, attr(lo, hi), size);
+      out.lo[index] = Number(BigInt.asUintN(32, v));
+      out.hi[index] = Number(BigInt.asUintN(32, v >> 32n));
+    },
+    writeAttr: (group, lo, hi, size, vlo, vhi) => io.setAttr(group, attr(lo, hi), size, size === 8 ? attr(vlo >>> 0, vhi >>> 0) : BigInt(vlo >>> 0)),
+  };
+}
+
+/** Where a GICv3 restore writes what, in QEMU's order (one description for both restore paths). */
+interface V3Sink {
+  /** The entry `key`, when there is one. */
+  put(key: string): void;
+  /** The entry `key`, when there is one and the register does not already hold its value. */
+  putChanged(key: string): void;
+  /** All-ones to a clear register. */
+  clear(group: number, attr: bigint): void;
+}
+
+function restoreOrderV3(nr: number, ids: readonly number[], s: V3Sink): void {
   const dl = distLayout(nr);
-  out.push(entry('dist.0x0', DIST, 0n, 4, io.getAttr(DIST, 0n, 4)));
-  out.push(entry('dist.0x10', DIST, 0x10n, 4, io.getAttr(DIST, 0x10n, 4)));
+  s.put('dist.0x0');
+  for (const id of ids) {
+    const vl = vcpuLayout(id);
+    const r = (o: number): void => s.put(vl.redistKey.get(o)!);
+    // A write of PROPBASER/PENDBASER is sanitised (vgic_sanitise_*: nC inner cacheability becomes
+    // RaWb), so writing back the reset value 0 would read 0x180. Skip the halves that already
+    // hold the saved value, so that save -> restore -> save is identical.
+    for (const o of [U.GICR_PROPBASER, U.GICR_PROPBASER + 4, U.GICR_PENDBASER, U.GICR_PENDBASER + 4]) s.putChanged(vl.redistKey.get(o)!);
+    r(U.GICR_CTLR);
+    r(U.GICR_STATUSR);
+    r(U.GICR_WAKER);
+    r(U.GICR_IGROUPR0);
+    s.clear(REDIST, vl.clearEnable);
+    r(U.GICR_ISENABLER0);
+    r(U.GICR_ICFGR1); // config before pending
+    s.put(vl.levelKey);
+    s.clear(REDIST, vl.clearPending);
+    r(U.GICR_ISPENDR0);
+    s.clear(REDIST, vl.clearActive);
+    r(U.GICR_ISACTIVER0);
+    for (let i = 0; i < 32; i += 4) r(U.GICR_IPRIORITYR0 + i);
+  }
+  const clearWords = (b: number): void => {
+    for (const a of dl.words.get(b)!.attrs) s.clear(DIST, a);
+  };
+  const putWords = (b: number): void => {
+    for (const k of dl.words.get(b)!.keys) s.put(k);
+  };
+  s.put('dist.0x10');
+  clearWords(U.GICD_ICENABLER);
+  putWords(U.GICD_ISENABLER);
+  putWords(U.GICD_IGROUPR);
+  putWords(U.GICD_IROUTER);
+  putWords(U.GICD_ICFGR);
+  for (const k of dl.levelKeys) s.put(k);
+  clearWords(U.GICD_ICPENDR);
+  putWords(U.GICD_ISPENDR);
+  clearWords(U.GICD_ICACTIVER);
+  putWords(U.GICD_ISACTIVER);
+  putWords(U.GICD_IPRIORITYR);
+  for (const id of ids) {
+    const vl = vcpuLayout(id);
+    for (const k of vl.iccKeys) s.put(k);
+    for (const k of vl.apKeys) s.put(k);
+  }
+}
+
+const lo32 = (a: bigint): number => Number(BigInt.asUintN(32, a));
+const hi32 = (a: bigint): number => Number(BigInt.asUintN(32, a >> 32n));
+
+/** Builds the layout (saveV3's entries, in save order) and its restore program. */
+function makeShape(nr: number, ids: readonly number[], aps: Uint8Array): V3Shape {
+  const keys: string[] = [];
+  const rows: [number, bigint, 4 | 8, number][] = [];
+  const add = (key: string, group: number, attr: bigint, size: 4 | 8, vcpu = -1): void => {
+    keys.push(key);
+    rows.push([group, attr, size, vcpu]);
+  };
+  const dl = distLayout(nr);
+  add('dist.0x0', DIST, 0n, 4);
+  add('dist.0x10', DIST, 0x10n, 4);
   for (const [base] of V3_DIST_FAMILIES) {
     const w = dl.words.get(base)!;
-    for (let k = 0; k < w.keys.length; k++) out.push(entry(w.keys[k]!, DIST, w.attrs[k]!, 4, io.getAttr(DIST, w.attrs[k]!, 4)));
+    for (let k = 0; k < w.keys.length; k++) add(w.keys[k]!, DIST, w.attrs[k]!, 4);
   }
-  for (let k = 0; k < dl.levelKeys.length; k++) out.push(entry(dl.levelKeys[k]!, LEVEL, dl.levelAttrs[k]!, 4, io.getAttr(LEVEL, dl.levelAttrs[k]!, 4)));
-  for (const id of io.vcpuIds) {
+  for (let k = 0; k < dl.levelKeys.length; k++) add(dl.levelKeys[k]!, LEVEL, dl.levelAttrs[k]!, 4);
+  ids.forEach((id, i) => {
     const vl = vcpuLayout(id);
-    for (const o of V3_REDIST_ORDER) {
-      const a = vl.redistAttr.get(o)!;
-      out.push(entry(vl.redistKey.get(o)!, REDIST, a, 4, io.getAttr(REDIST, a, 4), id));
-    }
-    out.push(entry(vl.levelKey, LEVEL, vl.m, 4, io.getAttr(LEVEL, vl.m, 4), id));
-    for (let k = 0; k < V3_ICC_MAIN.length; k++) out.push(entry(vl.iccKeys[k]!, SYS, vl.iccAttrs[k]!, 8, io.getAttr(SYS, vl.iccAttrs[k]!, 8), id));
-    const ctlr = Number(io.getAttr(SYS, vl.ctlrAttr, 8));
-    const pri = ((ctlr & U.ICC_CTLR_EL1_PRI_BITS_MASK) >>> U.ICC_CTLR_EL1_PRI_BITS_SHIFT) + 1;
-    const n = pri === 7 ? 4 : pri === 6 ? 2 : 1;
-    for (let k = 0; k < 2 * n; k++) out.push(entry(vl.apKeys[k]!, SYS, vl.apAttrs[k]!, 8, io.getAttr(SYS, vl.apAttrs[k]!, 8), id));
+    for (const o of V3_REDIST_ORDER) add(vl.redistKey.get(o)!, REDIST, vl.redistAttr.get(o)!, 4, id);
+    add(vl.levelKey, LEVEL, vl.m, 4, id);
+    for (let k = 0; k < V3_ICC_MAIN.length; k++) add(vl.iccKeys[k]!, SYS, vl.iccAttrs[k]!, 8, id);
+    for (let k = 0; k < 2 * aps[i]!; k++) add(vl.apKeys[k]!, SYS, vl.apAttrs[k]!, 8, id);
+  });
+  const n = keys.length;
+  const layout = { keys, groups: new Int32Array(n), attrLo: new Uint32Array(n), attrHi: new Uint32Array(n), sizes: new Uint8Array(n), vcpus: new Int32Array(n) };
+  const index = new Map<string, number>();
+  rows.forEach(([group, attr, size, vcpu], k) => {
+    layout.groups[k] = group;
+    layout.attrLo[k] = lo32(attr);
+    layout.attrHi[k] = hi32(attr);
+    layout.sizes[k] = size;
+    layout.vcpus[k] = vcpu;
+    index.set(keys[k]!, k);
+  });
+  const ops: number[] = [];
+  const at = (op: number) => (key: string) => {
+    const k = index.get(key);
+    if (k !== undefined) ops.push(op, k, 0, 0);
+  };
+  restoreOrderV3(nr, ids, { put: at(OP_PUT), putChanged: at(OP_PUT_CHANGED), clear: (g, a) => ops.push(OP_CLEAR, g, lo32(a), hi32(a)) });
+  const program = Uint32Array.from(ops);
+  programs.set(layout, program);
+  return { nr, ids: [...ids], aps, layout, program };
+}
+
+/** This device's layout now: the cached one while the INTID count, vCPUs and AP counts are the same. */
+function layoutV3(dev: object, io: DeviceStateIo): V3Shape {
+  const nr = nrIrqsOf(io);
+  const ids = io.vcpuIds;
+  const nio = numIo(io);
+  const aps = new Uint8Array(ids.length);
+  const ctlr: StateValues = { lo: new Uint32Array(1), hi: new Uint32Array(1) };
+  for (let i = 0; i < ids.length; i++) {
+    nio.readAttr(SYS, lo32(vcpuLayout(ids[i]!).ctlrAttr), hi32(vcpuLayout(ids[i]!).ctlrAttr), 8, ctlr, 0);
+    aps[i] = apPairs(ctlr.lo[0]!);
+  }
+  const c = shapes.get(dev);
+  if (c !== undefined && c.nr === nr && c.ids.length === ids.length && c.ids.every((x, i) => x === ids[i]) && c.aps.every((x, i) => x === aps[i])) return c;
+  const s = makeShape(nr, ids, aps);
+  shapes.set(dev, s);
+  return s;
+}
+
+function saveV3(dev: object, io: DeviceStateIo): StateEntry[] {
+  const l = layoutV3(dev, io).layout;
+  const out: StateEntry[] = [];
+  for (let k = 0; k < l.keys.length; k++) {
+    const attr = (BigInt(l.attrHi[k]!) << 32n) | BigInt(l.attrLo[k]!);
+    const size = l.sizes[k] as 4 | 8;
+    const v = l.vcpus[k]!;
+    out.push(entry(l.keys[k]!, l.groups[k]!, attr, size, io.getAttr(l.groups[k]!, attr, size), v < 0 ? undefined : v));
   }
   return out;
 }
@@ -196,64 +344,39 @@ function saveV3(io: DeviceStateIo): StateEntry[] {
 function restoreV3(io: DeviceStateIo, entries: readonly StateEntry[]): void {
   const by = new Map<string, StateEntry>();
   for (const e of entries) by.set(e.key, e);
-  const put = (key: string): void => {
-    const e = by.get(key);
-    if (e) io.setAttr(e.group, e.attr, e.size, e.value);
-  };
-  const all = (group: number, attr: bigint): void => io.setAttr(group, attr, 4, 0xffffffffn);
-  const nr = nrIrqsOf(io);
-  const dl = distLayout(nr);
-  put('dist.0x0');
-  for (const id of io.vcpuIds) {
-    const vl = vcpuLayout(id);
-    const r = (o: number): void => put(vl.redistKey.get(o)!);
-    // A write of PROPBASER/PENDBASER is sanitised (vgic_sanitise_*: nC inner cacheability becomes
-    // RaWb), so writing back the reset value 0 would read 0x180. Skip the halves that already
-    // hold the saved value, so that save -> restore -> save is identical.
-    const base = (o: number): void => {
-      const e = by.get(vl.redistKey.get(o)!);
+  restoreOrderV3(nrIrqsOf(io), io.vcpuIds, {
+    put(key) {
+      const e = by.get(key);
+      if (e) io.setAttr(e.group, e.attr, e.size, e.value);
+    },
+    putChanged(key) {
+      const e = by.get(key);
       if (e && io.getAttr(e.group, e.attr, 4) !== e.value) io.setAttr(e.group, e.attr, e.size, e.value);
-    };
-    base(U.GICR_PROPBASER);
-    base(U.GICR_PROPBASER + 4);
-    base(U.GICR_PENDBASER);
-    base(U.GICR_PENDBASER + 4);
-    r(U.GICR_CTLR);
-    r(U.GICR_STATUSR);
-    r(U.GICR_WAKER);
-    r(U.GICR_IGROUPR0);
-    all(REDIST, vl.clearEnable);
-    r(U.GICR_ISENABLER0);
-    r(U.GICR_ICFGR1); // config before pending
-    put(vl.levelKey);
-    all(REDIST, vl.clearPending);
-    r(U.GICR_ISPENDR0);
-    all(REDIST, vl.clearActive);
-    r(U.GICR_ISACTIVER0);
-    for (let i = 0; i < 32; i += 4) r(U.GICR_IPRIORITYR0 + i);
-  }
-  const clearWords = (b: number): void => {
-    for (const a of dl.words.get(b)!.attrs) all(DIST, a);
-  };
-  const putWords = (b: number): void => {
-    for (const k of dl.words.get(b)!.keys) put(k);
-  };
-  put('dist.0x10');
-  clearWords(U.GICD_ICENABLER);
-  putWords(U.GICD_ISENABLER);
-  putWords(U.GICD_IGROUPR);
-  putWords(U.GICD_IROUTER);
-  putWords(U.GICD_ICFGR);
-  for (const k of dl.levelKeys) put(k);
-  clearWords(U.GICD_ICPENDR);
-  putWords(U.GICD_ISPENDR);
-  clearWords(U.GICD_ICACTIVER);
-  putWords(U.GICD_ISACTIVER);
-  putWords(U.GICD_IPRIORITYR);
-  for (const id of io.vcpuIds) {
-    const vl = vcpuLayout(id);
-    for (const k of vl.iccKeys) put(k);
-    for (const k of vl.apKeys) put(k);
+    },
+    clear: (group, attr) => io.setAttr(group, attr, 4, 0xffffffffn),
+  });
+}
+
+/** restoreV3 of the layout's entries marked present (all when `present` is null), without StateEntry objects. */
+function restoreV3Values(io: DeviceStateIo, l: StateLayout, v: StateValues, present: Uint8Array | null): void {
+  const prog = programs.get(l);
+  if (prog === undefined) throw new KvmError(ENXIO, 'GICv3 restore: a layout this spec did not make');
+  const nio = numIo(io);
+  const { groups, attrLo, attrHi, sizes } = l;
+  const cur: StateValues = { lo: new Uint32Array(1), hi: new Uint32Array(1) };
+  for (let p = 0; p < prog.length; p += 4) {
+    const op = prog[p]!;
+    if (op === OP_CLEAR) {
+      nio.writeAttr(prog[p + 1]!, prog[p + 2]!, prog[p + 3]!, 4, 0xffffffff, 0);
+      continue;
+    }
+    const k = prog[p + 1]!;
+    if (present !== null && present[k] === 0) continue;
+    if (op === OP_PUT_CHANGED) {
+      nio.readAttr(groups[k]!, attrLo[k]!, attrHi[k]!, 4, cur, 0);
+      if (cur.lo[0] === v.lo[k]) continue;
+    }
+    nio.writeAttr(groups[k]!, attrLo[k]!, attrHi[k]!, sizes[k] as 4 | 8, v.lo[k]!, v.hi[k]!);
   }
 }
 
@@ -422,9 +545,11 @@ function savePendingTables(io: DeviceStateIo): void {
 export const vgicV3Snapshot: DeviceSnapshotSpec<Vgic> = {
   params: (_dev, io) => ({ model: 'gicv3', nrIrqs: nrIrqsOf(io), vcpus: io.vcpuIds.length }),
   prepare: (_dev, io) => savePendingTables(io),
-  save: (_dev, io) => saveV3(io),
+  save: (dev, io) => saveV3(dev, io),
   restore: (_dev, io, entries) => restoreV3(io, entries),
   describe: describeEntry,
+  layout: (dev, io) => layoutV3(dev, io).layout,
+  restoreValues: (_dev, io, layout, values, present) => restoreV3Values(io, layout, values, present),
 };
 
 /** Snapshot spec of KVM_DEV_TYPE_ARM_VGIC_V2. */

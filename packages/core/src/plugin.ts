@@ -38,7 +38,7 @@ export { KVM_DEV_TYPE_VENDOR_BASE, KVM_DEV_TYPE_VENDOR_MAX, type HookName, type 
 // the plugin object and the specs tools read
 export { definePlugin, type DeviceRegistration, type PluginClaims } from './plugins/plugin.js';
 export { satisfies } from './plugins/semver.js';
-export type { DeviceSnapshotSpec, DeviceStateIo, StateEntry } from './plugins/snapshot-spec.js';
+export type { DeviceSnapshotSpec, DeviceStateIo, StateEntry, StateLayout, StateValues } from './plugins/snapshot-spec.js';
 export type {
   AppliedSetupSpec,
   ArchProfile,

@@ -20,6 +20,46 @@ export interface DeviceStateIo {
   setOneReg(vcpuId: number, id: bigint, value: bigint): void;
   /** Ids of the VM's vCPUs, in creation order. */
   readonly vcpuIds: readonly number[];
+  /**
+   * Optional (the snapshot engine's io has it): KVM_GET_DEVICE_ATTR of the attr whose low and high
+   * 32 bits are `attrLo` / `attrHi`, with a `size`-byte payload, stored as two u32 halves in
+   * `out.lo[index]` / `out.hi[index]` (hi is 0 for size 4). No bigint is made. Throws the KvmError
+   * `getAttr` throws.
+   */
+  readAttr?(group: number, attrLo: number, attrHi: number, size: 4 | 8, out: StateValues, index: number): void;
+  /**
+   * Optional (the snapshot engine's io has it): KVM_SET_DEVICE_ATTR with the value whose low and
+   * high 32 bits are `lo` / `hi` (hi ignored for size 4). Throws the KvmError `setAttr` throws.
+   */
+  writeAttr?(group: number, attrLo: number, attrHi: number, size: 4 | 8, lo: number, hi: number): void;
+}
+
+/**
+ * The shape of a device's saved state, as columns: entry `k` is the k-th entry `save` would return
+ * now, without its value. Attrs (and ONE_REG ids) are split into u32 halves. A spec that provides
+ * one lets the engine save, check and restore without a {@link StateEntry} or a bigint per entry.
+ */
+export interface StateLayout {
+  /** `StateEntry.key` of each entry; unique. */
+  readonly keys: readonly string[];
+  /** `StateEntry.group` of each entry (-1: a vCPU ONE_REG). */
+  readonly groups: Int32Array;
+  /** Low 32 bits of `StateEntry.attr`. */
+  readonly attrLo: Uint32Array;
+  /** High 32 bits of `StateEntry.attr`. */
+  readonly attrHi: Uint32Array;
+  /** `StateEntry.size` of each entry (4 or 8). */
+  readonly sizes: Uint8Array;
+  /** `StateEntry.vcpu` of each entry, or -1 when it has none. */
+  readonly vcpus: Int32Array;
+}
+
+/** Values of a {@link StateLayout}'s entries by index, as u32 halves (`hi` is 0 for a 4-byte entry). */
+export interface StateValues {
+  /** Low 32 bits of each value. */
+  readonly lo: Uint32Array;
+  /** High 32 bits of each value. */
+  readonly hi: Uint32Array;
 }
 
 /** One saved value. `key` is stable and unique within the device (e.g. `'dist.0x104'`, `'icp.2'`). */
@@ -61,4 +101,26 @@ export interface DeviceSnapshotSpec<P = unknown> {
   restore(dev: KvmDevice<P>, io: DeviceStateIo, entries: readonly StateEntry[]): void;
   /** What changed between two values of one entry, in device terms (e.g. `'SPI 40: pending 0 -> 1'`). */
   describe(entry: StateEntry, before: bigint, after: bigint): string[];
+  /**
+   * Optional, with {@link DeviceSnapshotSpec.restoreValues}: the layout of what `save` returns now
+   * (same keys, groups, attrs, sizes and vCPUs, same order). The spec may return the same object
+   * while the shape stays the same (the engine keeps what it derives from a layout, such as its
+   * attr strings, per object); a layout must not change once returned. With both members the
+   * engine saves through the layout (each entry read with `getAttr` / `getOneReg`, unless
+   * {@link DeviceSnapshotSpec.saveValues} is given), checks a snapshot's entries against it, and
+   * restores (and rolls back) through `restoreValues`.
+   */
+  layout?(dev: KvmDevice<P>, io: DeviceStateIo): StateLayout;
+  /**
+   * Optional: reads every entry of `layout` (from `layout` on this device, just before) into `out`;
+   * by default the engine reads each entry's attr (or ONE_REG) itself.
+   */
+  saveValues?(dev: KvmDevice<P>, io: DeviceStateIo, layout: StateLayout, out: StateValues): void;
+  /**
+   * Optional, with {@link DeviceSnapshotSpec.layout}: what `restore` does with the entries `k` of
+   * `layout` for which `present` is nonzero (every entry when `present` is null), entry k's value
+   * being `values.lo[k]` / `values.hi[k]`. It must have the same effect (the same writes in the same
+   * order) as `restore` given those entries as StateEntry objects.
+   */
+  restoreValues?(dev: KvmDevice<P>, io: DeviceStateIo, layout: StateLayout, values: StateValues, present: Uint8Array | null): void;
 }

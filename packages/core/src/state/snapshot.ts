@@ -9,7 +9,7 @@
 import { ATTR_HAS, type KvmDevice } from '../kernel/device.js';
 import { KvmError, showValue } from '../uapi/errors.js';
 import type { Host } from '../faces/host.js';
-import type { DeviceStateIo, StateEntry } from '../plugins/snapshot-spec.js';
+import type { DeviceSnapshotSpec, DeviceStateIo, StateEntry, StateLayout, StateValues } from '../plugins/snapshot-spec.js';
 import type { KvmDeviceAttr } from '../kernel/attr.js';
 import { EBADF, EINVAL, EIO, ENXIO, EPERM } from '../uapi/errno.js';
 import { KVM_UAPI_VERSION } from '../uapi/kvm.js';
@@ -99,6 +99,13 @@ export class SnapshotError extends KvmError {
 }
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
+/** `0x…` of the u64 whose halves are `lo` and `hi`: the same text as `hex` of its bigint. */
+function hex2(lo: number, hi: number): string {
+  if (hi === 0) return lo === 0 ? '0x0' : `0x${lo.toString(16)}`;
+  return `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
+}
+/** The bigint of a u64 given as u32 halves. */
+const big2 = (lo: number, hi: number): bigint => (hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo));
 const TWO32 = 4294967296;
 /** 2^53: every bigint up to it converts to a Number exactly. */
 const MAX_EXACT = 9007199254740992n;
@@ -109,6 +116,13 @@ const MAX_EXACT = 9007199254740992n;
  * access then calls the device's accessor as the ioctl would, with its errno unchanged.
  */
 export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
+  return engineIo(host, dev);
+}
+
+/** The engine's io: it always has the numeric members. */
+type EngineIo = DeviceStateIo & Required<Pick<DeviceStateIo, 'readAttr' | 'writeAttr'>>;
+
+function engineIo(host: Host, dev: KvmDevice): EngineIo {
   const fd = deviceFd(host, dev);
   const probe = host.deviceAttrCall(fd, ATTR_HAS, 0, 0, 0, 0);
   if (probe === -EIO || probe === -EBADF) throw new KvmError(-probe, `device ${dev.ops.name} cannot be accessed`);
@@ -132,6 +146,11 @@ export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
     }
     return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
   };
+  const call2 = (fn: typeof ops.getAttr, op: string, group: number, lo: number, hi: number, addr: number): number => {
+    if (fn === undefined) return -EPERM;
+    if (vm.bugged) throw new KvmError(EIO, `${op}: the VM is bugged`);
+    return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
+  };
   const vcpu = (id: number) => {
     const v = vm.vcpuById(id);
     if (!v) throw new KvmError(EINVAL, `no vCPU ${id}`);
@@ -152,6 +171,23 @@ export function deviceStateIo(host: Host, dev: KvmDevice): DeviceStateIo {
     },
     hasAttr(group, attr) {
       return call(ops.hasAttr, 'HAS', group, attr, 0) === 0;
+    },
+    readAttr(group, attrLo, attrHi, size, out, index) {
+      const r = call2(ops.getAttr, 'GET', group, attrLo, attrHi, buf);
+      if (r < 0) throw new KvmError(-r, `GET group ${group} attr ${hex2(attrLo, attrHi)}`);
+      if (size === 8) {
+        out.lo[index] = mem.getU64Lo(buf);
+        out.hi[index] = mem.getU64Hi(buf);
+      } else {
+        out.lo[index] = mem.getU32(buf);
+        out.hi[index] = 0;
+      }
+    },
+    writeAttr(group, attrLo, attrHi, size, lo, hi) {
+      if (size === 8) mem.setU64Parts(buf, lo, hi);
+      else mem.setU32(buf, lo);
+      const r = call2(ops.setAttr, 'SET', group, attrLo, attrHi, buf);
+      if (r < 0) throw new KvmError(-r, `SET group ${group} attr ${hex2(attrLo, attrHi)} = ${hex2(lo >>> 0, size === 8 ? hi >>> 0 : 0)}`);
     },
     getOneReg(vcpuId, id) {
       const r = host.getOneReg(vcpu(vcpuId), id, buf);
@@ -176,6 +212,94 @@ function devicesInOrder(vm: Vm): KvmDevice[] {
   return [...vm.devices].reverse();
 }
 
+/** A spec with the layout path ({@link DeviceSnapshotSpec.layout} and `restoreValues`). */
+type LayoutSpec = DeviceSnapshotSpec & Required<Pick<DeviceSnapshotSpec, 'layout' | 'restoreValues'>>;
+
+const hasLayout = (spec: DeviceSnapshotSpec): spec is LayoutSpec => spec.layout !== undefined && spec.restoreValues !== undefined;
+
+/** Values for `n` entries. */
+const valuesOf = (n: number): StateValues => ({ lo: new Uint32Array(n), hi: new Uint32Array(n) });
+
+/** Every value of a layout, read on the device (the spec's `saveValues`, else entry by entry). */
+function readLayout(spec: LayoutSpec, dev: KvmDevice, io: EngineIo, l: StateLayout): StateValues {
+  const out = valuesOf(l.keys.length);
+  if (spec.saveValues) {
+    spec.saveValues(dev, io, l, out);
+    return out;
+  }
+  const { groups, attrLo, attrHi, sizes, vcpus } = l;
+  for (let k = 0; k < groups.length; k++) {
+    const g = groups[k]!;
+    if (g >= 0) io.readAttr(g, attrLo[k]!, attrHi[k]!, sizes[k] as 4 | 8, out, k);
+    else {
+      const v = io.getOneReg(vcpus[k]!, big2(attrLo[k]!, attrHi[k]!));
+      out.lo[k] = Number(BigInt.asUintN(32, v));
+      out.hi[k] = Number(BigInt.asUintN(32, v >> 32n));
+    }
+  }
+  return out;
+}
+
+/** What the engine derives from a layout, made once per layout object. */
+interface LayoutInfo {
+  /** `attr` of each entry as the snapshot writes it. */
+  readonly attrs: readonly string[];
+  /** Index by key, made on first use (a snapshot whose order differs). */
+  index: Map<string, number> | null;
+}
+const layoutInfo = new WeakMap<StateLayout, LayoutInfo>();
+
+function infoOf(l: StateLayout): LayoutInfo {
+  let i = layoutInfo.get(l);
+  if (i === undefined) {
+    const attrs: string[] = [];
+    for (let k = 0; k < l.keys.length; k++) attrs.push(hex2(l.attrLo[k]!, l.attrHi[k]!));
+    i = { attrs, index: null };
+    layoutInfo.set(l, i);
+  }
+  return i;
+}
+
+function indexOf(info: LayoutInfo, l: StateLayout): Map<string, number> {
+  if (info.index === null) {
+    info.index = new Map();
+    for (let k = 0; k < l.keys.length; k++) info.index.set(l.keys[k]!, k);
+  }
+  return info.index;
+}
+
+/** The JSON entries of a layout's values (the same text `toJson` writes for the same entries). */
+function layoutJson(l: StateLayout, v: StateValues): SnapshotEntry[] {
+  const attrs = infoOf(l).attrs;
+  const { keys, groups, sizes, vcpus } = l;
+  const out: SnapshotEntry[] = new Array(keys.length);
+  for (let k = 0; k < keys.length; k++) {
+    const o: SnapshotEntry = { key: keys[k]!, group: groups[k]!, attr: attrs[k]!, size: sizes[k] as 4 | 8, value: hex2(v.lo[k]!, v.hi[k]!) };
+    const c = vcpus[k]!;
+    if (c >= 0) o.vcpu = c;
+    out[k] = o;
+  }
+  return out;
+}
+
+/** A layout of a list of entries (for a spec without one), with their values. */
+function entriesLayout(list: readonly StateEntry[]): { layout: StateLayout; values: StateValues } {
+  const n = list.length;
+  const layout = { keys: list.map((e) => e.key), groups: new Int32Array(n), attrLo: new Uint32Array(n), attrHi: new Uint32Array(n), sizes: new Uint8Array(n), vcpus: new Int32Array(n) };
+  const values = valuesOf(n);
+  for (let k = 0; k < n; k++) {
+    const e = list[k]!;
+    layout.groups[k] = e.group;
+    layout.attrLo[k] = Number(BigInt.asUintN(32, e.attr));
+    layout.attrHi[k] = Number(BigInt.asUintN(32, e.attr >> 32n));
+    layout.sizes[k] = e.size;
+    layout.vcpus[k] = e.vcpu ?? -1;
+    values.lo[k] = Number(BigInt.asUintN(32, e.value));
+    values.hi[k] = Number(BigInt.asUintN(32, e.value >> 32n));
+  }
+  return { layout, values };
+}
+
 /** Saves every device of the VM behind `vmFd`. */
 export function saveSnapshot(host: Host, vmFd: number): Snapshot {
   const vm = host.vmOf(vmFd);
@@ -183,17 +307,19 @@ export function saveSnapshot(host: Host, vmFd: number): Snapshot {
     const info = host.registry.typeInfo(dev.type);
     const spec = info?.snapshot;
     if (!info || !spec) throw new KvmError(ENXIO, `device ${dev.ops.name} (type ${dev.type}) has no snapshot support`);
-    return { dev, info, spec, io: deviceStateIo(host, dev) };
+    return { dev, info, spec, io: engineIo(host, dev) };
   });
   // the VM stops: devices flush what they keep in guest memory, before anything is read
   for (const d of devs) d.spec.prepare?.(d.dev, d.io);
-  const devices: SnapshotDevice[] = devs.map(({ dev, info, spec, io }) => ({
-    type: dev.type,
-    key: info.key,
-    plugin: info.plugin,
-    params: spec.params(dev, io),
-    state: spec.save(dev, io).map(toJson),
-  }));
+  const devices: SnapshotDevice[] = devs.map(({ dev, info, spec, io }) => {
+    const params = spec.params(dev, io);
+    let state: SnapshotEntry[];
+    if (hasLayout(spec)) {
+      const l = spec.layout(dev, io);
+      state = layoutJson(l, readLayout(spec, dev, io, l));
+    } else state = spec.save(dev, io).map(toJson);
+    return { type: dev.type, key: info.key, plugin: info.plugin, params, state };
+  });
   const snap: Snapshot = {
     format: SNAPSHOT_FORMAT,
     formatVersion: SNAPSHOT_FORMAT_VERSION,
@@ -216,31 +342,48 @@ function badHex(p: string, j: number, field: string, s: unknown): SnapshotError 
   return new SnapshotError(`${p}.state[${j}].${field}`, `expected a hex string like "0x1f", got ${showValue(s)}`);
 }
 
-function bigFrom(p: string, j: number, field: string, s: unknown, max: bigint): bigint {
+/** The halves of the last hexParts. */
+let hexLo = 0;
+let hexHi = 0;
+
+/**
+ * Parses `s` as /^0x[0-9a-f]+$/i (digit by digit) into hexLo / hexHi; a value past 64 bits (or 32
+ * bits when `wide` is false) does not fit the field.
+ */
+function hexParts(p: string, j: number, field: string, s: unknown, wide: boolean): void {
   if (typeof s !== 'string' || s.length < 3 || s.charCodeAt(0) !== 48 || (s.charCodeAt(1) | 0x20) !== 120) throw badHex(p, j, field, s);
-  // /^0x[0-9a-f]+$/i, digit by digit; up to 13 hex digits (52 bits) the sum is exact, and
-  // BigInt(number) is much cheaper than parsing the string again
-  let n = 0;
+  let lo = 0;
+  let hi = 0;
+  let over = false;
   for (let k = 2; k < s.length; k++) {
     const c = s.charCodeAt(k);
     const l = c | 0x20;
-    if (c >= 48 && c <= 57) n = n * 16 + (c - 48);
-    else if (l >= 97 && l <= 102) n = n * 16 + (l - 87);
+    let d: number;
+    if (c >= 48 && c <= 57) d = c - 48;
+    else if (l >= 97 && l <= 102) d = l - 87;
     else throw badHex(p, j, field, s);
+    if (!over) {
+      hi = hi * 16 + (lo >>> 28);
+      lo = ((lo << 4) | d) >>> 0;
+      if (hi > 0xffffffff) over = true;
+    }
   }
-  const v = s.length <= 15 ? BigInt(n) : BigInt(s);
-  if (v > max) throw new SnapshotError(`${p}.state[${j}].${field}`, `${s} does not fit the field`);
-  return v;
+  if (over || (!wide && hi !== 0)) throw new SnapshotError(`${p}.state[${j}].${field}`, `${s} does not fit the field`);
+  hexLo = lo;
+  hexHi = hi;
 }
+
+/** A device's entries as parsed: the columns of a layout and their values (no bigint, no StateEntry). */
+interface ParsedState extends StateLayout, StateValues {}
 
 /** Checks the shape of a parsed snapshot and returns it typed; throws SnapshotError naming the field. */
 export function parseSnapshot(data: unknown): Snapshot {
   return parseWithEntries(data).snap;
 }
 
-/** parseSnapshot, also returning every device's entries decoded (one BigInt per field). */
-function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[][]; memory: ParsedMemory | null } {
-  const all: StateEntry[][] = [];
+/** parseSnapshot, also returning every device's entries decoded (as columns). */
+function parseWithEntries(data: unknown): { snap: Snapshot; entries: ParsedState[]; memory: ParsedMemory | null } {
+  const all: ParsedState[] = [];
   const o = data as Record<string, unknown>;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new SnapshotError('$', 'a snapshot is a JSON object');
   if (o.format !== SNAPSHOT_FORMAT) throw new SnapshotError('$.format', `expected "${SNAPSHOT_FORMAT}", got ${showValue(o.format)}`);
@@ -263,27 +406,49 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[
     if (typeof dd.plugin !== 'string') throw new SnapshotError(`${p}.plugin`, 'expected a string');
     if (typeof dd.params !== 'object' || dd.params === null) throw new SnapshotError(`${p}.params`, 'expected an object');
     if (!Array.isArray(dd.state)) throw new SnapshotError(`${p}.state`, 'expected an array');
+    const state = dd.state as unknown[];
+    const len = state.length;
     const keys = new Set<string>();
-    const list: StateEntry[] = [];
-    all.push(list);
-    dd.state.forEach((e: unknown, j: number) => {
+    const list: string[] = [];
+    const ps: ParsedState = {
+      keys: list,
+      groups: new Int32Array(len),
+      attrLo: new Uint32Array(len),
+      attrHi: new Uint32Array(len),
+      sizes: new Uint8Array(len),
+      vcpus: new Int32Array(len),
+      lo: new Uint32Array(len),
+      hi: new Uint32Array(len),
+    };
+    let n = 0;
+    for (let j = 0; j < len; j++) {
+      const e = state[j];
+      if (e === undefined && !(j in state)) continue; // a hole (not JSON): skipped, as forEach does
       const ee = e as Record<string, unknown>;
       if (typeof e !== 'object' || e === null) throw new SnapshotError(`${p}.state[${j}]`, 'expected an object');
-      if (typeof ee.key !== 'string') throw new SnapshotError(`${p}.state[${j}].key`, 'expected a string');
-      if (keys.has(ee.key)) throw new SnapshotError(`${p}.state[${j}].key`, `duplicate key ${ee.key}`);
-      keys.add(ee.key);
-      if (!Number.isInteger(ee.group) || (ee.group as number) < -1) throw new SnapshotError(`${p}.state[${j}].group`, 'expected an integer >= -1');
-      if (ee.size !== 4 && ee.size !== 8) throw new SnapshotError(`${p}.state[${j}].size`, 'expected 4 or 8');
-      const attr = bigFrom(p, j, 'attr', ee.attr, 0xffffffffffffffffn);
-      const value = bigFrom(p, j, 'value', ee.value, ee.size === 4 ? 0xffffffffn : 0xffffffffffffffffn);
-      if (ee.vcpu !== undefined && !(Number.isInteger(ee.vcpu) && (ee.vcpu as number) >= 0))
-        throw new SnapshotError(`${p}.state[${j}].vcpu`, 'expected a vCPU id');
-      const entry: StateEntry =
-        ee.vcpu === undefined
-          ? { key: ee.key, group: ee.group as number, attr, size: ee.size, value }
-          : { key: ee.key, group: ee.group as number, attr, size: ee.size, vcpu: ee.vcpu as number, value };
-      list.push(entry);
-    });
+      const key = ee.key;
+      if (typeof key !== 'string') throw new SnapshotError(`${p}.state[${j}].key`, 'expected a string');
+      if (keys.has(key)) throw new SnapshotError(`${p}.state[${j}].key`, `duplicate key ${key}`);
+      keys.add(key);
+      const group = ee.group;
+      if (!Number.isInteger(group) || (group as number) < -1) throw new SnapshotError(`${p}.state[${j}].group`, 'expected an integer >= -1');
+      const size = ee.size;
+      if (size !== 4 && size !== 8) throw new SnapshotError(`${p}.state[${j}].size`, 'expected 4 or 8');
+      hexParts(p, j, 'attr', ee.attr, true);
+      ps.attrLo[n] = hexLo;
+      ps.attrHi[n] = hexHi;
+      hexParts(p, j, 'value', ee.value, size === 8);
+      ps.lo[n] = hexLo;
+      ps.hi[n] = hexHi;
+      const vcpu = ee.vcpu;
+      if (vcpu !== undefined && !(Number.isInteger(vcpu) && (vcpu as number) >= 0)) throw new SnapshotError(`${p}.state[${j}].vcpu`, 'expected a vCPU id');
+      list.push(key);
+      ps.groups[n] = group as number;
+      ps.sizes[n] = size;
+      ps.vcpus[n] = vcpu === undefined ? -1 : (vcpu as number);
+      n++;
+    }
+    all.push(n === len ? ps : trimmed(ps, n));
   });
   let memory: ParsedMemory | null = null;
   if (o.memory !== undefined) {
@@ -295,6 +460,35 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: StateEntry[
     }
   }
   return { snap: data as Snapshot, entries: all, memory };
+}
+
+/** The first `n` rows of a parsed state. */
+function trimmed(ps: ParsedState, n: number): ParsedState {
+  return {
+    keys: ps.keys,
+    groups: ps.groups.slice(0, n),
+    attrLo: ps.attrLo.slice(0, n),
+    attrHi: ps.attrHi.slice(0, n),
+    sizes: ps.sizes.slice(0, n),
+    vcpus: ps.vcpus.slice(0, n),
+    lo: ps.lo.slice(0, n),
+    hi: ps.hi.slice(0, n),
+  };
+}
+
+/** The StateEntry objects of parsed rows (for a spec restored through `restore`). */
+function parsedEntries(ps: ParsedState): StateEntry[] {
+  const out: StateEntry[] = [];
+  for (let j = 0; j < ps.keys.length; j++) {
+    const key = ps.keys[j]!;
+    const group = ps.groups[j]!;
+    const attr = big2(ps.attrLo[j]!, ps.attrHi[j]!);
+    const size = ps.sizes[j] as 4 | 8;
+    const value = big2(ps.lo[j]!, ps.hi[j]!);
+    const vcpu = ps.vcpus[j]!;
+    out.push(vcpu < 0 ? { key, group, attr, size, value } : { key, group, attr, size, vcpu, value });
+  }
+  return out;
 }
 
 function entriesOf(d: SnapshotDevice): StateEntry[] {
@@ -335,7 +529,7 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
     if (!info || info.key !== sd.key) throw new SnapshotError(`$.devices[${i}].key`, `${sd.key} in the snapshot, ${info?.key ?? `type ${dev.type}`} here`);
     const spec = info.snapshot;
     if (!spec) throw new SnapshotError(`$.devices[${i}]`, `${sd.key} has no snapshot support on this host`);
-    const io = deviceStateIo(host, dev);
+    const io = engineIo(host, dev);
     const here = spec.params(dev, io);
     for (const k of new Set([...Object.keys(here), ...Object.keys(sd.params)])) {
       if (here[k] !== sd.params[k])
@@ -357,39 +551,83 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
   const memBefore = guard ? captureGuestMemory(vm, host.mem) : null;
   for (const p of plan) p.spec.prepare?.(p.dev, p.io);
   const memPrepared = guard ? captureGuestMemory(vm, host.mem) : null;
-  const before = plan.map((p) => p.spec.save(p.dev, p.io));
-  // every entry must describe the same attribute here as in the snapshot, and be implemented
-  plan.forEach((p, i) => {
-    // this VM's own entry under the same key: where a snapshot of the same composition has it
-    // (the same index), else looked up (keys are unique within a device)
-    const here = before[i]!;
-    let mine: Map<string, StateEntry> | null = null;
-    const path = (j: number): string => `$.devices[${p.i}].state[${j}]`;
-    p.entries.forEach((e, j) => {
-      let m: StateEntry | undefined = here[j];
-      if (m === undefined || m.key !== e.key) {
-        if (mine === null) {
-          mine = new Map<string, StateEntry>();
-          for (const x of here) mine.set(x.key, x);
-        }
-        m = mine.get(e.key);
+  // this VM's own state, as a layout and its values: what the entries are checked against, and what
+  // a rollback writes back (through restoreValues, or restore of the entries saved here)
+  const before = plan.map((p) => {
+    if (hasLayout(p.spec)) {
+      const layout = p.spec.layout(p.dev, p.io);
+      return { layout, values: readLayout(p.spec, p.dev, p.io, layout), entries: null };
+    }
+    const entries = p.spec.save(p.dev, p.io);
+    return { ...entriesLayout(entries), entries };
+  });
+  // every entry must describe the same attribute here as in the snapshot, and be implemented;
+  // what each device is then given: the values by its layout's index, or StateEntry objects
+  const inputs = plan.map((p, i) => {
+    const l = before[i]!.layout;
+    const info = infoOf(l);
+    const e = p.entries;
+    const n = e.keys.length;
+    const at = new Int32Array(n); // the layout index of each entry, or -1
+    let identity = n === l.keys.length;
+    let unknown = false;
+    let vcpuOk = -1;
+    for (let j = 0; j < n; j++) {
+      // this VM's entry under the same key: where a snapshot of the same composition has it
+      // (the same index), else looked up (keys are unique within a device)
+      const key = e.keys[j]!;
+      let k = j < l.keys.length && l.keys[j] === key ? j : -1;
+      if (k < 0) {
+        identity = false;
+        k = indexOf(info, l).get(key) ?? -1;
       }
-      if (m && (m.group !== e.group || m.attr !== e.attr || m.size !== e.size || m.vcpu !== e.vcpu))
-        throw new SnapshotError(path(j), `${e.key} is group ${e.group} attr ${hex(e.attr)} size ${e.size} in the snapshot, group ${m.group} attr ${hex(m.attr)} size ${m.size} here`);
-      if (e.vcpu !== undefined && !vm.vcpuById(e.vcpu)) throw new SnapshotError(`${path(j)}.vcpu`, `no vCPU ${e.vcpu} here`);
+      at[j] = k;
+      if (k >= 0 && (l.groups[k] !== e.groups[j] || l.attrLo[k] !== e.attrLo[j] || l.attrHi[k] !== e.attrHi[j] || l.sizes[k] !== e.sizes[j] || l.vcpus[k] !== e.vcpus[j]))
+        throw new SnapshotError(
+          `$.devices[${p.i}].state[${j}]`,
+          `${key} is group ${e.groups[j]} attr ${hex2(e.attrLo[j]!, e.attrHi[j]!)} size ${e.sizes[j]} in the snapshot, group ${l.groups[k]} attr ${info.attrs[k]} size ${l.sizes[k]} here`,
+        );
+      const c = e.vcpus[j]!;
+      if (c >= 0 && c !== vcpuOk) {
+        if (!vm.vcpuById(c)) throw new SnapshotError(`$.devices[${p.i}].state[${j}].vcpu`, `no vCPU ${c} here`);
+        vcpuOk = c;
+      }
       // an entry the device itself saves here is implemented; ask HAS only about the others
-      if (!m && e.group >= 0 && !p.io.hasAttr(e.group, e.attr))
-        throw new SnapshotError(path(j), `${e.key}: group ${e.group} attr ${hex(e.attr)} is not implemented by this device`);
-    });
+      if (k < 0) {
+        unknown = true;
+        const g = e.groups[j]!;
+        if (g >= 0 && !p.io.hasAttr(g, big2(e.attrLo[j]!, e.attrHi[j]!)))
+          throw new SnapshotError(`$.devices[${p.i}].state[${j}]`, `${key}: group ${g} attr ${hex2(e.attrLo[j]!, e.attrHi[j]!)} is not implemented by this device`);
+      }
+    }
+    if (!hasLayout(p.spec) || unknown) return { entries: parsedEntries(e), values: null, present: null };
+    if (identity) return { entries: null, values: e as StateValues, present: null };
+    const values = valuesOf(l.keys.length);
+    const present = new Uint8Array(l.keys.length);
+    for (let j = 0; j < n; j++) {
+      const k = at[j]!;
+      values.lo[k] = e.lo[j]!;
+      values.hi[k] = e.hi[j]!;
+      present[k] = 1;
+    }
+    return { entries: null, values, present };
   });
   // restore phases (the ITS after the GICv3), creation order within a phase
   const order = plan.map((p, i) => ({ p, i })).sort((a, b) => (a.p.spec.restorePhase ?? 0) - (b.p.spec.restorePhase ?? 0) || a.i - b.i);
   try {
     if (memory !== null) loadGuestMemory(vm, host.mem, memory); // guest memory before every device
-    for (const { p } of order) p.spec.restore(p.dev, p.io, p.entries);
+    for (const { p, i } of order) {
+      const input = inputs[i]!;
+      if (input.values !== null) (p.spec as LayoutSpec).restoreValues(p.dev, p.io, before[i]!.layout, input.values, input.present);
+      else p.spec.restore(p.dev, p.io, input.entries);
+    }
   } catch (e) {
     if (memPrepared !== null) loadGuestMemory(vm, host.mem, memPrepared);
-    for (const { p, i } of order) p.spec.restore(p.dev, p.io, before[i]!);
+    for (const { p, i } of order) {
+      const b = before[i]!;
+      if (b.entries !== null) p.spec.restore(p.dev, p.io, b.entries);
+      else (p.spec as LayoutSpec).restoreValues(p.dev, p.io, b.layout, b.values, null);
+    }
     if (memBefore !== null) loadGuestMemory(vm, host.mem, memBefore);
     throw e;
   }
