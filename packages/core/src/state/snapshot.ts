@@ -104,9 +104,9 @@ function hex2(lo: number, hi: number): string {
   if (hi === 0) return lo === 0 ? '0x0' : `0x${lo.toString(16)}`;
   return `0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')}`;
 }
-/** The bigint of a u64 given as u32 halves. */
-const big2 = (lo: number, hi: number): bigint => (hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo));
 const TWO32 = 4294967296;
+/** The bigint of a u64 given as u32 halves (below 2^53 through one exact Number). */
+const big2 = (lo: number, hi: number): bigint => (hi < 0x200000 ? BigInt(hi * TWO32 + lo) : (BigInt(hi) << 32n) | BigInt(lo));
 /** 2^53: every bigint up to it converts to a Number exactly. */
 const MAX_EXACT = 9007199254740992n;
 
@@ -242,22 +242,43 @@ function readLayout(spec: LayoutSpec, dev: KvmDevice, io: EngineIo, l: StateLayo
 
 /** What the engine derives from a layout, made once per layout object. */
 interface LayoutInfo {
-  /** `attr` of each entry as the snapshot writes it. */
-  readonly attrs: readonly string[];
+  /** `attr` of each entry as the snapshot writes it, made on first use. */
+  attrs: readonly string[] | null;
   /** Index by key, made on first use (a snapshot whose order differs). */
   index: Map<string, number> | null;
 }
 const layoutInfo = new WeakMap<StateLayout, LayoutInfo>();
+/** The key list of the last layout of each length seen here (when its keys are unique). */
+const knownKeys = new Map<number, WeakRef<readonly string[]>>();
 
 function infoOf(l: StateLayout): LayoutInfo {
   let i = layoutInfo.get(l);
   if (i === undefined) {
-    const attrs: string[] = [];
-    for (let k = 0; k < l.keys.length; k++) attrs.push(hex2(l.attrLo[k]!, l.attrHi[k]!));
-    i = { attrs, index: null };
+    i = { attrs: null, index: null };
     layoutInfo.set(l, i);
   }
   return i;
+}
+
+/** A spec's layout: its info, and its keys remembered for the parse's duplicate check (once per layout). */
+function specLayout(l: StateLayout): StateLayout {
+  if (!layoutInfo.has(l)) {
+    infoOf(l);
+    if (new Set(l.keys).size === l.keys.length) {
+      if (knownKeys.size >= 64) knownKeys.clear();
+      knownKeys.set(l.keys.length, new WeakRef(l.keys));
+    }
+  }
+  return l;
+}
+
+function attrsOf(info: LayoutInfo, l: StateLayout): readonly string[] {
+  if (info.attrs === null) {
+    const attrs: string[] = [];
+    for (let k = 0; k < l.keys.length; k++) attrs.push(hex2(l.attrLo[k]!, l.attrHi[k]!));
+    info.attrs = attrs;
+  }
+  return info.attrs;
 }
 
 function indexOf(info: LayoutInfo, l: StateLayout): Map<string, number> {
@@ -270,7 +291,7 @@ function indexOf(info: LayoutInfo, l: StateLayout): Map<string, number> {
 
 /** The JSON entries of a layout's values (the same text `toJson` writes for the same entries). */
 function layoutJson(l: StateLayout, v: StateValues): SnapshotEntry[] {
-  const attrs = infoOf(l).attrs;
+  const attrs = attrsOf(infoOf(l), l);
   const { keys, groups, sizes, vcpus } = l;
   const out: SnapshotEntry[] = new Array(keys.length);
   for (let k = 0; k < keys.length; k++) {
@@ -282,22 +303,23 @@ function layoutJson(l: StateLayout, v: StateValues): SnapshotEntry[] {
   return out;
 }
 
-/** A layout of a list of entries (for a spec without one), with their values. */
-function entriesLayout(list: readonly StateEntry[]): { layout: StateLayout; values: StateValues } {
+/** The layout of a list of entries (for a spec without one). */
+function entriesLayout(list: readonly StateEntry[]): StateLayout {
   const n = list.length;
   const layout = { keys: list.map((e) => e.key), groups: new Int32Array(n), attrLo: new Uint32Array(n), attrHi: new Uint32Array(n), sizes: new Uint8Array(n), vcpus: new Int32Array(n) };
-  const values = valuesOf(n);
   for (let k = 0; k < n; k++) {
     const e = list[k]!;
+    const a = e.attr;
     layout.groups[k] = e.group;
-    layout.attrLo[k] = Number(BigInt.asUintN(32, e.attr));
-    layout.attrHi[k] = Number(BigInt.asUintN(32, e.attr >> 32n));
+    if (a >= 0n && a <= 0xffffffffn) layout.attrLo[k] = Number(a);
+    else {
+      layout.attrLo[k] = Number(BigInt.asUintN(32, a));
+      layout.attrHi[k] = Number(BigInt.asUintN(32, a >> 32n));
+    }
     layout.sizes[k] = e.size;
     layout.vcpus[k] = e.vcpu ?? -1;
-    values.lo[k] = Number(BigInt.asUintN(32, e.value));
-    values.hi[k] = Number(BigInt.asUintN(32, e.value >> 32n));
   }
-  return { layout, values };
+  return layout;
 }
 
 /** Saves every device of the VM behind `vmFd`. */
@@ -315,7 +337,7 @@ export function saveSnapshot(host: Host, vmFd: number): Snapshot {
     const params = spec.params(dev, io);
     let state: SnapshotEntry[];
     if (hasLayout(spec)) {
-      const l = spec.layout(dev, io);
+      const l = specLayout(spec.layout(dev, io));
       state = layoutJson(l, readLayout(spec, dev, io, l));
     } else state = spec.save(dev, io).map(toJson);
     return { type: dev.type, key: info.key, plugin: info.plugin, params, state };
@@ -408,7 +430,10 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: ParsedState
     if (!Array.isArray(dd.state)) throw new SnapshotError(`${p}.state`, 'expected an array');
     const state = dd.state as unknown[];
     const len = state.length;
-    const keys = new Set<string>();
+    // the keys of a layout used here before, while the entries have them (by index): no duplicate
+    // possible, no Set made; from the first other key on, a Set of the keys so far
+    let known = knownKeys.get(len)?.deref();
+    let seen: Set<string> | null = null;
     const list: string[] = [];
     const ps: ParsedState = {
       keys: list,
@@ -428,8 +453,12 @@ function parseWithEntries(data: unknown): { snap: Snapshot; entries: ParsedState
       if (typeof e !== 'object' || e === null) throw new SnapshotError(`${p}.state[${j}]`, 'expected an object');
       const key = ee.key;
       if (typeof key !== 'string') throw new SnapshotError(`${p}.state[${j}].key`, 'expected a string');
-      if (keys.has(key)) throw new SnapshotError(`${p}.state[${j}].key`, `duplicate key ${key}`);
-      keys.add(key);
+      if (known === undefined || known[n] !== key) {
+        known = undefined;
+        seen ??= new Set(list);
+        if (seen.has(key)) throw new SnapshotError(`${p}.state[${j}].key`, `duplicate key ${key}`);
+        seen.add(key);
+      }
       const group = ee.group;
       if (!Number.isInteger(group) || (group as number) < -1) throw new SnapshotError(`${p}.state[${j}].group`, 'expected an integer >= -1');
       const size = ee.size;
@@ -555,11 +584,11 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
   // a rollback writes back (through restoreValues, or restore of the entries saved here)
   const before = plan.map((p) => {
     if (hasLayout(p.spec)) {
-      const layout = p.spec.layout(p.dev, p.io);
+      const layout = specLayout(p.spec.layout(p.dev, p.io));
       return { layout, values: readLayout(p.spec, p.dev, p.io, layout), entries: null };
     }
     const entries = p.spec.save(p.dev, p.io);
-    return { ...entriesLayout(entries), entries };
+    return { layout: entriesLayout(entries), values: null, entries };
   });
   // every entry must describe the same attribute here as in the snapshot, and be implemented;
   // what each device is then given: the values by its layout's index, or StateEntry objects
@@ -585,7 +614,7 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
       if (k >= 0 && (l.groups[k] !== e.groups[j] || l.attrLo[k] !== e.attrLo[j] || l.attrHi[k] !== e.attrHi[j] || l.sizes[k] !== e.sizes[j] || l.vcpus[k] !== e.vcpus[j]))
         throw new SnapshotError(
           `$.devices[${p.i}].state[${j}]`,
-          `${key} is group ${e.groups[j]} attr ${hex2(e.attrLo[j]!, e.attrHi[j]!)} size ${e.sizes[j]} in the snapshot, group ${l.groups[k]} attr ${info.attrs[k]} size ${l.sizes[k]} here`,
+          `${key} is group ${e.groups[j]} attr ${hex2(e.attrLo[j]!, e.attrHi[j]!)} size ${e.sizes[j]} in the snapshot, group ${l.groups[k]} attr ${attrsOf(info, l)[k]} size ${l.sizes[k]} here`,
         );
       const c = e.vcpus[j]!;
       if (c >= 0 && c !== vcpuOk) {
@@ -626,7 +655,7 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
     for (const { p, i } of order) {
       const b = before[i]!;
       if (b.entries !== null) p.spec.restore(p.dev, p.io, b.entries);
-      else (p.spec as LayoutSpec).restoreValues(p.dev, p.io, b.layout, b.values, null);
+      else (p.spec as LayoutSpec).restoreValues(p.dev, p.io, b.layout, b.values!, null);
     }
     if (memBefore !== null) loadGuestMemory(vm, host.mem, memBefore);
     throw e;
