@@ -3,9 +3,9 @@
  * restored and rolled back through its layout (no StateEntry per entry), with the same JSON and
  * the same SnapshotErrors as a spec without one.
  */
-import { createHost, isKvmError, restoreSnapshot, saveSnapshot, SnapshotError, type Snapshot } from '@kvmdev/core';
-import { definePlugin, type DeviceOps, type DeviceSnapshotSpec, type StateEntry, type StateLayout } from '@kvmdev/core/plugin';
-import { fakePlugin, type FakeState } from './fixtures/fake-device.js';
+import { isKvmError, restoreSnapshot, saveSnapshot, SnapshotError, type Snapshot } from '@kvmdev/core';
+import type { DeviceSnapshotSpec, StateEntry, StateLayout } from '@kvmdev/core/plugin';
+import { type FakeState, snapshotRig } from './fixtures/fake-device.js';
 
 const KEYS = ['reg0', 'reg1', 'reg2', 'reg3', 'base'];
 
@@ -52,18 +52,7 @@ const withLayout: DeviceSnapshotSpec<FakeState> = {
 };
 
 function build(spec: DeviceSnapshotSpec<FakeState>) {
-  const base = fakePlugin({ calls: [] }, { style: 'destroy' });
-  const plugin = definePlugin({
-    name: 'snap',
-    version: '1',
-    core: '*',
-    devices: [{ ...base.devices![0]!, ops: base.devices![0]!.ops as DeviceOps, snapshot: spec as DeviceSnapshotSpec }],
-  });
-  const host = createHost({ plugins: [plugin] });
-  const vm = host.createVm();
-  vm.createVcpu(0);
-  const dev = vm.createDevice('KVM_DEV_TYPE_VFIO');
-  return { host, vm, dev };
+  return snapshotRig('snap', spec);
 }
 
 function dirty(w: ReturnType<typeof build>): void {

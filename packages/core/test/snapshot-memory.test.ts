@@ -4,9 +4,9 @@
  * memory is flushed there first), loaded before any device on restore, checked against the
  * target's slots first, and written back with the device state when a device refuses a value.
  */
-import { EINVAL, KvmError, type Snapshot, SnapshotError, createHost, diffSnapshots, restoreSnapshot, saveSnapshot } from '@kvmdev/core';
-import { type DeviceOps, type DeviceSnapshotSpec, definePlugin } from '@kvmdev/core/plugin';
-import { type FakeState, fakePlugin } from './fixtures/fake-device.js';
+import { EINVAL, KvmError, type Snapshot, SnapshotError, diffSnapshots, restoreSnapshot, saveSnapshot } from '@kvmdev/core';
+import type { DeviceSnapshotSpec } from '@kvmdev/core/plugin';
+import { type FakeState, snapshotRig } from './fixtures/fake-device.js';
 
 const SLOT0 = 0x10_0000;
 const SLOT1 = 0x80_0000;
@@ -32,17 +32,7 @@ const spec: DeviceSnapshotSpec<FakeState> = {
 };
 
 function build() {
-  const base = fakePlugin({ calls: [] }, { style: 'destroy' });
-  const plugin = definePlugin({
-    name: 'snap-mem',
-    version: '1',
-    core: '*',
-    devices: [{ ...base.devices![0]!, ops: base.devices![0]!.ops as DeviceOps, snapshot: spec as DeviceSnapshotSpec }],
-  });
-  const host = createHost({ plugins: [plugin] });
-  const vm = host.createVm();
-  vm.createVcpu(0);
-  const dev = vm.createDevice('KVM_DEV_TYPE_VFIO');
+  const { host, vm, dev } = snapshotRig('snap-mem', spec);
   const ram0 = host.mem.mmap(0x10000);
   const ram1 = host.mem.mmap(0x8000);
   vm.setUserMemoryRegion({ slot: 0, guestPhysAddr: SLOT0, memorySize: 0x10000, userspaceAddr: ram0 });

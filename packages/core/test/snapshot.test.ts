@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import {
-  createHost,
   diffSnapshots,
   isKvmError,
   restoreSnapshot,
@@ -8,8 +7,8 @@ import {
   SnapshotError,
   type Snapshot,
 } from '@kvmdev/core';
-import { definePlugin, type DeviceOps, type DeviceSnapshotSpec } from '@kvmdev/core/plugin';
-import { fakePlugin, type FakeState } from './fixtures/fake-device.js';
+import type { DeviceSnapshotSpec } from '@kvmdev/core/plugin';
+import { type FakeState, snapshotRig } from './fixtures/fake-device.js';
 
 const spec: DeviceSnapshotSpec<FakeState> = {
   params: (_dev, io) => ({ vcpus: io.vcpuIds.length }),
@@ -24,18 +23,7 @@ const spec: DeviceSnapshotSpec<FakeState> = {
 };
 
 function build(vcpus = 2) {
-  const base = fakePlugin({ calls: [] }, { style: 'destroy' });
-  const plugin = definePlugin({
-    name: 'snap',
-    version: '1',
-    core: '*',
-    devices: [{ ...base.devices![0]!, ops: base.devices![0]!.ops as DeviceOps, snapshot: spec as DeviceSnapshotSpec }],
-  });
-  const host = createHost({ plugins: [plugin] });
-  const vm = host.createVm();
-  for (let i = 0; i < vcpus; i++) vm.createVcpu(i);
-  const dev = vm.createDevice('KVM_DEV_TYPE_VFIO');
-  return { host, vm, dev };
+  return snapshotRig('snap', spec, vcpus);
 }
 
 test('save, restore on a new VM, save again: identical; values survive JSON with 64-bit precision', () => {
