@@ -9,20 +9,11 @@ import { saveSnapshot } from '@kvmdev/core';
 import { plan } from '../src/model/load.js';
 import { Session } from '../src/model/session.js';
 import { vmFileOf } from '../src/model/vmfile.js';
-import { PLUGINS, session } from './helpers.js';
+import { PLUGINS, messageOf, session } from './helpers.js';
 
 const VIRT = { preset: 'qemuVirtArm64Its', vcpus: 2 };
 const RAM = [{ gpa: 0x40000000, size: 0x100000 }];
 
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error) return e.message;
-    throw e;
-  }
-  throw new Error('nothing thrown');
-}
 
 function open(data: Record<string, unknown>): Session {
   const p = plan([{ name: 'v.yaml', data }], PLUGINS);

@@ -43,3 +43,14 @@ export function ranSession(name: string): Promise<Session> {
   }
   return p;
 }
+
+/** The message `fn` throws (an Error), for exact comparison. */
+export function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof Error) return e.message;
+    throw e;
+  }
+  throw new Error('nothing thrown');
+}

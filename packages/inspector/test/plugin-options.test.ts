@@ -10,18 +10,8 @@ import { KVM_CAP_PPC_PAPR } from '@kvmdev/xics';
 import { plan } from '../src/model/load.js';
 import { Session } from '../src/model/session.js';
 import { vmFileOf } from '../src/model/vmfile.js';
-import { PLUGINS, VMS, vmFile } from './helpers.js';
+import { PLUGINS, VMS, messageOf, vmFile } from './helpers.js';
 
-/** The message `fn` throws (an Error), for exact comparison. */
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof Error) return e.message;
-    throw e;
-  }
-  throw new Error('nothing thrown');
-}
 
 const PSERIES = { preset: 'qemuPseries', vcpus: 2 };
 const VIRT = { preset: 'qemuVirtArm64', vcpus: 2 };
