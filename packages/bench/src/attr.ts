@@ -7,7 +7,7 @@
  */
 import { KVM_GET_DEVICE_ATTR, KVM_SET_DEVICE_ATTR } from '@kvmdev/core';
 import { type Rig, decodedAttr, fakeRig, gicv2Rig, gicv3Rig, mpicRig, vgicMissing, xicsRig } from './families.js';
-import { type Figure, against, consume, judge, measure, skipped } from './harness.js';
+import { type Figure, type RunFn, against, consume, judge, measure, skipped } from './harness.js';
 
 const G = 'attr';
 const FACADE_TARGET = 'facade attr access <= 0.5x one real device attr ioctl (has_attr)';
@@ -30,74 +30,53 @@ async function family(label: string, rig: Rig): Promise<Figure[]> {
   const getAttr = ops.getAttr!;
   const setAttr = ops.setAttr!;
 
-  // every row is timed in alternation with one real KVM_HAS_DEVICE_ATTR, the typed rows also with
-  // their direct accessor (harness.ts timePaired): the ratios are per-pair medians
-  const getRun = (n: number): void => {
-    for (let i = 0; i < n; i++) consume(getAttr(kdev, a));
-  };
-  const setRun = (n: number): void => {
-    for (let i = 0; i < n; i++) consume(setAttr(kdev, a));
-  };
+  // every row is timed in alternation with one real KVM_HAS_DEVICE_ATTR, the typed row also with
+  // its direct accessor (harness.ts timePaired): those ratios are per-pair medians
   const HAS = { real: 'has_attr' } as const;
-  const directName = `${label}: direct ops.getAttr(dev, attr)`;
-  const directSetName = `${label}: direct ops.setAttr(dev, attr)`;
-  const direct = await measure(G, directName, getRun, {}, undefined, HAS);
-  const facade = await measure(
-    G,
-    `${label}: facade ioctl KVM_GET_DEVICE_ATTR`,
-    (n) => {
-      for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_GET_DEVICE_ATTR, attrAddr));
-    },
-    {},
-    undefined,
-    HAS,
-  );
-  const typed = await measure(
-    G,
-    `${label}: typed dev.getAttr`,
-    (n) => {
-      for (let i = 0; i < n; i++) consume(dev.getAttr(group, attr) as number);
-    },
-    {},
-    undefined,
-    { ...HAS, ref: { name: directName, run: getRun } },
-  );
-  const directSet = await measure(G, directSetName, setRun, {}, undefined, HAS);
-  const facadeSet = await measure(
-    G,
-    `${label}: facade ioctl KVM_SET_DEVICE_ATTR`,
-    (n) => {
-      for (let i = 0; i < n; i++) consume(host.ioctl(devFd, KVM_SET_DEVICE_ATTR, attrAddr));
-    },
-    {},
-    undefined,
-    HAS,
-  );
-  const typedSet = await measure(
-    G,
-    `${label}: typed dev.setAttr`,
-    (n) => {
-      for (let i = 0; i < n; i++) dev.setAttr(group, attr, typedValue);
-    },
-    {},
-    undefined,
-    { ...HAS, ref: { name: directSetName, run: setRun } },
-  );
-  against(facade, direct);
-  against(typed, direct);
-  against(facadeSet, directSet);
-  against(typedSet, directSet);
-  direct.note = 'reference: the plugin accessor called with a prepared KvmDeviceAttr';
-  directSet.note = direct.note;
-  const all = [direct, facade, typed, directSet, facadeSet, typedSet];
-  for (const x of all) x.real = 'has_attr';
-  for (const x of [facade, facadeSet]) {
-    x.target = FACADE_TARGET;
-    x.status = 'met'; // the runner judges realRatio <= realMax
-    x.realMax = 0.5;
-  }
-  judge(typed, TYPED_TARGET, typed.ratio! <= 1.5);
-  judge(typedSet, TYPED_TARGET, typedSet.ratio! <= 1.5);
+  const rows = async (verb: 'get' | 'set', directRun: RunFn, request: number, typedRun: RunFn): Promise<Figure[]> => {
+    const directName = `${label}: direct ops.${verb}Attr(dev, attr)`;
+    const direct = await measure(G, directName, directRun, {}, undefined, HAS);
+    const facade = await measure(
+      G,
+      `${label}: facade ioctl KVM_${verb.toUpperCase()}_DEVICE_ATTR`,
+      (n) => {
+        for (let i = 0; i < n; i++) consume(host.ioctl(devFd, request, attrAddr));
+      },
+      {},
+      undefined,
+      HAS,
+    );
+    const typed = await measure(G, `${label}: typed dev.${verb}Attr`, typedRun, {}, undefined, { ...HAS, ref: { name: directName, run: directRun } });
+    direct.note = 'reference: the plugin accessor called with a prepared KvmDeviceAttr';
+    against(facade, direct);
+    facade.target = FACADE_TARGET;
+    facade.status = 'met'; // the runner judges realRatio <= realMax
+    facade.realMax = 0.5;
+    judge(typed, TYPED_TARGET, typed.ratio! <= 1.5);
+    return [direct, facade, typed];
+  };
+  const all = [
+    ...(await rows(
+      'get',
+      (n) => {
+        for (let i = 0; i < n; i++) consume(getAttr(kdev, a));
+      },
+      KVM_GET_DEVICE_ATTR,
+      (n) => {
+        for (let i = 0; i < n; i++) consume(dev.getAttr(group, attr) as number);
+      },
+    )),
+    ...(await rows(
+      'set',
+      (n) => {
+        for (let i = 0; i < n; i++) consume(setAttr(kdev, a));
+      },
+      KVM_SET_DEVICE_ATTR,
+      (n) => {
+        for (let i = 0; i < n; i++) dev.setAttr(group, attr, typedValue);
+      },
+    )),
+  ];
   return all;
 }
 
