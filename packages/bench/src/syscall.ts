@@ -28,9 +28,9 @@ export const REAL = {
   has_attr: 'real KVM_HAS_DEVICE_ATTR on a KVM-VFIO device fd (C, gcc -O2)',
   irq_line: 'real KVM_IRQ_LINE on the x86 in-kernel irqchip (C, gcc -O2)',
   create_close: 'real KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO) + close (C, gcc -O2)',
-} as const;
-/** A real-kernel figure a model row is compared with. */
-export type RealKey = keyof typeof REAL;
+} as const satisfies Record<RealCall, string>;
+/** A real-kernel figure a model row is compared with (harness.ts's RealCall: the keys of REAL). */
+export type RealKey = RealCall;
 
 const CALLS = QUICK ? 200_000 : 2_000_000;
 const LOOPS = QUICK ? 3 : 7;
@@ -97,6 +97,9 @@ const PAIR_CALLS: Partial<Record<RealCall, number>> = QUICK
   ? { fionread: 10_000, has_attr: 10_000, irq_line: 8_000 }
   : { fionread: 60_000, has_attr: 60_000, irq_line: 40_000 };
 
+/** Per real call: whether this process's C program could make it (see {@link realPartner}). */
+const pairable = new Map<RealCall, boolean>();
+
 /**
  * One short run of the real call per sample (`kvmref <calls> 1 1 <key>`), for a model figure
  * timed in alternation with it; null when this process has no C program, the call is not paired
@@ -111,17 +114,24 @@ export function realPartner(key: RealCall): PartnerSampler | null {
     const m = new RegExp(`^${key} ([0-9.]+)$`, 'm').exec(out);
     return m ? Number.parseFloat(m[1]!) : Number.NaN;
   };
-  try {
-    if (!(once() > 0)) return null;
-  } catch {
-    return null;
+  // whether the call can be made here: asked once per process and call, not once per figure
+  let usable = pairable.get(key);
+  if (usable === undefined) {
+    try {
+      usable = once() > 0;
+    } catch {
+      usable = false;
+    }
+    pairable.set(key, usable);
   }
+  if (!usable) return null;
   return () => {
     const ns = once();
     if (!(ns > 0)) throw new Error(`the paired real ${key} sample failed`);
     return ns;
   };
 }
+
 
 /** The real-kernel rows (measured now), or skipped rows with the reason. */
 export function syscallFigures(): Figure[] {
