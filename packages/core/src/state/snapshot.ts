@@ -520,11 +520,10 @@ function parsedEntries(ps: ParsedState): StateEntry[] {
   return out;
 }
 
-function entriesOf(d: SnapshotDevice): StateEntry[] {
-  return d.state.map((e) => {
-    const s: StateEntry = { key: e.key, group: e.group, attr: BigInt(e.attr), size: e.size, value: BigInt(e.value) };
-    return e.vcpu === undefined ? s : { ...s, vcpu: e.vcpu };
-  });
+/** The StateEntry of one JSON entry (checked by the parse). */
+function entryOf(e: SnapshotEntry): StateEntry {
+  const s: StateEntry = { key: e.key, group: e.group, attr: BigInt(e.attr), size: e.size, value: BigInt(e.value) };
+  return e.vcpu === undefined ? s : { ...s, vcpu: e.vcpu };
 }
 
 /**
@@ -664,8 +663,10 @@ export function restoreSnapshot(host: Host, vmFd: number, data: unknown): void {
 
 /** What changed between two snapshots of the same composition, in device terms. */
 export function diffSnapshots(host: Host, a: unknown, b: unknown): string[] {
-  const sa = parseSnapshot(a);
-  const sb = parseSnapshot(b);
+  const pa = parseWithEntries(a);
+  const pb = parseWithEntries(b);
+  const sa = pa.snap;
+  const sb = pb.snap;
   const out: string[] = [];
   if (sa.vm.vcpus.join(',') !== sb.vm.vcpus.join(',')) out.push(`vCPUs: [${sa.vm.vcpus}] -> [${sb.vm.vcpus}]`);
   const n = Math.max(sa.devices.length, sb.devices.length);
@@ -688,15 +689,15 @@ export function diffSnapshots(host: Host, a: unknown, b: unknown): string[] {
         continue;
       }
       if (ea.value === eb.value) continue;
-      const entry = entriesOf({ ...da, state: [ea] })[0]!;
+      const entry = entryOf(ea);
       const lines = spec ? spec.describe(entry, BigInt(ea.value), BigInt(eb.value)) : [];
       if (lines.length) out.push(...lines);
       else out.push(`${da.key} ${ea.key}: ${ea.value} -> ${eb.value}`);
     }
     for (const eb of mb.values()) out.push(`${db.key} ${eb.key}: added (${eb.value})`);
   }
-  const ma = parseWithEntries(a).memory;
-  const mbm = parseWithEntries(b).memory;
+  const ma = pa.memory;
+  const mbm = pb.memory;
   if (ma !== null && mbm !== null) out.push(...diffGuestMemory(ma, mbm));
   else if (ma !== null || mbm !== null) out.push(`memory: ${ma === null ? 'none' : 'image'} -> ${mbm === null ? 'none' : 'image'}`);
   return out;
