@@ -9,6 +9,7 @@ import type { KvmDeviceAttr } from '../kernel/attr.js';
 import type { KFile } from '../kernel/files.js';
 import type { UserMemory } from '../kernel/mem.js';
 import type { KvmDevice } from '../kernel/device.js';
+import type { DeviceOps } from '../kernel/ops.js';
 import { KvmError, check } from '../uapi/errors.js';
 import type { GuestPort } from '../kernel/guest-port.js';
 import type { Host } from './host.js';
@@ -290,17 +291,36 @@ function writeValue(mem: UserMemory, buf: number, size: number, value: number | 
  */
 export type SetValueArgs<V> = [V] extends [undefined] ? [value?: undefined] : [V] extends [bigint] ? [value: bigint | number] : [value: V];
 
+/** The KvmError of a failed device attr ioctl (kept out of the hot methods: only built on failure). */
+function attrError(r: number, name: string, group: number, a: number | bigint): KvmError {
+  return new KvmError(-r, `${name} group ${group} attr 0x${a.toString(16)}`);
+}
+
+/** Whether a number attr is a u32 (bits 63:32 zero): the hot paths take it as `attrLo` as is. */
+function isU32(a: number | bigint): boolean {
+  return typeof a === 'number' && a >>> 0 === a;
+}
+
 /** A handle on a device fd, typed by its registry key. */
 export class DeviceHandle<K extends DeviceKey> extends Handle {
   /** The registered type (undefined when it was unregistered after creation). */
   readonly info: RegisteredType | undefined;
   private readonly sizes: number[] = [];
-  /** Groups whose attributes override the group's payload size. */
-  private readonly overrides = new Map<number, Map<bigint, number>>();
-  /** The open file this handle last checked (fast path: same file, VM not bugged → no re-checks). */
+  /** Groups whose attributes override the group's payload size (null: none does, the hot paths read `sizes` alone). */
+  private readonly overrides: Map<number, Map<bigint, number>> | null;
+  /**
+   * The decoded attr this handle hands to the accessor on the fast path (reused: every field is
+   * written before each call, like the kernel's own).
+   */
+  private readonly attr: KvmDeviceAttr = { flags: 0, group: 0, attrLo: 0, attrHi: 0, addr: 0 };
+  /**
+   * The open file this handle last checked and its device (fast path: while the fd still refers
+   * to that file and the VM is not bugged, nothing the full checks look at can have changed).
+   * Both null, or both set.
+   */
   private file: KFile | null = null;
   private dev: KvmDevice | null = null;
-  /** The u64 value {@link DeviceHandle.getAttr} returned last, and its halves. */
+  /** The u64 value {@link DeviceHandle.getAttr} returned (or setAttr wrote) last, and its halves. */
   private lastU64: bigint | null = null;
   private lastLo = 0;
   private lastHi = 0;
@@ -308,16 +328,18 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   constructor(host: Host, fd: number, info: RegisteredType | undefined) {
     super(host, fd);
     this.info = info;
+    const overrides = new Map<number, Map<bigint, number>>();
     for (const d of info?.attrs ?? []) {
       this.sizes[d.group] = d.size;
       if (typeof d.attrs === 'string') continue;
       for (const a of d.attrs) {
         if (a.size === undefined || a.size === d.size) continue;
-        let m = this.overrides.get(d.group);
-        if (!m) this.overrides.set(d.group, (m = new Map()));
+        let m = overrides.get(d.group);
+        if (!m) overrides.set(d.group, (m = new Map()));
         m.set(BigInt(a.attr), a.size);
       }
     }
+    this.overrides = overrides.size === 0 ? null : overrides;
   }
 
   /** The kernel object (for plugins and tests). */
@@ -326,25 +348,41 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   }
 
   /**
-   * One attr ioctl. While the fd still refers to the file this handle checked before and the VM
-   * is not bugged, the fd-table, ownership and kind checks are not repeated (they cannot have
-   * changed); anything else takes the full path of `Kernel.deviceAttrCall`.
+   * The device behind the fd when the fast path holds: the fd still refers to the file whose
+   * checks passed before (same file: same owner, same device, same VM) and the VM is not bugged.
+   * Null sends the caller to {@link DeviceHandle.slowCall}.
    */
-  private call(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
-    const host = this.host;
+  private fresh(): KvmDevice | null {
     const dev = this.dev;
-    if (dev !== null && host.files.get(this.fd) === this.file && !dev.kvm.bugged) {
-      const ops = dev.ops;
-      const fn = op === ATTR_GET ? ops.getAttr : op === ATTR_SET ? ops.setAttr : ops.hasAttr;
-      if (fn === undefined) return -EPERM;
-      return host.callAccessor(dev, fn as (d: KvmDevice, a: KvmDeviceAttr) => number, group, lo, hi, addr);
-    }
-    return this.slowCall(op, group, lo, hi, addr);
+    return dev !== null && this.host.files.holds(this.fd, this.file!) && !dev.kvm.bugged ? dev : null;
   }
 
-  /** The full checks of `Kernel.deviceAttrCall`; caches the file once they have passed for it. */
-  private slowCall(op: AttrOp, group: number, lo: number, hi: number, addr: number): number {
+  /**
+   * The accessor call of the fast path (attr bits 63:32 zero): EPERM without an accessor, an
+   * exception turned into -errno as on every attr path.
+   */
+  private fastCall(dev: KvmDevice, fn: DeviceOps['getAttr'], group: number, lo: number, addr: number): number {
+    if (fn === undefined) return -EPERM;
+    const at = this.attr;
+    at.flags = 0;
+    at.group = group;
+    at.attrLo = lo;
+    at.attrHi = 0;
+    at.addr = addr;
+    try {
+      return fn(dev, at);
+    } catch (e) {
+      return this.host.accessorThrew(e, dev);
+    }
+  }
+
+  /**
+   * One attr ioctl with the full checks of `Kernel.deviceAttrCall` (fd, kind, owner, VM bugged,
+   * accessor), in its order; caches the file once they have passed for it.
+   */
+  private slowCall(op: AttrOp, group: number, a: number | bigint, addr: number): number {
     const host = this.host;
+    const [lo, hi] = typeof a === 'number' ? [a >>> 0, attrHiOf(a)] : splitAttr(a);
     const f = host.files.get(this.fd);
     const r = host.deviceAttrCall(this.fd, op, group, lo, hi, addr);
     if (f !== null && f.target.kind === 'device' && f.owner === host && f.target.device.kvm.host === host && r !== -5) {
@@ -359,12 +397,12 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
 
   /** The payload size of (group, attr) on the hot paths: the group's unless an attribute overrides it. */
   private sizeOf(group: number, attr: number | bigint): number {
-    return this.overrides.size === 0 ? (this.sizes[group] ?? 8) : this.payloadSize(group, attr);
+    return this.overrides === null ? (this.sizes[group] ?? 8) : this.payloadSize(group, attr);
   }
 
   /** Payload size of (group, attr) from the plugin's attribute table (default 8). */
   payloadSize(group: number, attr?: number | bigint): number {
-    if (this.overrides.size !== 0 && attr !== undefined) {
+    if (this.overrides !== null && attr !== undefined) {
       const o = this.overrides.get(group)?.get(BigInt(attr));
       if (o !== undefined) return o;
     }
@@ -376,49 +414,75 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const host = this.host;
     const buf = host.scratch();
     const a = attr as number | bigint;
-    writeValue(host.mem, buf, this.sizeOf(group, a), value[0] as number | bigint | undefined);
-    const r = typeof a === 'number' ? this.call(ATTR_SET, group, a >>> 0, attrHiOf(a), buf) : this.callBig(ATTR_SET, group, a, buf);
-    if (r < 0) throw new KvmError(-r, `KVM_SET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
+    const v = value[0] as number | bigint | undefined;
+    const size = this.sizeOf(group, a);
+    if (size === 4 && typeof v === 'number') host.mem.setU32(buf, v);
+    else if (size === 8 && typeof v === 'bigint') this.putU64(buf, v);
+    else writeValue(host.mem, buf, size, v);
+    const dev = isU32(a) ? this.fresh() : null;
+    const r = dev === null ? this.slowCall(ATTR_SET, group, a, buf) : this.fastCall(dev, dev.ops.setAttr, group, a as number, buf);
+    if (r < 0) throw attrError(r, 'KVM_SET_DEVICE_ATTR', group, a);
   }
 
   /**
    * KVM_GET_DEVICE_ATTR: a number for payloads up to 4 bytes, a bigint for 8. A 64-bit value
-   * equal to the one this handle returned last is returned as that same bigint (a bigint is an
-   * immutable value: nothing tells the two apart), so polling an unchanged u64 allocates nothing.
+   * equal to the one this handle returned (or wrote) last is returned as that same bigint (a
+   * bigint is an immutable value: nothing tells the two apart), so polling an unchanged u64
+   * allocates nothing.
    */
   getAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): ValueOf<K, G> {
     const host = this.host;
     const buf = host.scratch();
     const a = attr as number | bigint;
-    const r = typeof a === 'number' ? this.call(ATTR_GET, group, a >>> 0, attrHiOf(a), buf) : this.callBig(ATTR_GET, group, a, buf);
-    if (r < 0) throw new KvmError(-r, `KVM_GET_DEVICE_ATTR group ${group} attr 0x${a.toString(16)}`);
+    const dev = isU32(a) ? this.fresh() : null;
+    const r = dev === null ? this.slowCall(ATTR_GET, group, a, buf) : this.fastCall(dev, dev.ops.getAttr, group, a as number, buf);
+    if (r < 0) throw attrError(r, 'KVM_GET_DEVICE_ATTR', group, a);
     const size = this.sizeOf(group, a);
-    const mem = host.mem;
-    if (size === 4) return mem.getU32(buf) as ValueOf<K, G>;
-    if (size === 8) {
-      const lo = mem.getU64Lo(buf);
-      const hi = mem.getU64Hi(buf);
-      const last = this.lastU64;
-      if (last !== null && lo === this.lastLo && hi === this.lastHi) return last as ValueOf<K, G>;
-      const v = mem.getU64(buf);
-      this.lastU64 = v;
-      this.lastLo = lo;
-      this.lastHi = hi;
-      return v as ValueOf<K, G>;
-    }
-    return (size === 2 ? mem.getU16(buf) : size === 1 ? mem.getU8(buf) : 0) as ValueOf<K, G>;
+    return (size === 4 ? host.mem.getU32(buf) : this.valueAt(size, buf)) as ValueOf<K, G>;
   }
 
-  /** An attr ioctl with a bigint attr (split into halves). */
-  private callBig(op: AttrOp, group: number, a: bigint, addr: number): number {
-    const [lo, hi] = splitAttr(a);
-    return this.call(op, group, lo, hi, addr);
+  /** A GET payload other than a u32: a u64 as a bigint, a u16, a u8, or 0 for none. */
+  private valueAt(size: number, buf: number): number | bigint {
+    if (size === 8) return this.u64At(buf);
+    return size === 2 ? this.host.mem.getU16(buf) : size === 1 ? this.host.mem.getU8(buf) : 0;
+  }
+
+  /** The u64 at `buf` as a bigint: the last one when its halves are unchanged (no allocation). */
+  private u64At(buf: number): bigint {
+    const mem = this.host.mem;
+    const lo = mem.getU64Lo(buf);
+    const hi = mem.getU64Hi(buf);
+    const last = this.lastU64;
+    if (last !== null && lo === this.lastLo && hi === this.lastHi) return last;
+    const v = mem.getU64(buf);
+    this.lastU64 = v;
+    this.lastLo = lo;
+    this.lastHi = hi;
+    return v;
+  }
+
+  /**
+   * Writes a u64 payload: the last value's halves when `v` equals it (no bigint conversion),
+   * else `v` through setBigUint64, remembered with its halves for the next GET or SET.
+   */
+  private putU64(buf: number, v: bigint): void {
+    const mem = this.host.mem;
+    if (v === this.lastU64) {
+      mem.setU64Parts(buf, this.lastLo, this.lastHi);
+      return;
+    }
+    mem.setU64(buf, v);
+    // a bigint outside [0, 2^64) is stored modulo 2^64: not the value a GET would return
+    this.lastU64 = v >= 0n && v <= 0xffff_ffff_ffff_ffffn ? v : null;
+    this.lastLo = mem.getU64Lo(buf);
+    this.lastHi = mem.getU64Hi(buf);
   }
 
   /** KVM_HAS_DEVICE_ATTR: true when implemented, false for ENXIO; other errors throw. */
   hasAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): boolean {
     const a = attr as number | bigint;
-    const r = typeof a === 'number' ? this.call(ATTR_HAS, group, a >>> 0, attrHiOf(a), 0) : this.callBig(ATTR_HAS, group, a, 0);
+    const dev = isU32(a) ? this.fresh() : null;
+    const r = dev === null ? this.slowCall(ATTR_HAS, group, a, 0) : this.fastCall(dev, dev.ops.hasAttr, group, a as number, 0);
     if (r >= 0) return true;
     if (r === -6) return false;
     throw new KvmError(-r, `KVM_HAS_DEVICE_ATTR group ${group}`);

@@ -90,6 +90,14 @@ export class FdTable {
     return this.slots[fd] ?? null;
   }
 
+  /**
+   * Whether `fd` (a non-negative integer) refers to the open file `f` right now: the typed API's
+   * check that a handle's cached file is still the one behind its fd (no bounds branch, no `??`).
+   */
+  holds(fd: number, f: KFile): boolean {
+    return this.slots[fd] === f;
+  }
+
   /** FD_CLOEXEC of an open fd (false for a closed one). */
   closeOnExec(fd: number): boolean {
     return this.get(fd) !== null && this.cloexec[fd] === true;

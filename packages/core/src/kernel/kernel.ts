@@ -786,8 +786,16 @@ export class Kernel {
     try {
       return fn(dev, a);
     } catch (e) {
-      return this.caught(e, dev.kvm, `${dev.ops.name} attr`);
+      return this.accessorThrew(e, dev);
     }
+  }
+
+  /**
+   * @internal An exception from an attr accessor as -errno, like every attr path (bugs the VM for
+   * a non-KvmError); out of line so that the accessor call sites stay small.
+   */
+  accessorThrew(e: unknown, dev: KvmDevice): number {
+    return this.caught(e, dev.kvm, `${dev.ops.name} attr`);
   }
 
   /** @internal Runs `fn` on the VM behind a VM or vCPU fd with the facade's checks (EBADF/ENOTTY/EIO). */
