@@ -82,7 +82,7 @@ export function sharedIrqReg(
 ): Reg[] {
   const first = (bpi * VGIC_NR_PRIVATE_IRQS) / 8;
   return [
-    { name: `${name} (private, RAZ/WI)`, off, len: first, bpi, fam: off, checkIrq: true, acc, read: raz, write: wi },
+    { name: `${name} (private, RAZ/WI)`, off, len: first, bpi, fam: off, checkIrq: true, acc, read: raz, write: wi, uread: undefined, uwrite: undefined },
     { name, off: off + first, len: (bpi * (1024 - VGIC_NR_PRIVATE_IRQS)) / 8, bpi, fam: off, checkIrq: true, acc, read, write, uread: extra.uread, uwrite: extra.uwrite },
   ];
 }
@@ -97,19 +97,39 @@ export interface RegTableOptions {
   readonly kernelOrder?: boolean;
 }
 
-/** A frame's register table, sorted by offset unless it keeps the kernel's order. */
+/**
+ * A frame's register table, sorted by offset unless it keeps the kernel's order.
+ *
+ * Every region starts and ends on a 4-byte boundary, so every byte of a 32-bit word falls in the
+ * same region: the table resolves each word of the frame once, at construction, with the
+ * kernel's binary search ({@link RegTable.search}), and an access looks its word up in that
+ * index ({@link RegTable.find}) instead of searching again.
+ */
 export class RegTable {
   readonly regs: readonly Reg[];
+  /** Per 32-bit word of the frame up to the end of the last region: 1 + the index in `regs` of the region found there, 0 for none. */
+  private readonly byWord: Uint8Array;
   constructor(regs: readonly Reg[], opts: RegTableOptions = {}) {
     this.regs = opts.kernelOrder ? [...regs] : [...regs].sort((a, b) => a.off - b.off);
+    if (this.regs.length > 255) throw new RangeError('RegTable: at most 255 regions');
+    let end = 0;
+    for (const r of this.regs) {
+      if ((r.off & 3) !== 0 || (r.len & 3) !== 0) throw new RangeError(`RegTable: ${r.name} is not 4-byte aligned`);
+      end = Math.max(end, r.off + r.len);
+    }
+    this.byWord = new Uint8Array(end >>> 2);
+    for (let w = 0; w < this.byWord.length; w++) {
+      const r = this.search(w << 2);
+      this.byWord[w] = r === null ? 0 : this.regs.indexOf(r) + 1;
+    }
   }
 
   /**
    * vgic_find_mmio_region: the kernel's bsearch (lib/bsearch.c) with match_region. On a sorted
    * table it finds what any binary search finds; on one in the kernel's unsorted order it misses
-   * the same entries the kernel misses.
+   * the same entries the kernel misses. Used to build the word index.
    */
-  find(off: number): Reg | null {
+  private search(off: number): Reg | null {
     const rs = this.regs;
     let base = 0;
     let num = rs.length;
@@ -126,6 +146,13 @@ export class RegTable {
       }
     }
     return null;
+  }
+
+  /** The region {@link RegTable.search} finds for byte offset `off` (an integer in 0 .. 2^32-1), from the word index. */
+  find(off: number): Reg | null {
+    const w = off >>> 2;
+    const k = w < this.byWord.length ? this.byWord[w]! : 0;
+    return k === 0 ? null : this.regs[k - 1]!;
   }
 
   /** vgic_get_mmio_region: the region when the access is allowed (width, alignment, INTID < nr_irqs). */
@@ -360,6 +387,12 @@ export const readPriority: RegRead = (g, v, intid, _off, len) => {
   return val >>> 0;
 };
 
+/**
+ * IPRIORITYR. The priority is not an input of whether an IRQ can be signalled (delivery.ts
+ * `update`: enabled, not active, targeted, pending), only of the level a filed one sits at, so
+ * only an IRQ filed in a pending set (`inV >= 0`) is re-filed; for any other one `update` has
+ * nothing to do.
+ */
 export const writePriority: RegWrite = (g, v, intid, _off, len, val) => {
   const c = cpuOf(g, v);
   for (let i = 0; i < len; i++) {
@@ -367,7 +400,7 @@ export const writePriority: RegWrite = (g, v, intid, _off, len, val) => {
     if (b === null) continue;
     const k = intid + i - b.base;
     b.priority[k] = (val >>> (8 * i)) & 0xf8;
-    update(g, b, k);
+    if (b.inV[k]! >= 0) update(g, b, k);
   }
 };
 
