@@ -119,17 +119,17 @@ export class RegTable {
     }
     this.byWord = new Uint8Array(end >>> 2);
     for (let w = 0; w < this.byWord.length; w++) {
-      const r = this.search(w << 2);
-      this.byWord[w] = r === null ? 0 : this.regs.indexOf(r) + 1;
+      this.byWord[w] = this.search(w << 2) + 1;
     }
   }
 
   /**
    * vgic_find_mmio_region: the kernel's bsearch (lib/bsearch.c) with match_region. On a sorted
    * table it finds what any binary search finds; on one in the kernel's unsorted order it misses
-   * the same entries the kernel misses. Used to build the word index.
+   * the same entries the kernel misses. Used to build the word index: the index in `regs` of the
+   * region found, -1 for none.
    */
-  private search(off: number): Reg | null {
+  private search(off: number): number {
     const rs = this.regs;
     let base = 0;
     let num = rs.length;
@@ -142,10 +142,10 @@ export class RegTable {
         base = pivot + 1;
         num = (num - 1) >>> 1;
       } else {
-        return r;
+        return pivot;
       }
     }
-    return null;
+    return -1;
   }
 
   /** The region {@link RegTable.search} finds for byte offset `off` (an integer in 0 .. 2^32-1), from the word index. */
