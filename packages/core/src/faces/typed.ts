@@ -358,6 +358,17 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   }
 
   /**
+   * One attr ioctl: the fast path ({@link DeviceHandle.fastCall}) for a u32 attr while
+   * {@link DeviceHandle.fresh} holds, else the full checks ({@link DeviceHandle.slowCall}).
+   */
+  private call(op: AttrOp, group: number, a: number | bigint, addr: number): number {
+    const dev = isU32(a) ? this.fresh() : null;
+    if (dev === null) return this.slowCall(op, group, a, addr);
+    const ops = dev.ops;
+    return this.fastCall(dev, op === ATTR_GET ? ops.getAttr : op === ATTR_SET ? ops.setAttr : ops.hasAttr, group, a as number, addr);
+  }
+
+  /**
    * The accessor call of the fast path (attr bits 63:32 zero): EPERM without an accessor, an
    * exception turned into -errno as on every attr path.
    */
@@ -419,8 +430,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     if (size === 4 && typeof v === 'number') host.mem.setU32(buf, v);
     else if (size === 8 && typeof v === 'bigint') this.putU64(buf, v);
     else writeValue(host.mem, buf, size, v);
-    const dev = isU32(a) ? this.fresh() : null;
-    const r = dev === null ? this.slowCall(ATTR_SET, group, a, buf) : this.fastCall(dev, dev.ops.setAttr, group, a as number, buf);
+    const r = this.call(ATTR_SET, group, a, buf);
     if (r < 0) throw attrError(r, 'KVM_SET_DEVICE_ATTR', group, a);
   }
 
@@ -434,8 +444,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
     const host = this.host;
     const buf = host.scratch();
     const a = attr as number | bigint;
-    const dev = isU32(a) ? this.fresh() : null;
-    const r = dev === null ? this.slowCall(ATTR_GET, group, a, buf) : this.fastCall(dev, dev.ops.getAttr, group, a as number, buf);
+    const r = this.call(ATTR_GET, group, a, buf);
     if (r < 0) throw attrError(r, 'KVM_GET_DEVICE_ATTR', group, a);
     const size = this.sizeOf(group, a);
     return (size === 4 ? host.mem.getU32(buf) : this.valueAt(size, buf)) as ValueOf<K, G>;
@@ -481,8 +490,7 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   /** KVM_HAS_DEVICE_ATTR: true when implemented, false for ENXIO; other errors throw. */
   hasAttr<G extends keyof GroupsOf<K> & number>(group: G, attr: AttrOf<K, G>): boolean {
     const a = attr as number | bigint;
-    const dev = isU32(a) ? this.fresh() : null;
-    const r = dev === null ? this.slowCall(ATTR_HAS, group, a, 0) : this.fastCall(dev, dev.ops.hasAttr, group, a as number, 0);
+    const r = this.call(ATTR_HAS, group, a, 0);
     if (r >= 0) return true;
     if (r === -6) return false;
     throw new KvmError(-r, `KVM_HAS_DEVICE_ATTR group ${group}`);
