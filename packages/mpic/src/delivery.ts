@@ -96,7 +96,19 @@ function qclr(s: MpicState, bits: Uint32Array, q: number, cpu: number, n: number
   if ((old & b) === 0) return;
   const nv = old & ~b;
   bits[i] = nv;
-  if (nv === 0) s.qsum[q + cpu] &= ~(1 << w);
+  if (nv === 0) {
+    const qsum = s.qsum;
+    const words = qsum[q + cpu] & ~(1 << w);
+    qsum[q + cpu] = words;
+    if (words === 0) {
+      // n was the last member: the queue is empty, so no priority is present and there is no top
+      qsum[q + MAX_CPU + cpu] = 0;
+      const top = s.qtop;
+      top[q + cpu] = -1;
+      top[q + MAX_CPU + cpu] = -1;
+      return;
+    }
+  }
   const p = (s.ivpr[n] & IVPR_PRIORITY_MASK) >>> 16;
   if (!hasPriority(s, bits, q, cpu, p)) s.qsum[q + MAX_CPU + cpu] &= ~(1 << p);
   if (s.qtop[q + cpu] === n) findTop(s, bits, q, cpu);
