@@ -83,7 +83,9 @@ describe('guest port', () => {
     const c = host.createVm().createVcpu(3);
     const r = c.guest.hypercall(0x74, [41]);
     expect([r.kind, r.ret, r.out[0]]).toEqual(['done', 0, 42]);
-    expect(c.guest.hypercall(0x99).kind).toBe('exit');
+    const exit = c.guest.hypercall(0x99);
+    expect(exit.kind).toBe('exit');
+    expect(exit.out).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0]); // the last call's r4 does not leak into the next one
     expect(c.guest.sysregRead(0xc230)).toBe(3n);
     expect(c.guest.last.kind).toBe('done');
     expect(c.guest.sysregWrite(0xc230, 1n).kind).toBe('done');
