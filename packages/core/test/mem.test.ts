@@ -23,6 +23,23 @@ describe('UserMemory', () => {
     expect(m.getU32(b + 99996)).toBe(0);
   });
 
+  test('u64Is compares both halves of a u64 and faults like the other accessors', () => {
+    const m = new UserMemory();
+    const a = m.alloc(8);
+    m.setU64(a, 0x0102030405060708n);
+    expect(m.u64Is(a, 0x05060708, 0x01020304)).toBe(true);
+    expect(m.u64Is(a, 0x05060708, 0x01020305)).toBe(false); // high half differs
+    expect(m.u64Is(a, 0x05060709, 0x01020304)).toBe(false); // low half differs
+    expect(m.u64Is(a, 0x01020304, 0x05060708)).toBe(false); // halves swapped
+    let err: unknown;
+    try {
+      m.u64Is(0, 0, 0);
+    } catch (e) {
+      err = e;
+    }
+    expect(isKvmError(err) && err.errno).toBe(EFAULT);
+  });
+
   test('little-endian accessors, u64 as bigint and as parts', () => {
     const m = new UserMemory();
     const a = m.alloc(16);

@@ -459,14 +459,12 @@ export class DeviceHandle<K extends DeviceKey> extends Handle {
   /** The u64 at `buf` as a bigint: the last one when its halves are unchanged (no allocation). */
   private u64At(buf: number): bigint {
     const mem = this.host.mem;
-    const lo = mem.getU64Lo(buf);
-    const hi = mem.getU64Hi(buf);
     const last = this.lastU64;
-    if (last !== null && lo === this.lastLo && hi === this.lastHi) return last;
+    if (last !== null && mem.u64Is(buf, this.lastLo, this.lastHi)) return last;
     const v = mem.getU64(buf);
     this.lastU64 = v;
-    this.lastLo = lo;
-    this.lastHi = hi;
+    this.lastLo = mem.getU64Lo(buf);
+    this.lastHi = mem.getU64Hi(buf);
     return v;
   }
 

@@ -185,6 +185,12 @@ export class UserMemory {
     if (!this.ok(addr, 8)) this.fault(addr, 8);
     return this.view.getUint32(addr + 4, true);
   }
+  /** Whether the u64 at `addr` has the halves `lo` and `hi` (u32 each); one bounds check, no bigint. */
+  u64Is(addr: number, lo: number, hi: number): boolean {
+    if (!this.ok(addr, 8)) this.fault(addr, 8);
+    const view = this.view;
+    return view.getUint32(addr, true) === lo && view.getUint32(addr + 4, true) === hi;
+  }
   /** Writes a u64 given as two u32 halves (no bigint). */
   setU64Parts(addr: number, lo: number, hi: number): void {
     if (!this.okWrite(addr, 8)) this.fault(addr, 8);
